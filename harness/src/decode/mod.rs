@@ -1,0 +1,3 @@
+//! `bgpstorm decode`: MRT and pcap files to text.
+
+pub mod pipe;

@@ -1,0 +1,1 @@
+//! `bgpdump -m` compatible pipe output. Being written.

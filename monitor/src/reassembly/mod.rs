@@ -1,0 +1,1 @@
+//! Per-flow TCP stream reassembly. Being written.

@@ -1,0 +1,1 @@
+//! MRT archives (RFC 6396). Being written.
