@@ -205,6 +205,27 @@ fn apply(
     as4_path: &mut Option<AsPath>,
     as4_aggregator: &mut Option<Aggregator>,
 ) {
+    // RFC 6793 §4.1: AS4_PATH and AS4_AGGREGATOR only mean something on 2-octet sessions;
+    // elsewhere they are kept raw, for the record.
+    if matches!(r.code, code::AS4_PATH | code::AS4_AGGREGATOR) {
+        if ctx.asn4 {
+            out.attrs.other.push(RawAttribute {
+                flags: r.flags,
+                type_code: r.code,
+                value: value.to_vec(),
+            });
+        } else if r.code == code::AS4_AGGREGATOR {
+            if let Ok(v) = <[u8; 8]>::try_from(value) {
+                *as4_aggregator = Some(Aggregator {
+                    asn: u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                    address: Ipv4Addr::new(v[4], v[5], v[6], v[7]),
+                });
+            }
+        } else {
+            *as4_path = parse_as_path(value, true);
+        }
+        return;
+    }
     let a = &mut out.attrs;
     match ng.value() {
         PathAttributeValue::Origin(o) => {
@@ -215,21 +236,6 @@ fn apply(
             })
         }
         PathAttributeValue::AsPath(p) => a.as_path = Some(convert_as_path(p)),
-        PathAttributeValue::As4Path(p) => {
-            // RFC 6793 §4.1: a 4-octet speaker ignores AS4_PATH from a 4-octet peer.
-            if !ctx.asn4 {
-                *as4_path = Some(AsPath {
-                    segments: p
-                        .segments()
-                        .iter()
-                        .map(|s| AsSegment {
-                            kind: seg_kind(s.segment_type() as u8),
-                            asns: s.as_numbers().to_vec(),
-                        })
-                        .collect(),
-                });
-            }
-        }
         PathAttributeValue::NextHop(n) => a.next_hop = Some(n.next_hop()),
         PathAttributeValue::MultiExitDiscriminator(m) => a.med = Some(m.metric()),
         PathAttributeValue::LocalPreference(l) => a.local_pref = Some(l.metric()),

@@ -220,7 +220,11 @@ impl MessageDecoder {
             .map(|n| Nlri { prefix: n.network().address().into(), path_id: n.path_id() })
             .collect();
         let end_of_rib = up.end_of_rib().map(AfiSafi::from_address_type);
-        Ok(assemble(withdrawn, legacy, conv, end_of_rib))
+        let mut update = assemble(withdrawn, legacy, conv, end_of_rib);
+        let ignored =
+            ng_errors.non_unicast_withdraw_nlri().iter().chain(ng_errors.non_unicast_update_nlri());
+        update.ignored_nlri.extend(ignored.map(|n| ipnet::IpNet::V4(*n)));
+        Ok(update)
     }
 
     /// netgauze gave up on the whole message. RFC 7606 §4: when only the attribute block is
@@ -325,6 +329,7 @@ pub(crate) fn assemble(
         attributes: attrs,
         not_modelled,
         errors,
+        ignored_nlri: Vec::new(),
         treat_as_withdraw,
         end_of_rib,
     }

@@ -6,6 +6,7 @@
 
 pub mod attributes;
 pub mod context;
+pub mod encode;
 pub mod error;
 pub mod framing;
 pub mod message;

@@ -369,6 +369,10 @@ pub struct Update {
     /// Attribute errors handled by RFC 7606 without a session reset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AttributeError>,
+    /// Prefixes ignored as semantically incorrect (multicast or broadcast in a unicast
+    /// field, RFC 4271 §6.3), announced or withdrawn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_nlri: Vec<IpNet>,
     /// RFC 7606 §2 treat-as-withdraw was applied: the announcements were turned into withdrawals.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub treat_as_withdraw: bool,
