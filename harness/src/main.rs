@@ -1,1 +1,49 @@
-fn main() {}
+//! The `bgpstorm` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bgpstorm_harness::decode::{self, Format};
+use clap::{Parser, Subcommand};
+
+/// BGP test harness, UPDATE simulator and eBPF wire monitor.
+#[derive(Parser)]
+#[command(name = "bgpstorm", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode MRT archives (plain, gzip, bzip2) and pcap/pcapng captures of BGP.
+    ///
+    /// Exit status: 0 when everything decoded, 1 when any record or message was malformed or
+    /// a file was truncated (decoding goes on with the next record where it can), 2 on wrong
+    /// usage or a file that cannot be opened.
+    Decode {
+        /// Files to decode; the kind (MRT or pcap) is detected from the content.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output: `pipe` is one line per route in `bgpdump -m` layout; `jsonl` one JSON object
+        /// per message or RIB entry with every decoded field.
+        #[arg(long, value_enum, default_value_t = Format::Pipe)]
+        format: Format,
+        /// Print message, route, peer, error and throughput counts on stderr at the end.
+        #[arg(long)]
+        stats: bool,
+        /// TCP ports that carry BGP in captures.
+        #[arg(long = "port", default_value = "179", value_delimiter = ',')]
+        ports: Vec<u16>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode { files, format, stats, ports } => {
+            let opts = decode::Options { format, stats, ports };
+            decode::main(&files, &opts)
+        }
+    }
+}

@@ -8,4 +8,5 @@
 
 pub mod capture;
 pub mod reassembly;
+pub mod stream;
 pub mod wire;

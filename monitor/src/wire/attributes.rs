@@ -7,12 +7,13 @@ use netgauze_bgp_pkt::path_attribute::{
     PathAttribute, PathAttributeValue,
 };
 use netgauze_bgp_pkt::wire::deserializer::path_attribute::PathAttributeParsingError;
+use netgauze_iana::address_family::{AddressFamily, SubsequentAddressFamily};
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::context::{AfiSafi, SessionContext};
 use super::model::{
     Aggregator, AsPath, AsSegment, Community, ExtendedCommunity, LargeCommunity, Nlri, NotModelled,
-    Origin, PathAttributes, RawAttribute, Reach, SegmentKind,
+    Origin, PathAttributes, RawAttribute, Reach, SegmentKind, hex,
 };
 use super::rfc7606::{Action, AttributeError, action_for, code};
 
@@ -121,10 +122,12 @@ pub(crate) struct Converted {
 }
 
 /// Converts netgauze's attributes, aligned with the raw scan, and decides about the ones
-/// netgauze rejected. Returns `Err` for errors that need a session reset.
+/// netgauze rejected (`isolated`: those it was not even given, by offset, with the reason).
+/// Returns `Err` for errors that need a session reset.
 pub(crate) fn convert(
     decoded: &[PathAttribute],
     ng_errors: &[PathAttributeParsingError],
+    isolated: &[(usize, String)],
     raw: &[RawAttr],
     block: &[u8],
     ctx: &SessionContext,
@@ -137,8 +140,13 @@ pub(crate) fn convert(
     let mut pending_errors = ng_errors.iter();
     for r in raw {
         let value = &block[r.value.0..r.value.1];
+        // Attributes hidden from netgauze (see `MessageDecoder::update`) have no decoded value.
+        let isolated_reason = isolated.iter().find(|(o, _)| *o == r.offset).map(|(_, e)| e);
+        let foreign = foreign_family(r.code, value);
         let ng = match next_decoded.peek() {
-            Some(a) if ng_code(a) == r.code => next_decoded.next(),
+            Some(a) if isolated_reason.is_none() && foreign.is_none() && ng_code(a) == r.code => {
+                next_decoded.next()
+            }
             _ => None,
         };
         if seen[r.code as usize] {
@@ -161,6 +169,10 @@ pub(crate) fn convert(
             continue;
         }
         seen[r.code as usize] = true;
+        if let Some(family) = foreign {
+            out.not_modelled.push(foreign_not_modelled(r.code, family, value, ctx));
+            continue;
+        }
         let Some(ng) = ng else {
             // netgauze rejected this attribute; try our own reading where netgauze is
             // stricter than the RFC (confederation segments in AS_PATH, RFC 5065).
@@ -171,10 +183,13 @@ pub(crate) fn convert(
                     continue;
                 }
             }
-            let reason = pending_errors
-                .find(|e| error_code(e).is_none_or(|c| c == r.code))
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "rejected by the decoder".into());
+            let reason = match isolated_reason {
+                Some(reason) => reason.clone(),
+                None => pending_errors
+                    .find(|e| error_code(e).is_none_or(|c| c == r.code))
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "rejected by the decoder".into()),
+            };
             let e = AttributeError {
                 type_code: r.code,
                 offset: r.offset,
@@ -282,8 +297,8 @@ fn apply(
         PathAttributeValue::ClusterList(c) => {
             a.cluster_list = c.cluster_list().iter().map(|c| c.id()).collect()
         }
-        PathAttributeValue::MpReach(m) => mp_reach(m, out),
-        PathAttributeValue::MpUnreach(m) => mp_unreach(m, out),
+        PathAttributeValue::MpReach(m) => mp_reach(m, ctx, out),
+        PathAttributeValue::MpUnreach(m) => mp_unreach(m, ctx, out),
         _ => {
             a.other.push(RawAttribute { flags: r.flags, type_code: r.code, value: value.to_vec() })
         }
@@ -401,7 +416,7 @@ fn merge_as4(out: &mut Converted, as4_path: Option<AsPath>, as4_agg: Option<Aggr
     path.segments = joined;
 }
 
-fn mp_reach(m: &MpReach, out: &mut Converted) {
+fn mp_reach(m: &MpReach, ctx: &SessionContext, out: &mut Converted) {
     match m {
         MpReach::Ipv4Unicast { next_hop, next_hop_local, nlri } => {
             let mut nh = vec![*next_hop];
@@ -427,6 +442,13 @@ fn mp_reach(m: &MpReach, out: &mut Converted) {
                     .collect(),
             });
         }
+        // netgauze keeps the NLRI of families it does not parse as bytes: count them here.
+        MpReach::Unknown { value, .. } => {
+            let family = AfiSafi::new(u16::from(m.afi()), u8::from(m.safi()));
+            let nlri = reach_nlri(value).unwrap_or_default();
+            let count = count_raw_nlri(family, nlri, ctx.has_add_path(family)).unwrap_or(0);
+            out.not_modelled.push(NotModelled { count, ..not_modelled(family, false, m) });
+        }
         other => {
             let family = AfiSafi::new(u16::from(other.afi()), u8::from(other.safi()));
             out.not_modelled.push(not_modelled(family, false, other));
@@ -434,7 +456,7 @@ fn mp_reach(m: &MpReach, out: &mut Converted) {
     }
 }
 
-fn mp_unreach(m: &MpUnreach, out: &mut Converted) {
+fn mp_unreach(m: &MpUnreach, ctx: &SessionContext, out: &mut Converted) {
     match m {
         MpUnreach::Ipv4Unicast { nlri } => out.mp_unreach.extend(
             nlri.iter()
@@ -444,6 +466,11 @@ fn mp_unreach(m: &MpUnreach, out: &mut Converted) {
             nlri.iter()
                 .map(|n| Nlri { prefix: n.network().address().into(), path_id: n.path_id() }),
         ),
+        MpUnreach::Unknown { nlri, .. } => {
+            let family = AfiSafi::new(u16::from(m.afi()), u8::from(m.safi()));
+            let count = count_raw_nlri(family, nlri, ctx.has_add_path(family)).unwrap_or(0);
+            out.not_modelled.push(NotModelled { count, ..not_modelled(family, true, m) });
+        }
         other => {
             let family = AfiSafi::new(u16::from(other.afi()), u8::from(other.safi()));
             out.not_modelled.push(not_modelled(family, true, other));
@@ -468,6 +495,72 @@ fn count_nlri(v: &serde_json::Value) -> usize {
         }
         _ => 0,
     }
+}
+
+/// An MP_REACH_NLRI or MP_UNREACH_NLRI (by type `code` and value) whose AFI or SAFI
+/// netgauze has no name for, e.g. BGP-MUP (SAFI 85). netgauze rejects the whole UPDATE for
+/// such an attribute, so the decoder hides it from netgauze and [`convert`] counts it.
+pub(crate) fn foreign_family(code: u8, value: &[u8]) -> Option<AfiSafi> {
+    if !matches!(code, code::MP_REACH | code::MP_UNREACH) {
+        return None;
+    }
+    // RFC 4760 §3, §4: both attributes start with AFI (2 octets) and SAFI (1 octet).
+    let family =
+        AfiSafi::new(u16::from_be_bytes([*value.first()?, *value.get(1)?]), *value.get(2)?);
+    let known = AddressFamily::try_from(family.afi).is_ok()
+        && SubsequentAddressFamily::try_from(family.safi).is_ok();
+    (!known).then_some(family)
+}
+
+/// The not-modelled record of an MP attribute of a [`foreign_family`].
+fn foreign_not_modelled(
+    code: u8,
+    family: AfiSafi,
+    value: &[u8],
+    ctx: &SessionContext,
+) -> NotModelled {
+    let withdrawn = code == code::MP_UNREACH;
+    let after_family = &value[3..];
+    let nlri = if withdrawn { Some(after_family) } else { reach_nlri(after_family) };
+    let count = nlri.and_then(|n| count_raw_nlri(family, n, ctx.has_add_path(family))).unwrap_or(0);
+    let detail = serde_json::json!({"afi": family.afi, "safi": family.safi, "value": hex(value)});
+    NotModelled { family, withdrawn, count, detail }
+}
+
+/// The NLRI of an MP_REACH_NLRI value that follows AFI and SAFI: after the next hop length,
+/// the next hop and the reserved octet (RFC 4760 §3).
+fn reach_nlri(after_family: &[u8]) -> Option<&[u8]> {
+    let nh_len = *after_family.first()? as usize;
+    after_family.get(1 + nh_len + 1..)
+}
+
+/// Counts NLRI of a family netgauze keeps as raw bytes, from each encoding's length fields.
+/// `None` when the encoding is not known here or the lengths do not add up.
+fn count_raw_nlri(family: AfiSafi, mut nlri: &[u8], add_path: bool) -> Option<usize> {
+    let mut count = 0;
+    while !nlri.is_empty() {
+        if add_path {
+            nlri = nlri.get(4..)?; // RFC 7911 §3: path identifier first
+        }
+        let b = |i: usize| nlri.get(i).map(|&b| b as usize);
+        let (header, len) = match family.safi {
+            // MCAST-VPN (RFC 6514 §4) and EVPN (RFC 7432 §7): type, length in octets.
+            5 | 70 => (2, b(1)?),
+            // VPLS (RFC 4761 §3.2.2): 2-octet length in octets.
+            65 => (2, (b(0)? << 8) | b(1)?),
+            // SR Policy (RFC 9830 §2.1): length in bits.
+            73 => (1, b(0)?.div_ceil(8)),
+            // BGP-MUP (draft-mpmz-bess-mup-safi §3): architecture, 2-octet route type, length.
+            85 => (4, b(3)?),
+            // FlowSpec and FlowSpec VPN (RFC 8955 §4.1, §8): 1 octet below 240, else 0xfnnn.
+            133 | 134 if b(0)? < 0xf0 => (1, b(0)?),
+            133 | 134 => (2, ((b(0)? & 0x0f) << 8) | b(1)?),
+            _ => return None,
+        };
+        nlri = nlri.get(header + len..)?;
+        count += 1;
+    }
+    Some(count)
 }
 
 /// Parses prefixes in the RFC 4271 §4.3 encoding (length in bits, then the significant

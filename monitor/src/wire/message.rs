@@ -2,6 +2,7 @@
 
 use netgauze_bgp_pkt::BgpMessage;
 use netgauze_bgp_pkt::capabilities::BgpCapability;
+use netgauze_bgp_pkt::path_attribute::PathAttribute;
 use netgauze_bgp_pkt::wire::deserializer::{BgpMessageParsingError, BgpParsingContext};
 use netgauze_parse_utils::reader::SliceReader;
 use netgauze_parse_utils::traits::ParseFromWithOneInput;
@@ -13,7 +14,7 @@ use super::context::{AfiSafi, SessionContext, capability_add_path};
 use super::error::WireError;
 use super::framing::{self, HEADER_LEN, kind};
 use super::model::{Nlri, Reach, Update, hex};
-use super::rfc7606::{Action, AttributeError};
+use super::rfc7606::{Action, AttributeError, code};
 
 /// A decoded BGP message.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -187,23 +188,38 @@ impl MessageDecoder {
     }
 
     fn update(&mut self, msg: &[u8]) -> Result<Update, WireError> {
-        let parsed = self.parse(msg);
-        let ng_errors = self.ng.reset_parsing_errors();
+        let scanned = attribute_block(msg).map(|(block, base)| {
+            let (raw, overrun) = attributes::scan(block, base);
+            (block, base, raw, overrun.is_some())
+        });
+        let mut hidden = scanned.as_ref().and_then(|s| self.hide(msg, s, false));
+        let mut parsed = self.parse(hidden.as_ref().map_or(msg, |h| h.msg.as_slice()));
+        let mut ng_errors = self.ng.reset_parsing_errors();
+        // netgauze's lenient mode loses its place after some malformed attributes: it skips
+        // the attribute that follows, or rejects the whole UPDATE. Find the malformed ones by
+        // parsing each alone, hide them too and parse again; `convert` applies RFC 7606.
+        if (parsed.is_err() || !ng_errors.path_attr_errors().is_empty())
+            && let Some(h) = scanned.as_ref().and_then(|s| self.hide(msg, s, true))
+        {
+            parsed = self.parse(&h.msg);
+            ng_errors = self.ng.reset_parsing_errors();
+            hidden = Some(h);
+        }
         let up = match parsed {
             Ok(BgpMessage::Update(u)) => u,
             Ok(_) => return unreachable_type(msg),
             Err(e) => return self.broken_update(msg, e),
         };
-        let (block, base) = attribute_block(msg).ok_or_else(|| WireError::Body {
+        let (block, _, raw, _) = scanned.ok_or_else(|| WireError::Body {
             message: "UPDATE",
             offset: HEADER_LEN,
             reason: "lengths do not add up".into(),
             notification: (3, 1),
         })?;
-        let (raw, _) = attributes::scan(block, base);
         let conv = attributes::convert(
             up.path_attributes(),
             ng_errors.path_attr_errors(),
+            hidden.as_ref().map_or(&[][..], |h| &h.isolated),
             &raw,
             block,
             &self.ctx,
@@ -219,12 +235,72 @@ impl MessageDecoder {
             .iter()
             .map(|n| Nlri { prefix: n.network().address().into(), path_id: n.path_id() })
             .collect();
-        let end_of_rib = up.end_of_rib().map(AfiSafi::from_address_type);
+        let end_of_rib = match hidden {
+            Some(h) => h.end_of_rib,
+            None => up.end_of_rib().map(AfiSafi::from_address_type),
+        };
         let mut update = assemble(withdrawn, legacy, conv, end_of_rib);
         let ignored =
             ng_errors.non_unicast_withdraw_nlri().iter().chain(ng_errors.non_unicast_update_nlri());
         update.ignored_nlri.extend(ignored.map(|n| ipnet::IpNet::V4(*n)));
         Ok(update)
+    }
+
+    /// The UPDATE with some attributes kept from netgauze, or `None` when none need to be:
+    /// MP_(UN)REACH_NLRI of families netgauze cannot name (it would reject the whole message
+    /// for them, while RFC 4760 lets the rest stand: `convert` counts them as not modelled),
+    /// and with `isolate`, every attribute netgauze fails to parse on its own.
+    fn hide(&mut self, msg: &[u8], scanned: &Scanned<'_>, isolate: bool) -> Option<Hidden> {
+        let (block, base, raw, overrun) = scanned;
+        let foreign = |r: &attributes::RawAttr| {
+            attributes::foreign_family(r.code, &block[r.value.0..r.value.1])
+        };
+        // The common case, on every UPDATE: nothing to hide, nothing allocated.
+        if *overrun || (!isolate && raw.iter().all(|r| foreign(r).is_none())) {
+            return None;
+        }
+        let bytes = |r: &attributes::RawAttr| &msg[r.offset..base + r.value.1];
+        let mut isolated = Vec::new();
+        let mut kept = Vec::with_capacity(block.len());
+        let mut foreign_seen = None;
+        for r in raw {
+            if let Some(f) = foreign(r) {
+                foreign_seen = Some(f);
+                continue;
+            }
+            if isolate {
+                let alone = PathAttribute::parse(&mut SliceReader::new(bytes(r)), &mut self.ng);
+                if let Err(e) = alone {
+                    isolated.push((r.offset, e.to_string()));
+                    continue;
+                }
+            }
+            kept.extend_from_slice(bytes(r));
+        }
+        self.ng.reset_parsing_errors();
+        if foreign_seen.is_none() && isolated.is_empty() {
+            return None;
+        }
+        // RFC 4724 §2: an End-of-RIB is an UPDATE with nothing but an empty MP_UNREACH_NLRI;
+        // netgauze, seeing an empty UPDATE, would take it for IPv4's.
+        let end_of_rib = match raw.as_slice() {
+            [r] if r.code == code::MP_UNREACH
+                && r.value.1 - r.value.0 == 3
+                && msg.len() == base + block.len()
+                && *base == 23 =>
+            {
+                foreign_seen
+            }
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(msg.len());
+        out.extend_from_slice(&msg[..base - 2]);
+        out.extend_from_slice(&(kept.len() as u16).to_be_bytes());
+        out.extend_from_slice(&kept);
+        out.extend_from_slice(&msg[base + block.len()..]);
+        let len = out.len() as u16;
+        out[16..18].copy_from_slice(&len.to_be_bytes());
+        Some(Hidden { msg: out, isolated, end_of_rib })
     }
 
     /// netgauze gave up on the whole message. RFC 7606 §4: when only the attribute block is
@@ -277,6 +353,19 @@ fn attribute_block(msg: &[u8]) -> Option<(&[u8], usize)> {
     let alen = u16::from_be_bytes([*msg.get(alen_at)?, *msg.get(alen_at + 1)?]) as usize;
     let base = alen_at + 2;
     Some((msg.get(base..base + alen)?, base))
+}
+
+/// An UPDATE's attribute block, its offset, its raw scan and whether an attribute overran it.
+type Scanned<'a> = (&'a [u8], usize, Vec<attributes::RawAttr>, bool);
+
+/// What netgauze is given instead of an UPDATE whose attributes it cannot cope with.
+struct Hidden {
+    /// The UPDATE without those attributes.
+    msg: Vec<u8>,
+    /// Offsets of the attributes netgauze could not parse on their own, with its reason.
+    isolated: Vec<(usize, String)>,
+    /// The message is the End-of-RIB of a family netgauze cannot name.
+    end_of_rib: Option<AfiSafi>,
 }
 
 /// Puts the legacy fields and the converted attributes together and applies the
