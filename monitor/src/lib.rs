@@ -8,5 +8,6 @@
 
 pub mod capture;
 pub mod reassembly;
+pub mod rib;
 pub mod stream;
 pub mod wire;
