@@ -7,6 +7,7 @@
 //! detectors, convergence tracking and the harness consume.
 
 pub mod capture;
+pub mod detect;
 pub mod reassembly;
 pub mod rib;
 pub mod stream;
