@@ -7,7 +7,9 @@
 //! detectors, convergence tracking and the harness consume.
 
 pub mod capture;
+pub mod convergence;
 pub mod detect;
+pub mod engine;
 pub mod reassembly;
 pub mod rib;
 pub mod stream;

@@ -45,6 +45,8 @@ pub struct Session {
     pub sender_id: Option<Ipv4Addr>,
     /// The receiver's AS, from its OPEN.
     pub receiver_asn: Option<u32>,
+    /// The receiver's BGP identifier, from its OPEN.
+    pub receiver_id: Option<Ipv4Addr>,
     /// Paths the session holds now.
     pub paths: u64,
 }
@@ -53,6 +55,12 @@ impl Session {
     /// eBGP when both ASes are known and differ; `None` when either is unknown.
     pub fn ebgp(&self) -> Option<bool> {
         Some(self.sender_asn? != self.receiver_asn?)
+    }
+
+    /// What identifies the receiving router: its BGP identifier once known (a router has one
+    /// address per link but one identifier), else its address on this session.
+    pub fn receiver_key(&self) -> IpAddr {
+        self.receiver_id.map_or(self.flow.dst.ip(), IpAddr::V4)
     }
 }
 
@@ -146,7 +154,7 @@ pub struct PathView {
     pub session: SessionId,
     /// The sender's address.
     pub peer: IpAddr,
-    /// The receiver's address.
+    /// The receiving router: its BGP identifier once known, else its address.
     pub receiver: IpAddr,
     /// The sender's AS, if known.
     pub peer_asn: Option<u32>,
@@ -212,26 +220,29 @@ impl Rib {
             sender_asn: None,
             sender_id: None,
             receiver_asn: None,
+            receiver_id: None,
             paths: 0,
         });
         self.by_flow.insert(flow, id);
         id
     }
 
-    /// Records what the session's OPENs say.
+    /// Records what the session's OPENs say: the sender's and the receiver's AS and BGP
+    /// identifier.
     pub fn set_speakers(
         &mut self,
         id: SessionId,
         sender: Option<(u32, Ipv4Addr)>,
-        receiver_asn: Option<u32>,
+        receiver: Option<(u32, Ipv4Addr)>,
     ) {
         if let Some(s) = self.sessions.get_mut(usize::from(id.0)) {
             if let Some((asn, bgp_id)) = sender {
                 s.sender_asn = Some(asn);
                 s.sender_id = Some(bgp_id);
             }
-            if receiver_asn.is_some() {
-                s.receiver_asn = receiver_asn;
+            if let Some((asn, bgp_id)) = receiver {
+                s.receiver_asn = Some(asn);
+                s.receiver_id = Some(bgp_id);
             }
         }
     }
@@ -464,7 +475,7 @@ impl Rib {
     }
 
     fn receiver(&self, s: SessionId) -> IpAddr {
-        self.sessions[usize::from(s.0)].flow.dst.ip()
+        self.sessions[usize::from(s.0)].receiver_key()
     }
 
     fn view(&self, prefix: IpNet, paths: &[Path]) -> RouteView {
@@ -475,7 +486,7 @@ impl Rib {
                 PathView {
                     session: p.session,
                     peer: s.flow.src.ip(),
-                    receiver: s.flow.dst.ip(),
+                    receiver: s.receiver_key(),
                     peer_asn: s.sender_asn,
                     path_id: p.path_id_opt(),
                     best: false,

@@ -42,8 +42,6 @@ fn two_upstreams_give_one_best_path_and_one_hidden_route_per_prefix() {
     let mut rib = Rib::new(8);
     let up1 = rib.session(flow("10.0.1.2:40000", "10.0.1.1:179"));
     let up2 = rib.session(flow("10.0.2.2:40000", "10.0.2.1:179"));
-    // Both sessions end at the same receiver address only if it is the same router; here
-    // the DUT has one address per link, so make the receiver the same address.
     let mut out = Vec::new();
     rib.apply(
         up1,
@@ -53,24 +51,24 @@ fn two_upstreams_give_one_best_path_and_one_hidden_route_per_prefix() {
     );
     assert_eq!(out.len(), 2);
     assert!(matches!(out[0], RibChange::Announced { .. }));
-    let same_receiver = rib.session(flow("10.0.2.2:40001", "10.0.1.1:179"));
-    rib.apply(
-        same_receiver,
-        2,
-        &announce(&["192.0.2.0/24"], &[65002, 3356, 174], "10.0.2.2"),
-        &mut out,
-    );
+    rib.apply(up2, 2, &announce(&["192.0.2.0/24"], &[65002, 3356, 174], "10.0.2.2"), &mut out);
+    // Until the receiver's OPEN names it, the two link addresses look like two routers.
+    assert_eq!(rib.hidden_count(), 0);
+    // The DUT's OPENs on both links carry one BGP identifier: one router, one best path.
+    let dut = Some((65000, "192.0.2.254".parse().unwrap()));
+    rib.set_speakers(up1, Some((65001, "10.0.1.2".parse().unwrap())), dut);
+    rib.set_speakers(up2, Some((65002, "10.0.2.2".parse().unwrap())), dut);
     let routes = rib.routes("192.0.2.0/24".parse().unwrap(), Match::Exact);
     assert_eq!(routes.len(), 1);
     let paths = &routes[0].paths;
     assert_eq!(paths.len(), 2);
     assert!(paths[0].best && paths[0].peer.to_string() == "10.0.1.2", "{paths:?}");
+    assert_eq!(paths[0].peer_asn, Some(65001));
     assert!(!paths[1].best);
     assert_eq!(rib.hidden("192.0.2.0/24".parse().unwrap()).len(), 1);
     assert_eq!(rib.hidden_count(), 1);
     // One attribute set per distinct (attributes, next hop).
     assert_eq!(rib.attr_set_count(), 2);
-    let _ = up2;
 }
 
 #[test]
