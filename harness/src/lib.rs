@@ -1,6 +1,9 @@
 //! bgpstorm-harness: the `bgpstorm` command line and the test harness behind it.
 //!
-//! Today it holds `bgpstorm decode` ([`decode`]): files (MRT, pcap) → the monitor crate's
-//! readers and wire decoder → pipe (`bgpdump -m`) or JSON lines on stdout, statistics on stderr.
+//! - [`decode`]: files (MRT, pcap) → the monitor crate's readers and wire decoder → pipe
+//!   (`bgpdump -m`) or JSON lines on stdout, statistics on stderr.
+//! - [`monitor_cmd`]: `bgpstorm monitor`, the passive route monitor over captures (the
+//!   monitor crate's engine and REST API).
 
 pub mod decode;
+pub mod monitor_cmd;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bgpstorm_harness::decode::{self, Format};
+use bgpstorm_harness::monitor_cmd;
 use clap::{Parser, Subcommand};
 
 /// BGP test harness, UPDATE simulator and eBPF wire monitor.
@@ -36,6 +37,29 @@ enum Command {
         #[arg(long = "port", default_value = "179", value_delimiter = ',')]
         ports: Vec<u16>,
     },
+    /// Passive BGP route monitor: RIB, flap / hidden-route / community detection,
+    /// convergence, REST API and Prometheus metrics.
+    ///
+    /// With --pcap, recorded traffic goes through the same pipeline as a live capture and
+    /// the final state is printed; --listen then keeps serving /api/v1/... and /metrics.
+    /// Exit status: 0 fine, 1 malformed or lost data, 2 usage or configuration, 3 environment.
+    Monitor {
+        /// Capture files (pcap or pcapng) to run through the monitor.
+        #[arg(long = "pcap", value_name = "FILE", num_args = 1..)]
+        pcaps: Vec<PathBuf>,
+        /// Monitor configuration (YAML: flap, damping, communities, history, device).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Serve the REST API and /metrics on this address (e.g. 127.0.0.1:9179).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Print the final state as JSON.
+        #[arg(long)]
+        json: bool,
+        /// TCP ports that carry BGP.
+        #[arg(long = "port", default_value = "179", value_delimiter = ',')]
+        ports: Vec<u16>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +68,9 @@ fn main() -> ExitCode {
         Command::Decode { files, format, stats, ports } => {
             let opts = decode::Options { format, stats, ports };
             decode::main(&files, &opts)
+        }
+        Command::Monitor { pcaps, config, listen, json, ports } => {
+            monitor_cmd::main(&monitor_cmd::Options { pcaps, config, listen, json, ports })
         }
     }
 }

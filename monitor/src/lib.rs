@@ -6,6 +6,7 @@
 //! also reads MRT archives) → the normalized route model ([`wire::model`]) that the RIB,
 //! detectors, convergence tracking and the harness consume.
 
+pub mod api;
 pub mod capture;
 pub mod convergence;
 pub mod detect;

@@ -18,7 +18,7 @@ use crate::detect::community::{CommunityAlert, CommunityPolicy};
 use crate::detect::damping::{Damping, DampingEvent};
 use crate::detect::flap::{FlapAlert, FlapDetector};
 use crate::detect::session::{SessionHealth, Transition};
-use crate::reassembly::Flow;
+use crate::reassembly::{CloseReason, Flow};
 use crate::rib::{Rib, RibChange, SessionId};
 use crate::stream::{CapturedMessage, StreamItem};
 use crate::wire::Message;
@@ -129,6 +129,10 @@ impl Engine {
                 if let Some(t) = self.health.opened(flow, *ts_ns) {
                     self.log(Event::Session(t));
                 }
+            }
+            // The end of the input is not the end of the session: its routes stay.
+            StreamItem::Closed { reason: CloseReason::EndOfInput, ts_ns, .. } => {
+                self.last_ns = self.last_ns.max(*ts_ns);
             }
             StreamItem::Closed { flow, ts_ns, .. } => {
                 self.last_ns = self.last_ns.max(*ts_ns);
