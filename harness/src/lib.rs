@@ -7,3 +7,4 @@
 
 pub mod decode;
 pub mod monitor_cmd;
+pub mod topology;
