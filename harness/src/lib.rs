@@ -7,4 +7,6 @@
 
 pub mod decode;
 pub mod monitor_cmd;
+pub mod scenario;
+pub mod scenario_cmd;
 pub mod topology;

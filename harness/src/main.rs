@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bgpstorm_harness::decode::{self, Format};
-use bgpstorm_harness::monitor_cmd;
+use bgpstorm_harness::{monitor_cmd, scenario_cmd};
 use clap::{Parser, Subcommand};
 
 /// BGP test harness, UPDATE simulator and eBPF wire monitor.
@@ -60,6 +60,20 @@ enum Command {
         #[arg(long = "port", default_value = "179", value_delimiter = ',')]
         ports: Vec<u16>,
     },
+    /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
+    Validate {
+        /// Scenario files or directories (searched for *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List scenarios: file, name, daemons it applies to, steps, description.
+    List {
+        /// Scenario files or directories.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files, for editor completion.
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -72,5 +86,8 @@ fn main() -> ExitCode {
         Command::Monitor { pcaps, config, listen, json, ports } => {
             monitor_cmd::main(&monitor_cmd::Options { pcaps, config, listen, json, ports })
         }
+        Command::Validate { paths } => scenario_cmd::validate(&paths),
+        Command::List { paths } => scenario_cmd::list(&paths),
+        Command::Schema => scenario_cmd::schema(),
     }
 }
