@@ -1,0 +1,1 @@
+//! `bgpstorm inject`.
