@@ -64,7 +64,7 @@ fn interop(kind: &DaemonKind, a_asn: u32) {
         let daemon = (kind.start)(&topo, &scratch, a_asn);
         let a = speaker(topo.a.path(), topology::A4, topology::D4A, a_asn, false);
         let fail = |what: &str, e: &dyn std::fmt::Debug| -> ! {
-            panic!("{}: {what}: {e:?}\n--- {} output ---\n{}", kind.name, kind.name, daemon.output())
+            panic!("{}: {what}: {e:?}\n--- {} output ---\n{}", kind.name, kind.name, output(&daemon))
         };
         let link = a.established(deadline(30)).await.unwrap_or_else(|e| fail("A not established", &e));
         b.established(deadline(30)).await.unwrap_or_else(|e| fail("B not established", &e));
@@ -81,11 +81,17 @@ fn interop(kind: &DaemonKind, a_asn: u32) {
         assert!(notes.is_empty(), "{}: NOTIFICATIONs during the run: {notes:?}", kind.name);
         a.stop(Duration::from_secs(2)).await;
         b.stop(Duration::from_secs(2)).await;
-        let log = daemon.output();
+        let log = output(&daemon);
         let errors: Vec<&str> = log.lines().filter(|l| (kind.is_error)(l)).collect();
-        assert!(errors.is_empty(), "{}: errors in its log:\n{}", kind.name, errors.join("\n"));
+        let first: Vec<&str> = errors.iter().copied().take(10).collect();
+        assert!(errors.is_empty(), "{}: {} errors in its log, the first:\n{}", kind.name, errors.len(), first.join("\n"));
         drop(daemon);
     });
+}
+
+/// The output of every process of a daemon.
+fn output(daemon: &[bgpstorm_tests::daemon::Daemon]) -> String {
+    daemon.iter().map(|d| d.output()).collect::<Vec<_>>().join("\n")
 }
 
 fn check_routes(kind: &DaemonKind, b: &Session, a_asn: u32) {
@@ -101,7 +107,7 @@ fn check_routes(kind: &DaemonKind, b: &Session, a_asn: u32) {
     let nh6 = v6.next_hop.first().copied();
     assert_ne!(nh6, Some(addr(topology::A6)), "{}: IPv6 next hop not rewritten", kind.name);
     if let Some(expected) = kind.ipv6_next_hop {
-        assert_eq!(nh6, Some(addr(expected)), "{}: IPv6 next hop", kind.name);
+        assert_eq!(nh6, Some(addr(expected)), "{}: IPv6 next hop ({:?})", kind.name, v6.next_hop);
     }
 }
 
@@ -120,4 +126,7 @@ macro_rules! interop_tests {
 
 interop_tests! {
     BIRD => bird_passes_routes_between_speakers, bird_passes_routes_from_a_four_octet_as;
+    GOBGP => gobgp_passes_routes_between_speakers, gobgp_passes_routes_from_a_four_octet_as;
+    FRR => frr_passes_routes_between_speakers, frr_passes_routes_from_a_four_octet_as;
+    OPENBGPD => openbgpd_passes_routes_between_speakers, openbgpd_passes_routes_from_a_four_octet_as;
 }
