@@ -2,11 +2,16 @@
 //!
 //! - [`decode`]: files (MRT, pcap) → the monitor crate's readers and wire decoder → pipe
 //!   (`bgpdump -m`) or JSON lines on stdout, statistics on stderr.
+//! - [`inject`]: command-line options → a [`speaker`] session → UPDATE programs on the wire,
+//!   or a sink that counts what arrives.
 //! - [`monitor_cmd`]: `bgpstorm monitor`, the passive route monitor over captures (the
 //!   monitor crate's engine and REST API).
+//! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
 
 pub mod decode;
+pub mod inject;
 pub mod monitor_cmd;
 pub mod scenario;
 pub mod scenario_cmd;
+pub mod speaker;
 pub mod topology;

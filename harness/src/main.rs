@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bgpstorm_harness::decode::{self, Format};
+use bgpstorm_harness::inject::{self, InjectArgs};
 use bgpstorm_harness::{monitor_cmd, scenario_cmd};
 use clap::{Parser, Subcommand};
 
@@ -74,10 +75,24 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files, for editor completion.
     Schema,
+    /// Run one simulated BGP speaker against a router (or, with --passive --expect N, a sink
+    /// that measures how fast N prefixes arrive).
+    Inject(Box<InjectArgs>),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help and version on stdout with status 0, usage errors with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("BGPSTORM_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     match cli.command {
         Command::Decode { files, format, stats, ports } => {
             let opts = decode::Options { format, stats, ports };
@@ -89,5 +104,6 @@ fn main() -> ExitCode {
         Command::Validate { paths } => scenario_cmd::validate(&paths),
         Command::List { paths } => scenario_cmd::list(&paths),
         Command::Schema => scenario_cmd::schema(),
+        Command::Inject(args) => inject::main(&args),
     }
 }

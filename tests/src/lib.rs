@@ -1,1 +1,6 @@
-//! Integration tests live in `tests/`; see the crate description.
+//! Support for bgpstorm's integration tests: network namespaces, veth links and daemon
+//! processes as guards that remove what they made when dropped (also when a test fails),
+//! and checks that fail with a clear message when the environment lacks root or a daemon.
+
+pub mod daemon;
+pub mod netns;
