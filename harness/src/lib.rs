@@ -9,6 +9,7 @@
 //! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
 
 pub mod decode;
+pub mod dut;
 pub mod inject;
 pub mod monitor_cmd;
 pub mod scenario;
