@@ -10,6 +10,7 @@
 //! headers) are never dropped silently: [`CaptureStats`] counts each by [`SkipReason`].
 
 pub mod frame;
+pub mod live;
 pub mod pcap;
 mod stats;
 #[cfg(test)]
