@@ -3,7 +3,7 @@
 //! through reassembly and the BGP stream. Offloads stay on, so the UPDATE bursts cross the
 //! hooks as GSO/GRO super-packets of up to 64 KiB.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::thread::JoinHandle;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, LiveStats};
 use bgpstorm_monitor::capture::{CaptureEvent, Direction};
 use bgpstorm_monitor::reassembly::{CloseReason, Flow};
-use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, StreamDecoder, StreamItem};
+use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, LiveStream, StreamDecoder, StreamItem};
 use bgpstorm_tests::bgp;
 use bgpstorm_tests::netlab::{VethPair, monotonic_ns, require_root};
 use tokio::time::{Instant, timeout_at};
@@ -85,6 +85,43 @@ struct Captured {
     messages: BTreeMap<Flow, Vec<(u64, Vec<u8>)>>,
     closed: Vec<(Flow, CloseReason)>,
     other: Vec<String>,
+    flows: BTreeSet<Flow>,
+}
+
+impl Captured {
+    fn item(&mut self, item: StreamItem) {
+        match item {
+            StreamItem::Message(m) => {
+                assert!(m.message.is_ok(), "{}: {:?}", m.flow, m.message);
+                self.flows.insert(m.flow);
+                self.messages.entry(m.flow).or_default().push((m.ts_ns, m.raw));
+            }
+            StreamItem::Closed { flow, reason, .. } => self.closed.push((flow, reason)),
+            StreamItem::Opened { flow, .. } => {
+                self.flows.insert(flow);
+            }
+            other => self.other.push(format!("{other:?}")),
+        }
+    }
+
+    fn both_closed(&self, flow: Flow) -> bool {
+        self.closed.iter().filter(|(f, _)| *f == flow || *f == flow.reverse()).count() == 2
+    }
+}
+
+/// The public pipeline ([`LiveStream`]) until both directions of `flow` are closed.
+async fn stream_until_closed(stream: &mut LiveStream, flow: Flow) -> Captured {
+    let mut got = Captured::default();
+    let mut items = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    while !got.both_closed(flow) {
+        let r = timeout_at(deadline, stream.next_items(&mut items)).await;
+        let stats = stream.stats().map(|(l, d)| format!("{l}{d}")).unwrap_or_default();
+        r.unwrap_or_else(|_| panic!("no FIN of {flow} captured within {DEADLINE:?}\n{stats}"))
+            .expect("reading the ring buffer");
+        items.drain(..).for_each(|i| got.item(i));
+    }
+    got
 }
 
 /// Feeds the capture into the stream decoder until both directions of `flow` are closed.
@@ -93,7 +130,7 @@ async fn capture_until_closed(cap: &mut LiveCapture, flow: Flow) -> (Captured, D
     let mut got = Captured::default();
     let (mut batch, mut items) = (Vec::new(), Vec::new());
     let deadline = Instant::now() + DEADLINE;
-    while got.closed.iter().filter(|(f, _)| *f == flow || *f == flow.reverse()).count() < 2 {
+    while !got.both_closed(flow) {
         let r = timeout_at(deadline, cap.next_batch(&mut batch, 4096)).await;
         let stats = cap.stats().map(|s| s.to_string()).unwrap_or_default();
         r.unwrap_or_else(|_| panic!("no FIN of {flow} captured within {DEADLINE:?}\n{stats}"))
@@ -102,17 +139,7 @@ async fn capture_until_closed(cap: &mut LiveCapture, flow: Flow) -> (Captured, D
             got.events.push(ev.clone());
             decoder.push(ev, &mut items);
         }
-        for item in items.drain(..) {
-            match item {
-                StreamItem::Message(m) => {
-                    assert!(m.message.is_ok(), "{}: {:?}", m.flow, m.message);
-                    got.messages.entry(m.flow).or_default().push((m.ts_ns, m.raw));
-                }
-                StreamItem::Closed { flow, reason, .. } => got.closed.push((flow, reason)),
-                StreamItem::Opened { .. } => {}
-                other => got.other.push(format!("{other:?}")),
-            }
-        }
+        items.drain(..).for_each(|i| got.item(i));
     }
     (got, decoder.stats())
 }
@@ -204,7 +231,8 @@ async fn the_peer_filter_selects_by_address_over_ipv6() {
     let pair = VethPair::new().expect("namespaces and veth pair");
     let cfg =
         LiveConfig { peers: vec!["fd00:179::2/128".parse().unwrap()], ..LiveConfig::default() };
-    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let mut stream = LiveStream::new(cap, DecodeOptions::default());
 
     // On port 179 but over IPv4: no address matches the filter.
     let msgs = || vec![bgp::open(65001, Ipv4Addr::new(10, 0, 0, 1)), bgp::keepalive()];
@@ -212,15 +240,48 @@ async fn the_peer_filter_selects_by_address_over_ipv6() {
     let a: Vec<Vec<u8>> =
         [msgs(), bgp::updates(65001, Ipv4Addr::new(100, 0, 0, 0), 20_000, 400)].concat();
     let session = Exchange::start(&pair, true, 179, &a, &msgs());
-    let (got, decode) = capture_until_closed(&mut cap, session.flow).await;
+    let got = stream_until_closed(&mut stream, session.flow).await;
     let flow = session.finish();
-    let live = cap.stats().expect("counters");
+    let (live, decode) = stream.stats().expect("counters");
 
     assert_lossless(&live, &decode, &got);
     assert_sent_in_order(&got, flow, &a);
     assert_sent_in_order(&got, flow.reverse(), &msgs());
     assert!(flow.src.is_ipv6());
-    let leaked =
-        got.events.iter().filter(|e| Flow::of(e) == v4 || Flow::of(e) == v4.reverse()).count();
-    assert_eq!(leaked, 0, "segments of the IPv4 session passed the IPv6 peer filter");
+    assert_eq!(got.flows, BTreeSet::from([flow, flow.reverse()]), "only the IPv6 session");
+    assert!(!got.flows.contains(&v4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_ring_buffer_drops_are_counted_and_show_as_gaps() {
+    require_root();
+    let pair = VethPair::new().expect("namespaces and veth pair");
+    // 16 KiB: a few records; nobody reads while the session runs.
+    let cfg = LiveConfig { ring_bytes: 16 << 10, ..LiveConfig::default() };
+    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let a = speaker_a();
+    exchange(&pair, false, 179, &a, &speaker_b());
+
+    let mut decoder = StreamDecoder::new(DecodeOptions::default());
+    let (mut batch, mut items) = (Vec::new(), Vec::new());
+    while cap.try_batch(&mut batch, 4096) > 0 {
+        for ev in batch.drain(..) {
+            decoder.push(ev, &mut items);
+        }
+    }
+    decoder.finish(&mut items);
+    let live = cap.stats().expect("counters");
+    let decode = decoder.stats();
+
+    assert!(live.kernel.records_dropped > 0, "nothing dropped with a 16 KiB ring: {live}");
+    assert!(live.kernel.segments_dropped > 0, "{live}");
+    assert!(live.drops() >= live.kernel.records_dropped, "{live}");
+    assert_eq!(live.kernel.records, live.records_read, "{live}");
+    assert!(
+        decode.reassembly.gap_bytes > 0,
+        "the lost bytes are not gaps: {:?}",
+        decode.reassembly
+    );
+    let decoded = items.iter().filter(|i| matches!(i, StreamItem::Message(_))).count();
+    assert!(decoded < a.len(), "{decoded} messages decoded of {} sent", a.len());
 }

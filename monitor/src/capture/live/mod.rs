@@ -121,6 +121,7 @@ pub struct LiveCapture {
     ring: AsyncFd<RingBuf<MapData>>,
     counters: PerCpuArray<MapData, u64>,
     attachments: Vec<Attachment>,
+    config: LiveConfig,
     stats: LiveStats,
     // Declared last: dropped after the maps, it detaches (closes the TCX links) and unloads.
     _ebpf: Ebpf,
@@ -145,7 +146,19 @@ impl LiveCapture {
         // SAFETY: the RingBuf owns its map fd and keeps it open, unchanged, while the AsyncFd
         // owns the RingBuf.
         let ring = unsafe { AsyncFd::register(ring) }.map_err(io::Error::from)?;
-        Ok(Self { ring, counters, attachments, stats: LiveStats::default(), _ebpf: ebpf })
+        Ok(Self {
+            ring,
+            counters,
+            attachments,
+            config: cfg.clone(),
+            stats: LiveStats::default(),
+            _ebpf: ebpf,
+        })
+    }
+
+    /// What it captures.
+    pub fn config(&self) -> &LiveConfig {
+        &self.config
     }
 
     /// Where the program is attached.
