@@ -26,7 +26,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* user space may resize at load */
+	__uint(max_entries, 16 << 20); /* user space sets the size at load (LiveConfig) */
 } EVENTS SEC(".maps");
 
 struct {

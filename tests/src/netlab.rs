@@ -3,7 +3,9 @@
 //! [`VethPair::new`] creates two namespaces with names unique to this process and call
 //! (`bgpstorm-t-PID-N-a` / `-b`, so tests run in parallel), a veth pair between them with
 //! IPv4 and IPv6 addresses, and removes both namespaces (and with them the veths) when
-//! dropped, also when the test fails. Offloads stay as the kernel sets them (TSO/GSO on).
+//! dropped, also when the test fails. Namespaces of test processes killed before they could
+//! clean up are swept by the next [`VethPair::new`]. Offloads stay as the kernel sets them
+//! (TSO/GSO on).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
@@ -61,9 +63,10 @@ impl VethPair {
 
     /// Creates both namespaces and the link; nothing is left behind if a step fails.
     pub fn new() -> io::Result<Self> {
+        sweep_dead();
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let base = format!("bgpstorm-t-{}-{n}", std::process::id());
+        let base = format!("{PREFIX}{}-{n}", std::process::id());
         let pair = Self { ns_a: format!("{base}-a"), ns_b: format!("{base}-b") };
         ip(&["netns", "add", &pair.ns_a])?;
         // From here on Drop removes whatever exists.
@@ -132,6 +135,27 @@ impl VethPair {
         Ok((client, server))
     }
 }
+
+/// Removes the namespaces of test processes that died without running their destructors
+/// (SIGKILL, a runner's timeout): `bgpstorm-t-PID-...` whose PID is gone.
+fn sweep_dead() {
+    let Ok(dir) = std::fs::read_dir("/run/netns") else { return };
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(PREFIX).and_then(|r| r.split('-').next()) else {
+            continue;
+        };
+        let alive =
+            pid.parse::<u32>().is_ok_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            // Another test process may sweep the same one at the same time: errors are fine.
+            let _ = ip(&["netns", "del", &name]);
+        }
+    }
+}
+
+/// Prefix of every namespace name this module creates.
+const PREFIX: &str = "bgpstorm-t-";
 
 impl Drop for VethPair {
     fn drop(&mut self) {
