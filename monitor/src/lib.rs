@@ -1,7 +1,7 @@
 //! bgpstorm-monitor: everything between BGP bytes and route state.
 //!
 //! Data flows top to bottom through the modules:
-//! wire bytes ([`capture`]: pcap files now, eBPF ring buffer later) → per-flow TCP stream
+//! wire bytes ([`capture`]: pcap files, or the eBPF TC program's ring buffer live) → per-flow TCP stream
 //! ([`reassembly`]) → framed BGP messages decoded under a per-session context ([`wire`], which
 //! also reads MRT archives) → the normalized route model ([`wire::model`]) that the RIB,
 //! detectors, convergence tracking and the harness consume.

@@ -1,15 +1,16 @@
 //! Capture sources: where TCP segments come from.
 //!
 //! Both sources produce the same [`CaptureEvent`]: one TCP segment with its addresses,
-//! sequence numbers, flags and payload. [`pcap::PcapSource`] reads pcap and pcapng files
-//! today; the eBPF ring buffer reader of the live monitor will fill the same struct from the
-//! kernel's records, so that [`crate::reassembly`] and [`crate::stream`] never know which
+//! sequence numbers, flags and payload. [`pcap::PcapSource`] reads pcap and pcapng files;
+//! [`live::LiveCapture`] fills the same struct from the records of the eBPF TC program
+//! (crate `bgpstorm-ebpf`), so that [`crate::reassembly`] and [`crate::stream`] never know which
 //! one they are fed by.
 //!
 //! Frames that do not carry a TCP segment (ARP, UDP, IP fragments, unknown link types, cut
 //! headers) are never dropped silently: [`CaptureStats`] counts each by [`SkipReason`].
 
 pub mod frame;
+pub mod live;
 pub mod pcap;
 mod stats;
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! through [`crate::reassembly`], each flow's bytes are framed into messages (across segment
 //! boundaries, and found again after gaps by their header), and each message is decoded under
 //! the context its session's OPENs negotiated (or a checked guess, see [`ContextSource`]).
-//! [`decode_pcap`] runs it over a capture file.
+//! [`decode_pcap`] runs it over a capture file, [`LiveStream`] over the live eBPF capture.
 //!
 //! ```no_run
 //! use bgpstorm_monitor::stream::{decode_pcap, StreamItem};
@@ -19,6 +19,7 @@
 //! ```
 
 mod framer;
+mod live;
 mod session;
 mod stats;
 
@@ -33,6 +34,7 @@ use crate::wire::{Message, WireError};
 use framer::{Framed, Framer};
 use session::Sessions;
 
+pub use live::LiveStream;
 pub use session::{ContextSource, Speaker};
 pub use stats::{DecodeStats, StreamStats};
 
