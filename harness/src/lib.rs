@@ -12,6 +12,8 @@ pub mod decode;
 pub mod dut;
 pub mod inject;
 pub mod monitor_cmd;
+pub mod run;
+pub mod run_cmd;
 pub mod scenario;
 pub mod scenario_cmd;
 pub mod speaker;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use bgpstorm_harness::decode::{self, Format};
 use bgpstorm_harness::inject::{self, InjectArgs};
-use bgpstorm_harness::{monitor_cmd, scenario_cmd};
+use bgpstorm_harness::scenario::model::DutKind;
+use bgpstorm_harness::{monitor_cmd, run_cmd, scenario_cmd};
 use clap::{Parser, Subcommand};
 
 /// BGP test harness, UPDATE simulator and eBPF wire monitor.
@@ -61,6 +62,37 @@ enum Command {
         #[arg(long = "port", default_value = "179", value_delimiter = ',')]
         ports: Vec<u16>,
     },
+    /// Run scenarios: build the network, start the DUT and the speakers, watch the DUT's
+    /// interfaces with the eBPF monitor, run the steps, report, tear everything down.
+    ///
+    /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
+    /// 2 invalid scenario or usage; 3 environment (not root, missing daemon, kernel feature).
+    Run {
+        /// Scenario files or directories (searched for *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Daemons to run each scenario against (the cross product), e.g. bird,frr,gobgp,openbgpd.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        dut: Vec<DutKind>,
+        /// Write a JUnit report.
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
+        /// Write the results as JSON.
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write the compatibility matrix (scenarios × daemons) as Markdown.
+        #[arg(long, value_name = "PATH")]
+        matrix: Option<PathBuf>,
+        /// Folder for each run's artifacts (result, monitor log, DUT config and logs).
+        #[arg(long, value_name = "DIR", default_value = "target/bgpstorm-runs")]
+        artifacts: PathBuf,
+        /// Keep the artifacts of passing runs too (failing runs always keep theirs).
+        #[arg(long)]
+        keep_artifacts: bool,
+        /// Folder of insta snapshots.
+        #[arg(long, value_name = "DIR", default_value = "snapshots")]
+        snapshots: PathBuf,
+    },
     /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
     Validate {
         /// Scenario files or directories (searched for *.yaml).
@@ -100,6 +132,20 @@ fn main() -> ExitCode {
         }
         Command::Monitor { pcaps, config, listen, json, ports } => {
             monitor_cmd::main(&monitor_cmd::Options { pcaps, config, listen, json, ports })
+        }
+        Command::Run { paths, dut, junit, json, matrix, artifacts, keep_artifacts, snapshots } => {
+            let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
+            let artifacts = std::path::absolute(&artifacts).unwrap_or(artifacts);
+            run_cmd::main(&run_cmd::Options {
+                paths,
+                duts: dut,
+                junit,
+                json,
+                matrix,
+                artifacts,
+                keep_artifacts,
+                snapshots,
+            })
         }
         Command::Validate { paths } => scenario_cmd::validate(&paths),
         Command::List { paths } => scenario_cmd::list(&paths),

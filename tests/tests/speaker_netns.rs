@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bgpstorm_harness::speaker::prefixes::range;
-use bgpstorm_harness::speaker::{AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State};
+use bgpstorm_harness::speaker::{
+    AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State,
+};
 use bgpstorm_monitor::wire::{AfiSafi, Nlri};
 use bgpstorm_tests::netns::{Netns, require_root, veth};
 use tokio::time::Instant;
@@ -41,19 +43,30 @@ async fn md5_gtsm_add_path_extended_session_carries_a_100k_storm() {
     let ap = vec![AddPath { family: AfiSafi::IPV4_UNICAST, send: true, receive: true }];
     let mut b = cfg(&l.b, "10.9.0.2", "10.9.0.1", 65002, 65001);
     b.mode = Mode::Passive;
-    (b.md5_key, b.ttl_security, b.add_path, b.extended_messages) = (Some("s3cret".into()), true, ap.clone(), true);
+    (b.md5_key, b.ttl_security, b.add_path, b.extended_messages) =
+        (Some("s3cret".into()), true, ap.clone(), true);
     let mut a = cfg(&l.a, "10.9.0.1", "10.9.0.2", 65001, 65002);
-    (a.md5_key, a.ttl_security, a.add_path, a.extended_messages) = (Some("s3cret".into()), true, ap, true);
+    (a.md5_key, a.ttl_security, a.add_path, a.extended_messages) =
+        (Some("s3cret".into()), true, ap, true);
     let sink = Session::start(b).expect("sink");
     let sender = Session::start(a).expect("sender");
     let deadline = Instant::now() + Duration::from_secs(20);
     let link = sender.established(deadline).await.expect("established with MD5 and GTSM");
-    assert!(link.negotiated.send.extended_messages && link.negotiated.send.has_add_path(AfiSafi::IPV4_UNICAST));
+    assert!(
+        link.negotiated.send.extended_messages
+            && link.negotiated.send.has_add_path(AfiSafi::IPV4_UNICAST)
+    );
     let prefixes = range("100.64.0.0/24".parse().unwrap(), 100_000).unwrap();
     let mut inj = Injector::new(&sender, link, None);
-    inj.announce_family(&prefixes, AfiSafi::IPV4_UNICAST, spec_attrs(&inj), vec!["10.9.0.1".parse().unwrap()], 9)
-        .await
-        .expect("storm");
+    inj.announce_family(
+        &prefixes,
+        AfiSafi::IPV4_UNICAST,
+        spec_attrs(&inj),
+        vec!["10.9.0.1".parse().unwrap()],
+        9,
+    )
+    .await
+    .expect("storm");
     inj.flush().await.expect("flush");
     sink.rib_in().wait_len(100_000, deadline).await.expect("all 100k prefixes");
     // Path identifiers survive (RFC 7911) and 65535-byte UPDATEs carried them (RFC 8654).

@@ -10,9 +10,12 @@ use crate::topology::Netns;
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let _ = writeln!(c, "router id {};\nlog stderr all;\nprotocol device {{ }}", plan.router_id);
-    let _ = writeln!(c, "# Routes are not installed in the kernel: the DUT is measured as a BGP speaker.");
+    let _ = writeln!(
+        c,
+        "# Routes are not installed in the kernel: the DUT is measured as a BGP speaker."
+    );
     for n in &plan.neighbors {
-        let _ = writeln!(c, "protocol bgp {} {{", n.name);
+        let _ = writeln!(c, "protocol bgp sp_{} {{", n.name);
         let _ = writeln!(c, "  local {} as {};", n.local, plan.asn);
         let _ = writeln!(c, "  neighbor {} as {};", n.addr, n.asn);
         if n.dut_passive {
@@ -54,9 +57,19 @@ pub(super) fn config(plan: &DutPlan) -> String {
 pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
     let bird = which("bird").ok_or(DutError::Missing { daemon: "bird", binary: "bird".into() })?;
     let conf = plan.dir.join("bird.conf");
-    std::fs::write(&conf, config(plan)).map_err(|e| DutError::Failed { daemon: "bird", message: format!("{}: {e}", conf.display()) })?;
+    std::fs::write(&conf, config(plan)).map_err(|e| DutError::Failed {
+        daemon: "bird",
+        message: format!("{}: {e}", conf.display()),
+    })?;
     let sock = plan.dir.join("bird.ctl");
-    let argv = [bird.to_str().unwrap_or("bird"), "-f", "-c", conf.to_str().unwrap_or_default(), "-s", sock.to_str().unwrap_or_default()];
+    let argv = [
+        bird.to_str().unwrap_or("bird"),
+        "-f",
+        "-c",
+        conf.to_str().unwrap_or_default(),
+        "-s",
+        sock.to_str().unwrap_or_default(),
+    ];
     let p = DaemonProcess::spawn(ns, &argv, &plan.dir.join("bird.log"))
         .map_err(|e| DutError::Failed { daemon: "bird", message: e.to_string() })?;
     Ok(vec![p])
@@ -79,10 +92,16 @@ pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<Str
         .map_err(|e| format!("birdc: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() || text.contains("Unable to connect") {
-        return Err(format!("birdc {}: {}{}", args.join(" "), text.trim(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "birdc {}: {}{}",
+            args.join(" "),
+            text.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     if matches!(q, ControlQuery::Version) {
-        return Ok(text.lines().find(|l| l.starts_with("BIRD ")).unwrap_or("BIRD").to_string());
+        let line = text.lines().find(|l| l.starts_with("BIRD ")).unwrap_or("BIRD");
+        return Ok(line.trim_end_matches(" ready.").to_string());
     }
     Ok(text)
 }

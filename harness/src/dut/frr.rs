@@ -11,14 +11,23 @@ use crate::topology::Netns;
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let _ = writeln!(c, "frr defaults traditional\nhostname dut\nlog stdout informational\n!");
-    let _ = writeln!(c, "router bgp {}\n bgp router-id {}\n no bgp ebgp-requires-policy\n no bgp default ipv4-unicast", plan.asn, plan.router_id);
+    let _ = writeln!(
+        c,
+        "router bgp {}\n bgp router-id {}\n no bgp ebgp-requires-policy\n no bgp default ipv4-unicast",
+        plan.asn, plan.router_id
+    );
     for n in &plan.neighbors {
         let a = n.addr;
-        let _ = writeln!(c, " neighbor {a} remote-as {}\n neighbor {a} update-source {}", n.asn, n.local);
+        let _ = writeln!(
+            c,
+            " neighbor {a} remote-as {}\n neighbor {a} update-source {}",
+            n.asn, n.local
+        );
         if n.dut_passive {
             let _ = writeln!(c, " neighbor {a} passive");
         }
-        let _ = writeln!(c, " neighbor {a} timers connect 1\n neighbor {a} advertisement-interval 0");
+        let _ =
+            writeln!(c, " neighbor {a} timers connect 1\n neighbor {a} advertisement-interval 0");
         if let Some(pw) = &n.md5 {
             let _ = writeln!(c, " neighbor {a} password {pw}");
         }
@@ -43,7 +52,8 @@ pub(super) fn config(plan: &DutPlan) -> String {
     let _ = writeln!(c, "!");
     for n in &plan.neighbors {
         if let Some(v6) = n.local_v6 {
-            let _ = writeln!(c, "route-map NH-{} permit 10\n set ipv6 next-hop global {v6}\n!", n.name);
+            let _ =
+                writeln!(c, "route-map NH-{} permit 10\n set ipv6 next-hop global {v6}\n!", n.name);
         }
     }
     if let Some(extra) = &plan.extra {
@@ -54,17 +64,51 @@ pub(super) fn config(plan: &DutPlan) -> String {
 
 pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
     let fail = |message: String| DutError::Failed { daemon: "frr", message };
-    let bgpd = which("/usr/lib/frr/bgpd").ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/bgpd".into() })?;
-    let zebra = which("/usr/lib/frr/zebra").ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/zebra".into() })?;
+    let bgpd = which("/usr/lib/frr/bgpd")
+        .ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/bgpd".into() })?;
+    let zebra = which("/usr/lib/frr/zebra")
+        .ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/zebra".into() })?;
     let d = &plan.dir;
     let p = |n: &str| d.join(n).to_string_lossy().into_owned();
     std::fs::write(d.join("frr.conf"), config(plan)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(d.join("zebra.conf"), "hostname dut\n").map_err(|e| fail(e.to_string()))?;
     let (zsock, vty) = (p("zserv.api"), d.to_string_lossy().into_owned());
-    let zargs = [zebra.to_str().unwrap_or_default(), "-f", &p("zebra.conf"), "-i", &p("zebra.pid"), "-z", &zsock, "--vty_socket", &vty, "-P", "0", "--log", "stdout"];
-    let z = DaemonProcess::spawn(ns, &zargs, &d.join("zebra.log")).map_err(|e| fail(e.to_string()))?;
-    let bargs = [bgpd.to_str().unwrap_or_default(), "-f", &p("frr.conf"), "-i", &p("bgpd.pid"), "-z", &zsock, "--vty_socket", &vty, "-n", "-S", "-P", "0", "--log", "stdout"];
-    let b = DaemonProcess::spawn(ns, &bargs, &d.join("bgpd.log")).map_err(|e| fail(e.to_string()))?;
+    let zargs = [
+        zebra.to_str().unwrap_or_default(),
+        "-f",
+        &p("zebra.conf"),
+        "-i",
+        &p("zebra.pid"),
+        "-z",
+        &zsock,
+        "--vty_socket",
+        &vty,
+        "-P",
+        "0",
+        "--log",
+        "stdout",
+    ];
+    let z =
+        DaemonProcess::spawn(ns, &zargs, &d.join("zebra.log")).map_err(|e| fail(e.to_string()))?;
+    let bargs = [
+        bgpd.to_str().unwrap_or_default(),
+        "-f",
+        &p("frr.conf"),
+        "-i",
+        &p("bgpd.pid"),
+        "-z",
+        &zsock,
+        "--vty_socket",
+        &vty,
+        "-n",
+        "-S",
+        "-P",
+        "0",
+        "--log",
+        "stdout",
+    ];
+    let b =
+        DaemonProcess::spawn(ns, &bargs, &d.join("bgpd.log")).map_err(|e| fail(e.to_string()))?;
     Ok(vec![z, b])
 }
 
@@ -84,10 +128,19 @@ pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<Str
         .map_err(|e| format!("vtysh: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() || text.trim().is_empty() {
-        return Err(format!("vtysh -c {cmd:?}: {}{}", text.trim(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "vtysh -c {cmd:?}: {}{}",
+            text.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     if matches!(q, ControlQuery::Version) {
-        return Ok(text.lines().find(|l| l.contains("FRRouting")).unwrap_or("FRRouting").trim().to_string());
+        return Ok(text
+            .lines()
+            .find(|l| l.contains("FRRouting"))
+            .unwrap_or("FRRouting")
+            .trim()
+            .to_string());
     }
     Ok(text)
 }

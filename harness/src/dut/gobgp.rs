@@ -13,9 +13,14 @@ const API: &str = "127.0.0.1:50051";
 /// The generated gobgpd.toml.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
-    let _ = writeln!(c, "[global.config]\n  as = {}\n  router-id = \"{}\"\n", plan.asn, plan.router_id);
+    let _ =
+        writeln!(c, "[global.config]\n  as = {}\n  router-id = \"{}\"\n", plan.asn, plan.router_id);
     for n in &plan.neighbors {
-        let _ = writeln!(c, "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{}\"\n    peer-as = {}", n.addr, n.asn);
+        let _ = writeln!(
+            c,
+            "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{}\"\n    peer-as = {}",
+            n.addr, n.asn
+        );
         if let Some(pw) = &n.md5 {
             let _ = writeln!(c, "    auth-password = \"{pw}\"");
         }
@@ -25,11 +30,17 @@ pub(super) fn config(plan: &DutPlan) -> String {
         }
         let _ = writeln!(c, "  [neighbors.timers.config]\n    connect-retry = 1");
         if n.ttl_security {
-            let _ = writeln!(c, "  [neighbors.ttl-security.config]\n    enabled = true\n    ttl-min = 255");
+            let _ = writeln!(
+                c,
+                "  [neighbors.ttl-security.config]\n    enabled = true\n    ttl-min = 255"
+            );
         }
         for fam in &n.families {
             let name = if *fam == Family::Ipv4 { "ipv4-unicast" } else { "ipv6-unicast" };
-            let _ = writeln!(c, "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{name}\"");
+            let _ = writeln!(
+                c,
+                "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{name}\""
+            );
         }
         let _ = writeln!(c);
     }
@@ -41,11 +52,23 @@ pub(super) fn config(plan: &DutPlan) -> String {
 
 pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
     let fail = |message: String| DutError::Failed { daemon: "gobgp", message };
-    let bin = which("gobgpd").ok_or(DutError::Missing { daemon: "gobgp", binary: "gobgpd".into() })?;
+    let bin =
+        which("gobgpd").ok_or(DutError::Missing { daemon: "gobgp", binary: "gobgpd".into() })?;
     let conf = plan.dir.join("gobgpd.toml");
     std::fs::write(&conf, config(plan)).map_err(|e| fail(e.to_string()))?;
-    let argv = [bin.to_str().unwrap_or_default(), "-f", conf.to_str().unwrap_or_default(), "-t", "toml", "--api-hosts", API];
-    Ok(vec![DaemonProcess::spawn(ns, &argv, &plan.dir.join("gobgpd.log")).map_err(|e| fail(e.to_string()))?])
+    let argv = [
+        bin.to_str().unwrap_or_default(),
+        "-f",
+        conf.to_str().unwrap_or_default(),
+        "-t",
+        "toml",
+        "--api-hosts",
+        API,
+    ];
+    Ok(vec![
+        DaemonProcess::spawn(ns, &argv, &plan.dir.join("gobgpd.log"))
+            .map_err(|e| fail(e.to_string()))?,
+    ])
 }
 
 pub(super) fn control(_plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
@@ -63,7 +86,12 @@ pub(super) fn control(_plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<St
         .map_err(|e| format!("gobgp: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
-        return Err(format!("gobgp {}: {}{}", args.join(" "), text.trim(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "gobgp {}: {}{}",
+            args.join(" "),
+            text.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(text)
 }

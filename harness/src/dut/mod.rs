@@ -75,7 +75,9 @@ pub struct DutPlan {
 #[derive(Debug, thiserror::Error)]
 pub enum DutError {
     /// Not installed.
-    #[error("{daemon} is not installed ({binary} not found): run `bash ci/setup`, it installs bird2 frr gobgpd openbgpd")]
+    #[error(
+        "{daemon} is not installed ({binary} not found): run `bash ci/setup`, it installs bird2 frr gobgpd openbgpd"
+    )]
     Missing {
         /// Daemon name.
         daemon: &'static str,
@@ -112,7 +114,10 @@ impl Dut {
             message: format!("{}: {e}", plan.dir.display()),
         })?;
         // Daemons that drop privileges must still reach their files.
-        let _ = std::fs::set_permissions(&plan.dir, std::os::unix::fs::PermissionsExt::from_mode(0o777));
+        let _ = std::fs::set_permissions(
+            &plan.dir,
+            std::os::unix::fs::PermissionsExt::from_mode(0o777),
+        );
         let processes = match plan.kind {
             DutKind::Bird => bird::start(&plan, ns)?,
             DutKind::Frr => frr::start(&plan, ns)?,
@@ -136,7 +141,9 @@ impl Dut {
             match self.control(ns, ControlQuery::Ready) {
                 Ok(_) => return Ok(()),
                 Err(e) if std::time::Instant::now() >= until => {
-                    return Err(self.failed(format!("control socket did not answer within {deadline:?}: {e}")));
+                    return Err(self.failed(format!(
+                        "control socket did not answer within {deadline:?}: {e}"
+                    )));
                 }
                 // Polling the control socket with a growing interval: the daemon gives no
                 // other readiness signal.
@@ -147,12 +154,17 @@ impl Dut {
     }
 
     fn failed(&self, message: String) -> DutError {
-        let logs: String = self.processes.iter().map(|p| p.log_tail(15)).collect::<Vec<_>>().join("\n");
-        DutError::Failed { daemon: daemon_name(self.plan.kind), message: format!("{message}\n--- log ---\n{logs}") }
+        let logs: String =
+            self.processes.iter().map(|p| p.log_tail(15)).collect::<Vec<_>>().join("\n");
+        DutError::Failed {
+            daemon: daemon_name(self.plan.kind),
+            message: format!("{message}\n--- log ---\n{logs}"),
+        }
     }
 
     fn query_version(&self, ns: &Netns) -> Result<String, String> {
-        self.control(ns, ControlQuery::Version).map(|s| s.lines().next().unwrap_or_default().trim().to_string())
+        self.control(ns, ControlQuery::Version)
+            .map(|s| s.lines().next().unwrap_or_default().trim().to_string())
     }
 
     fn control(&self, ns: &Netns, q: ControlQuery) -> Result<String, String> {
@@ -174,7 +186,9 @@ impl Dut {
     pub fn rib(&self, ns: &Netns) -> Result<Vec<DutRoute>, DutError> {
         let mut routes = Vec::new();
         for fam in [Family::Ipv4, Family::Ipv6] {
-            let text = self.control(ns, ControlQuery::Rib(fam)).map_err(|e| self.failed(format!("RIB dump: {e}")))?;
+            let text = self
+                .control(ns, ControlQuery::Rib(fam))
+                .map_err(|e| self.failed(format!("RIB dump: {e}")))?;
             let parsed = match self.plan.kind {
                 DutKind::Bird => rib::bird(&text),
                 DutKind::Frr => rib::frr(&text),
@@ -194,7 +208,11 @@ impl Dut {
         let is_error: fn(&str) -> bool = match self.plan.kind {
             DutKind::Bird => |l| l.contains("<ERR>") || l.contains("<BUG>"),
             DutKind::Frr => |l| l.contains("[EC ") && !l.contains("Disabling MPLS support"),
-            DutKind::Gobgp => |l| l.contains("level=error") || l.contains("level=fatal") || l.contains("\"level\":\"error\""),
+            DutKind::Gobgp => |l| {
+                l.contains("level=error")
+                    || l.contains("level=fatal")
+                    || l.contains("\"level\":\"error\"")
+            },
             DutKind::Openbgpd => |l| l.contains("fatal"),
             DutKind::None => |_| false,
         };
@@ -247,6 +265,10 @@ pub struct DutInfo {
 impl Dut {
     /// What the report says about it.
     pub fn info(&self) -> DutInfo {
-        DutInfo { kind: daemon_name(self.plan.kind), version: self.version.clone(), dir: self.plan.dir.clone() }
+        DutInfo {
+            kind: daemon_name(self.plan.kind),
+            version: self.version.clone(),
+            dir: self.plan.dir.clone(),
+        }
     }
 }

@@ -11,9 +11,19 @@ use crate::topology::Netns;
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let sock = plan.dir.join("bgpd.sock");
-    let _ = writeln!(c, "AS {}\nrouter-id {}\nsocket \"{}\"\nfib-update no\n", plan.asn, plan.router_id, sock.display());
+    let _ = writeln!(
+        c,
+        "AS {}\nrouter-id {}\nsocket \"{}\"\nfib-update no\n",
+        plan.asn,
+        plan.router_id,
+        sock.display()
+    );
     for n in &plan.neighbors {
-        let _ = writeln!(c, "neighbor {} {{\n  remote-as {}\n  local-address {}", n.addr, n.asn, n.local);
+        let _ = writeln!(
+            c,
+            "neighbor {} {{\n  remote-as {}\n  local-address {}",
+            n.addr, n.asn, n.local
+        );
         if let Some(v6) = n.local_v6 {
             let _ = writeln!(c, "  local-address {v6}");
         }
@@ -45,14 +55,19 @@ pub(super) fn config(plan: &DutPlan) -> String {
 
 pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
     let fail = |message: String| DutError::Failed { daemon: "openbgpd", message };
-    let bin = which("/usr/sbin/bgpd").ok_or(DutError::Missing { daemon: "openbgpd", binary: "/usr/sbin/bgpd".into() })?;
+    let bin = which("/usr/sbin/bgpd")
+        .ok_or(DutError::Missing { daemon: "openbgpd", binary: "/usr/sbin/bgpd".into() })?;
     let conf = plan.dir.join("bgpd.conf");
     std::fs::write(&conf, config(plan)).map_err(|e| fail(e.to_string()))?;
     // bgpd refuses a configuration others can read.
     let _ = std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o600));
     let _ = std::fs::create_dir_all("/run/openbgpd");
-    let argv = [bin.to_str().unwrap_or_default(), "-d", "-v", "-f", conf.to_str().unwrap_or_default()];
-    Ok(vec![DaemonProcess::spawn(ns, &argv, &plan.dir.join("bgpd.log")).map_err(|e| fail(e.to_string()))?])
+    let argv =
+        [bin.to_str().unwrap_or_default(), "-d", "-v", "-f", conf.to_str().unwrap_or_default()];
+    Ok(vec![
+        DaemonProcess::spawn(ns, &argv, &plan.dir.join("bgpd.log"))
+            .map_err(|e| fail(e.to_string()))?,
+    ])
 }
 
 pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
@@ -70,7 +85,12 @@ pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<Str
     let out = cmd.args(&args).output().map_err(|e| format!("bgpctl: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
-        return Err(format!("bgpctl {}: {}{}", args.join(" "), text.trim(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "bgpctl {}: {}{}",
+            args.join(" "),
+            text.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     if matches!(q, ControlQuery::Version) {
         let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));

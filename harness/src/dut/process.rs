@@ -31,7 +31,9 @@ impl DaemonProcess {
         let err = out.try_clone()?;
         let mut cmd = ns.command(argv[0]);
         cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd.spawn().map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", argv[0])))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", argv[0])))?;
         Ok(Self { name: argv[0].to_string(), child, log: log.to_path_buf() })
     }
 

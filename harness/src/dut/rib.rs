@@ -19,7 +19,12 @@ pub struct DutRoute {
 
 fn route(prefix: &str, as_path: &str, next_hop: &str, mut communities: Vec<String>) -> DutRoute {
     communities.sort();
-    DutRoute { prefix: prefix.to_string(), as_path: as_path.split_whitespace().collect::<Vec<_>>().join(" "), next_hop: next_hop.to_string(), communities }
+    DutRoute {
+        prefix: prefix.to_string(),
+        as_path: as_path.split_whitespace().collect::<Vec<_>>().join(" "),
+        next_hop: next_hop.to_string(),
+        communities,
+    }
 }
 
 /// `birdc show route all`: a line per path (the prefix on the first), attribute lines
@@ -36,10 +41,15 @@ pub fn bird(text: &str) -> Result<Vec<DutRoute>, String> {
     for line in text.lines() {
         let indented = line.starts_with([' ', '\t']);
         let t = line.trim();
-        if t.is_empty() || t.starts_with("Table ") || t.starts_with("BIRD ") || t.starts_with("Network") {
+        if t.is_empty()
+            || t.starts_with("Table ")
+            || t.starts_with("BIRD ")
+            || t.starts_with("Network")
+        {
             continue;
         }
-        let is_path = t.contains(" [") && (t.contains("unicast") || t.contains("blackhole") || t.contains("unreachable"));
+        let is_path = t.contains(" [")
+            && (t.contains("unicast") || t.contains("blackhole") || t.contains("unreachable"));
         if is_path {
             flush(&mut cur, &mut out);
             if !indented {
@@ -72,7 +82,8 @@ pub fn bird(text: &str) -> Result<Vec<DutRoute>, String> {
 }
 
 fn json(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("not JSON ({e}): {}", text.chars().take(200).collect::<String>()))
+    serde_json::from_str(text)
+        .map_err(|e| format!("not JSON ({e}): {}", text.chars().take(200).collect::<String>()))
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -118,15 +129,34 @@ pub fn gobgp(text: &str) -> Result<Vec<DutRoute>, String> {
                 match a["type"].as_u64() {
                     Some(2) => {
                         for seg in a["as_paths"].as_array().into_iter().flatten() {
-                            path.extend(seg["asns"].as_array().into_iter().flatten().filter_map(Value::as_u64).map(|x| x.to_string()));
+                            path.extend(
+                                seg["asns"]
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(Value::as_u64)
+                                    .map(|x| x.to_string()),
+                            );
                         }
                     }
                     Some(3) => nh = a["nexthop"].as_str().unwrap_or_default().to_string(),
                     Some(14) => nh = a["nexthop"].as_str().unwrap_or_default().to_string(),
-                    Some(8) => comms.extend(a["communities"].as_array().into_iter().flatten().filter_map(Value::as_u64).map(|c| format!("{}:{}", c >> 16, c & 0xffff))),
-                    Some(32) => comms.extend(a["value"].as_array().into_iter().flatten().map(|c| {
-                        format!("{}:{}:{}", c["global_admin"], c["local_data1"], c["local_data2"])
-                    })),
+                    Some(8) => comms.extend(
+                        a["communities"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_u64)
+                            .map(|c| format!("{}:{}", c >> 16, c & 0xffff)),
+                    ),
+                    Some(32) => {
+                        comms.extend(a["value"].as_array().into_iter().flatten().map(|c| {
+                            format!(
+                                "{}:{}:{}",
+                                c["global_admin"], c["local_data1"], c["local_data2"]
+                            )
+                        }))
+                    }
                     _ => {}
                 }
             }
@@ -145,7 +175,8 @@ pub fn openbgpd(text: &str) -> Result<Vec<DutRoute>, String> {
             continue;
         }
         let prefix = p["prefix"].as_str().unwrap_or_default();
-        let nh = p["exit_nexthop"].as_str().or_else(|| p["true_nexthop"].as_str()).unwrap_or_default();
+        let nh =
+            p["exit_nexthop"].as_str().or_else(|| p["true_nexthop"].as_str()).unwrap_or_default();
         let mut comms = strings(&p["communities"]);
         comms.extend(strings(&p["large_communities"]));
         out.push(route(prefix, p["aspath"].as_str().unwrap_or_default(), nh, comms));
@@ -161,6 +192,14 @@ mod tests {
     fn bird_text_keeps_the_best_path_and_its_attributes() {
         let text = "BIRD 2.0.12 ready.\nTable master4:\n10.0.0.0/24          unicast [up 20:00:00.000] * (100) [AS174i]\n\tvia 10.0.1.2 on d-up\n\tType: BGP univ\n\tBGP.origin: IGP\n\tBGP.as_path: 65001 174\n\tBGP.next_hop: 10.0.1.2\n\tBGP.community: (65001,100) (65001,200)\n\tBGP.large_community: (4200000001, 1, 2)\n                     unicast [b 20:00:01.000] (100) [AS3356i]\n\tBGP.as_path: 65002 3356 174\n\tBGP.next_hop: 10.0.2.2\n";
         let r = bird(text).unwrap();
-        assert_eq!(r, vec![route("10.0.0.0/24", "65001 174", "10.0.1.2", vec!["65001:100".into(), "65001:200".into(), "4200000001:1:2".into()])]);
+        assert_eq!(
+            r,
+            vec![route(
+                "10.0.0.0/24",
+                "65001 174",
+                "10.0.1.2",
+                vec!["65001:100".into(), "65001:200".into(), "4200000001:1:2".into()]
+            )]
+        );
     }
 }

@@ -43,7 +43,13 @@ pub(crate) async fn session(shared: &Arc<Shared>, stream: TcpStream) {
     let link = Link { negotiated: negotiated.clone(), local, peer, data: data_tx };
     shared.set_state(State::Established);
     shared.link.send_replace(Some(link));
-    let writer = tokio::spawn(super::writer::run(shared.clone(), wr, data_rx, control_rx, negotiated.clone()));
+    let writer = tokio::spawn(super::writer::run(
+        shared.clone(),
+        wr,
+        data_rx,
+        control_rx,
+        negotiated.clone(),
+    ));
     let end = established(shared, &mut reader, &negotiated, &control_tx).await;
     shared.link.send_replace(None);
     let reason = match end {
@@ -116,7 +122,8 @@ fn unexpected(shared: &Shared, msg: &Message, subcode: u8) -> End {
         let what = notification::describe(n.code, n.subcode);
         return End::Close(format!("peer sent NOTIFICATION {}/{} ({what})", n.code, n.subcode));
     }
-    let reason = format!("unexpected {} in state {}", msg.type_name(), shared.status.borrow().state);
+    let reason =
+        format!("unexpected {} in state {}", msg.type_name(), shared.status.borrow().state);
     End::Notify(ErrorCode::Fsm as u8, subcode, Vec::new(), reason)
 }
 

@@ -104,12 +104,20 @@ pub fn precheck(msg: &[u8]) -> Result<(), OpenError> {
     }
     if msg[19] != 4 {
         let reason = format!("peer speaks BGP version {}, we speak 4", msg[19]);
-        return Err(OpenError { subcode: open_subcode::UNSUPPORTED_VERSION, data: vec![0, 4], reason });
+        return Err(OpenError {
+            subcode: open_subcode::UNSUPPORTED_VERSION,
+            data: vec![0, 4],
+            reason,
+        });
     }
     let hold = u16::from_be_bytes([msg[22], msg[23]]);
     if matches!(hold, 1 | 2) {
         let reason = format!("hold time {hold} is not 0 or at least 3");
-        return Err(OpenError { subcode: open_subcode::UNACCEPTABLE_HOLD_TIME, data: Vec::new(), reason });
+        return Err(OpenError {
+            subcode: open_subcode::UNACCEPTABLE_HOLD_TIME,
+            data: Vec::new(),
+            reason,
+        });
     }
     Ok(())
 }

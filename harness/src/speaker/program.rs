@@ -78,14 +78,23 @@ impl Injector {
     }
 
     fn check_family(&self, family: AfiSafi) -> Result<(), ProgramError> {
-        if self.link.negotiated.has_family(family) { Ok(()) } else { Err(ProgramError::Family(family)) }
+        if self.link.negotiated.has_family(family) {
+            Ok(())
+        } else {
+            Err(ProgramError::Family(family))
+        }
     }
 
     /// Announces `prefixes` with `route` (RFC 4271 §9.2): one template per family, as many
     /// NLRI per UPDATE as fit.
-    pub async fn announce(&mut self, prefixes: &[IpNet], route: &RouteSpec) -> Result<(), ProgramError> {
+    pub async fn announce(
+        &mut self,
+        prefixes: &[IpNet],
+        route: &RouteSpec,
+    ) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of: Vec<IpNet> =
+                prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
             if of.is_empty() {
                 continue;
             }
@@ -116,7 +125,8 @@ impl Injector {
     /// Withdraws `prefixes` (RFC 4271 §4.3 withdrawn routes, RFC 4760 MP_UNREACH_NLRI).
     pub async fn withdraw(&mut self, prefixes: &[IpNet]) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of: Vec<IpNet> =
+                prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
             if of.is_empty() {
                 continue;
             }
@@ -218,14 +228,21 @@ impl Injector {
 
     /// Writes the packed NLRI in as many UPDATEs as needed; the last chunk stays buffered
     /// until the step ends (so a program of many small steps still makes large writes).
-    async fn emit(&mut self, t: &Template, packed: &PackedNlri, announce: bool) -> Result<(), ProgramError> {
+    async fn emit(
+        &mut self,
+        t: &Template,
+        packed: &PackedNlri,
+        announce: bool,
+    ) -> Result<(), ProgramError> {
         let mut rest = packed.bytes.as_slice();
         while !rest.is_empty() {
             let (used, count) = t.fill(rest, &mut self.buf);
             rest = &rest[used..];
             self.buf_messages += 1;
             let n = count as u64;
-            self.shared.counters.prefixes(if announce { n } else { 0 }, if announce { 0 } else { n });
+            self.shared
+                .counters
+                .prefixes(if announce { n } else { 0 }, if announce { 0 } else { n });
             if let Some(wait) = self.rate.as_mut().and_then(|b| b.take(count)) {
                 self.send_buf().await?;
                 tokio::time::sleep(wait).await;

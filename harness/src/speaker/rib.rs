@@ -84,7 +84,11 @@ impl AdjRibIn {
             for r in &update.reach {
                 let next_hop: Arc<[IpAddr]> = r.next_hop.as_slice().into();
                 for n in &r.nlri {
-                    let route = Route { attributes: attributes.clone(), next_hop: next_hop.clone(), received: at };
+                    let route = Route {
+                        attributes: attributes.clone(),
+                        next_hop: next_hop.clone(),
+                        received: at,
+                    };
                     g.routes.insert(*n, route);
                 }
                 g.announced += r.nlri.len() as u64;
@@ -172,7 +176,11 @@ impl AdjRibIn {
     }
 
     /// Waits until the RIB holds exactly `n` prefixes.
-    pub async fn wait_len(&self, n: usize, deadline: tokio::time::Instant) -> Result<RibCount, Timeout> {
+    pub async fn wait_len(
+        &self,
+        n: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<RibCount, Timeout> {
         self.wait_until(deadline, |c| c.prefixes == n).await
     }
 }

@@ -75,7 +75,11 @@ impl AdjRibOut {
     }
 
     /// The UPDATEs that announce every route of `family` again (RFC 2918 §4).
-    pub fn encode_family(&self, family: AfiSafi, ctx: &SessionContext) -> Result<Vec<u8>, TooLarge> {
+    pub fn encode_family(
+        &self,
+        family: AfiSafi,
+        ctx: &SessionContext,
+    ) -> Result<Vec<u8>, TooLarge> {
         let mut groups: HashMap<*const OutRoute, (Arc<OutRoute>, Vec<IpNet>)> = HashMap::new();
         for (p, r) in self.lock().iter().filter(|(p, _)| family_of(p) == family) {
             groups.entry(Arc::as_ptr(r)).or_insert_with(|| (r.clone(), Vec::new())).1.push(*p);

@@ -93,9 +93,22 @@ pub struct Link {
 pub struct LinkDown;
 
 impl Link {
+    /// Whether the session behind it has ended (nothing queued can be written any more).
+    pub fn is_closed(&self) -> bool {
+        self.data.is_closed()
+    }
+
     /// Queues encoded messages (waits while the queue is full: backpressure from TCP).
-    pub(crate) async fn send(&self, bytes: Vec<u8>, messages: u64, updates: u64) -> Result<(), LinkDown> {
-        self.data.send(Outbound::Messages(bytes.into(), messages, updates)).await.map_err(|_| LinkDown)
+    pub(crate) async fn send(
+        &self,
+        bytes: Vec<u8>,
+        messages: u64,
+        updates: u64,
+    ) -> Result<(), LinkDown> {
+        self.data
+            .send(Outbound::Messages(bytes.into(), messages, updates))
+            .await
+            .map_err(|_| LinkDown)
     }
 
     /// Waits until everything queued so far is written to the socket.
@@ -391,7 +404,9 @@ async fn transport(shared: &Shared, listener: Option<&TcpListener>) -> TcpStream
             (Some(l), _) => {
                 shared.set_state(State::Active);
                 match l.accept().await {
-                    Ok((s, from)) if cfg.peer_addr.is_none_or(|p| p == from.ip().to_canonical()) => {
+                    Ok((s, from))
+                        if cfg.peer_addr.is_none_or(|p| p == from.ip().to_canonical()) =>
+                    {
                         let _ = s.set_nodelay(true);
                         return s;
                     }

@@ -94,6 +94,9 @@ pub struct Summary {
 pub struct Convergence {
     device: HashSet<IpAddr>,
     open: HashMap<IpNet, Open>,
+    /// Events superseded by a later trigger of the same prefix, by kind (µs).
+    done_announce: Histogram<u64>,
+    done_withdraw: Histogram<u64>,
     first_in_ns: Option<u64>,
     last_out_ns: Option<u64>,
 }
@@ -110,6 +113,8 @@ impl Convergence {
         Self {
             device: addresses.into_iter().collect(),
             open: HashMap::new(),
+            done_announce: histogram(),
+            done_withdraw: histogram(),
             first_in_ns: None,
             last_out_ns: None,
         }
@@ -144,15 +149,20 @@ impl Convergence {
     }
 
     fn trigger(&mut self, prefix: IpNet, trigger: Trigger, ts_ns: u64) {
-        match self.open.get_mut(&prefix) {
-            Some(o) if o.last_out_ns.is_none() => {}
-            _ => {
-                self.open.insert(
-                    prefix,
-                    Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 },
-                );
+        let previous = self.open.get(&prefix).copied();
+        if previous.is_some_and(|o| o.last_out_ns.is_none()) {
+            // Still waiting for the device's answer: the first trigger counts.
+            return;
+        }
+        // The previous event of the prefix is over: keep its latency.
+        if let Some(Open { trigger: kind, first_in_ns, last_out_ns: Some(out), .. }) = previous {
+            let us = (out.saturating_sub(first_in_ns) / 1000).max(1);
+            match kind {
+                Trigger::Announce => self.done_announce.saturating_record(us),
+                Trigger::Withdraw => self.done_withdraw.saturating_record(us),
             }
         }
+        self.open.insert(prefix, Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 });
     }
 
     fn output(&mut self, prefix: IpNet, ts_ns: u64) {
@@ -181,9 +191,9 @@ impl Convergence {
         self.open.keys().filter_map(|p| self.sample(*p))
     }
 
-    /// Percentiles over the current event of every prefix (the latest event per prefix).
+    /// Percentiles over every event since the start or the last [`Convergence::reset`].
     pub fn summary(&self) -> Summary {
-        let (mut a, mut w) = (histogram(), histogram());
+        let (mut a, mut w) = (self.done_announce.clone(), self.done_withdraw.clone());
         let mut unconverged = 0;
         for o in self.open.values() {
             match o.last_out_ns {
@@ -219,6 +229,8 @@ impl Convergence {
         self.open.clear();
         self.first_in_ns = None;
         self.last_out_ns = None;
+        self.done_announce.reset();
+        self.done_withdraw.reset();
     }
 }
 
