@@ -25,7 +25,15 @@ pub fn rib_lines(rib: &[(Nlri, Route)]) -> Vec<String> {
             let mut comms: Vec<String> = a.communities.iter().map(|c| c.to_string()).collect();
             comms.extend(a.large_communities.iter().map(|c| c.to_string()));
             comms.extend(a.extended_communities.iter().map(|c| c.to_string()));
-            let nh: Vec<String> = r.next_hop.iter().map(|h| h.to_string()).collect();
+            // Link-local next hops carry the interface's random MAC: name them, not their value.
+            let nh: Vec<String> = r
+                .next_hop
+                .iter()
+                .map(|h| match h {
+                    std::net::IpAddr::V6(v6) if v6.is_unicast_link_local() => "link-local".to_string(),
+                    h => h.to_string(),
+                })
+                .collect();
             let id = n.path_id.map(|i| format!("#{i}")).unwrap_or_default();
             let path = a.as_path.as_ref().map(|p| p.to_string()).unwrap_or_default();
             format!("{}{id} [{path}] via {} {}", n.prefix, nh.join(","), comms.join(" "))
@@ -67,6 +75,7 @@ impl Runner<'_> {
             done.push(self.expect_community(raised, deadline).await?);
         }
         if let Some(name) = &e.dut_rib {
+            self.settle(deadline).await;
             done.push(self.expect_dut_rib(name)?);
         }
         if e.clean == Some(true) {
@@ -120,9 +129,13 @@ impl Runner<'_> {
             }
             done.push(format!("{at} holds exactly the {} expected prefixes", have.len()));
         }
+        if e.snapshot.is_some() || e.rib_diff.is_some() {
+            // Compare once the DUT has answered the last change.
+            self.settle(deadline).await;
+        }
         if let Some(name) = &e.snapshot {
             let lines = rib_lines(&s.rib_in().snapshot());
-            self.snapshot(&format!("{}__{name}", self.scenario.name), &lines.join("\n"))?;
+            self.snapshot(&format!("{}__{name}__{}", self.scenario.name, self.kind.name()), &lines.join("\n"))?;
             done.push(format!("{at}'s RIB matches snapshot {name}"));
         }
         if let Some(d) = &e.rib_diff {
@@ -136,7 +149,7 @@ impl Runner<'_> {
             let mut diff: Vec<String> = before.difference(&now).map(|l| format!("- {l}")).collect();
             diff.extend(now.difference(&before).map(|l| format!("+ {l}")));
             diff.sort_by(|a, b| a[2..].cmp(&b[2..]).then(a.cmp(b)));
-            self.snapshot(&format!("{}__{}", self.scenario.name, d.snapshot), &diff.join("\n"))?;
+            self.snapshot(&format!("{}__{}__{}", self.scenario.name, d.snapshot, self.kind.name()), &diff.join("\n"))?;
             done.push(format!(
                 "{at}'s RIB since {} matches snapshot {} ({} lines)",
                 d.from,
@@ -153,8 +166,8 @@ impl Runner<'_> {
 
     async fn expect_convergence(&self, b: &Budget, deadline: Instant) -> Result<String, String> {
         let w = self.watch()?;
-        // Let the egress UPDATEs of the last change reach the monitor.
-        w.wait_for(deadline, |e| e.convergence().summary().unconverged == 0).await;
+        // Wait for the DUT's answer to every change of the last action.
+        self.settle(deadline).await;
         let s = w.shared.engine().convergence().summary();
         let worst = |f: fn(&bgpstorm_monitor::convergence::Latencies) -> u64| {
             f(&s.announce).max(f(&s.withdraw))

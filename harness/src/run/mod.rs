@@ -55,6 +55,10 @@ pub(crate) struct Runner<'a> {
     /// Named points in time: speaker → RIB lines.
     named: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     snapshot_dir: PathBuf,
+    /// Prefix changes the last action sent (announced, withdrawn, flapped).
+    sent: u64,
+    /// The monitor's ingress trigger count the DUT must reach after the last action.
+    settle_target: u64,
 }
 
 /// Why a run could not start: the environment, not the scenario's assertions.
@@ -181,6 +185,8 @@ async fn execute(
         watch,
         named: BTreeMap::new(),
         snapshot_dir: opts.snapshots.clone(),
+        sent: 0,
+        settle_target: 0,
     };
     let mut failed = false;
     for (i, step) in s.steps.iter().enumerate() {
@@ -235,6 +241,39 @@ fn compact(v: &serde_json::Value) -> String {
 
 impl Runner<'_> {
     async fn step(&mut self, step: &Step) -> steps::Outcome {
+        let action = step.announce.is_some()
+            || step.storm.is_some()
+            || step.withdraw.is_some()
+            || step.flap.is_some()
+            || step.churn.is_some()
+            || step.replay.is_some();
+        if !action {
+            return self.act(step).await;
+        }
+        // A new phase: what the DUT must answer from here on is what this step sends.
+        let base = match &self.watch {
+            Some(w) => {
+                let mut e = w.shared.engine();
+                e.convergence_mut().phase();
+                e.convergence().triggers()
+            }
+            None => 0,
+        };
+        self.sent = 0;
+        let r = self.act(step).await;
+        self.settle_target = base + self.sent;
+        r
+    }
+
+    /// Waits (up to `deadline`) until the DUT has answered the last action.
+    pub(crate) async fn settle(&self, deadline: tokio::time::Instant) -> bool {
+        match &self.watch {
+            Some(w) => w.settle(self.settle_target, deadline).await,
+            None => true,
+        }
+    }
+
+    async fn act(&mut self, step: &Step) -> steps::Outcome {
         if let Some(w) = &step.wait {
             return self.wait(w).await;
         }
@@ -269,6 +308,7 @@ impl Runner<'_> {
             return self.restart_dut();
         }
         if let Some(name) = &step.snapshot {
+            self.settle(tokio::time::Instant::now() + steps::DEFAULT_WAIT).await;
             return Ok(self.take_snapshot(name));
         }
         if let Some(e) = &step.expect {

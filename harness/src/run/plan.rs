@@ -58,8 +58,12 @@ pub struct Plan {
 
 fn other_host(net: IpNet) -> IpAddr {
     // The DUT takes the first host of the speaker's subnet, or the second when the speaker
-    // has the first.
+    // has the first. (IPv6 has no broadcast, so its hosts() starts at the subnet-router
+    // anycast address: skip it.)
     let mut hosts = net.hosts();
+    if net.addr().is_ipv6() {
+        hosts.next();
+    }
     let first = hosts.next().unwrap_or(net.addr());
     if first == net.addr() { hosts.next().unwrap_or(first) } else { first }
 }

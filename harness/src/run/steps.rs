@@ -118,6 +118,7 @@ impl Runner<'_> {
         let inj = self.injector(&a.from).await?;
         inj.announce(&prefixes, &spec).await.map_err(|e| format!("{}: {e}", a.from))?;
         inj.flush().await.map_err(|e| format!("{}: {e}", a.from))?;
+        self.sent = prefixes.len() as u64;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         let what = if storm { "storm" } else { "announced" };
         Ok(format!(
@@ -142,6 +143,7 @@ impl Runner<'_> {
             }
         };
         inj.flush().await.map_err(|e| format!("{from}: {e}"))?;
+        self.sent = n as u64;
         Ok(format!("withdrew {n} prefixes from {from}"))
     }
 

@@ -93,6 +93,35 @@ impl Watch {
         }
     }
 
+    /// Waits until the monitor has seen at least `triggers` ingress prefix changes and the
+    /// DUT has answered every one of them, or has sent nothing for `QUIET` (a change to a
+    /// path it does not prefer gets no answer), or the deadline passes. Returns whether it
+    /// settled.
+    pub async fn settle(&self, triggers: u64, deadline: tokio::time::Instant) -> bool {
+        // After the answer to every change, a daemon may still send more (a withdrawal and
+        // then the new best path); the last UPDATE out ends convergence.
+        const QUIET_ANSWERED: std::time::Duration = std::time::Duration::from_millis(250);
+        const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+        let mut rx = self.changed.clone();
+        loop {
+            let (seen, pending, last) = {
+                let e = self.shared.engine();
+                let c = e.convergence();
+                (c.triggers(), c.pending(), e.last_ns())
+            };
+            let quiet = monotonic_ns().saturating_sub(last);
+            let answered = pending == 0 && quiet >= QUIET_ANSWERED.as_nanos() as u64;
+            if seen >= triggers && (answered || quiet >= QUIET.as_nanos() as u64) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            let wake = deadline.min(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
+            let _ = tokio::time::timeout_at(wake, rx.changed()).await;
+        }
+    }
+
     /// Stops the capture, decodes what is left and returns the totals.
     pub async fn stop(&mut self) -> Result<WatchTotals, String> {
         if let Some(s) = self.stop.take() {
@@ -171,4 +200,12 @@ fn describe(it: &StreamItem) -> String {
 fn publish(s: &Shared, live: &LiveStats) {
     *s.capture.lock().unwrap_or_else(|p| p.into_inner()) =
         CaptureCounters { events: live.records_read, drops: live.drops() };
+}
+
+/// CLOCK_MONOTONIC in ns: the clock of the kernel's capture timestamps (bpf_ktime_get_ns).
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }

@@ -84,8 +84,10 @@ pub struct Summary {
     pub announce: Latencies,
     /// Withdrawal events that saw output.
     pub withdraw: Latencies,
-    /// Events with no output (yet).
+    /// Events of the current phase with no output (yet).
     pub unconverged: u64,
+    /// Events of earlier phases that never saw output (the device did not react).
+    pub silent: u64,
     /// First triggering byte in → last UPDATE out over the whole capture, µs.
     pub overall_us: Option<u64>,
 }
@@ -99,6 +101,12 @@ pub struct Convergence {
     done_withdraw: Histogram<u64>,
     first_in_ns: Option<u64>,
     last_out_ns: Option<u64>,
+    /// Ingress prefix changes seen (every trigger, joined to an event or not).
+    triggers: u64,
+    /// Open events without output.
+    pending: u64,
+    /// Events dropped at a phase boundary without output.
+    silent: u64,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -117,6 +125,9 @@ impl Convergence {
             done_withdraw: histogram(),
             first_in_ns: None,
             last_out_ns: None,
+            triggers: 0,
+            pending: 0,
+            silent: 0,
         }
     }
 
@@ -149,6 +160,7 @@ impl Convergence {
     }
 
     fn trigger(&mut self, prefix: IpNet, trigger: Trigger, ts_ns: u64) {
+        self.triggers += 1;
         let previous = self.open.get(&prefix).copied();
         if previous.is_some_and(|o| o.last_out_ns.is_none()) {
             // Still waiting for the device's answer: the first trigger counts.
@@ -163,12 +175,16 @@ impl Convergence {
             }
         }
         self.open.insert(prefix, Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 });
+        self.pending += 1;
     }
 
     fn output(&mut self, prefix: IpNet, ts_ns: u64) {
         // Output for a prefix no trigger was seen for (the device's own routes, or a
         // capture started late) is not a convergence event.
         let Some(o) = self.open.get_mut(&prefix) else { return };
+        if o.last_out_ns.is_none() {
+            self.pending -= 1;
+        }
         o.last_out_ns = Some(ts_ns);
         o.outputs += 1;
         self.last_out_ns = Some(self.last_out_ns.map_or(ts_ns, |t| t.max(ts_ns)));
@@ -194,17 +210,13 @@ impl Convergence {
     /// Percentiles over every event since the start or the last [`Convergence::reset`].
     pub fn summary(&self) -> Summary {
         let (mut a, mut w) = (self.done_announce.clone(), self.done_withdraw.clone());
-        let mut unconverged = 0;
         for o in self.open.values() {
-            match o.last_out_ns {
-                Some(t) => {
-                    let us = (t.saturating_sub(o.first_in_ns) / 1000).max(1);
-                    match o.trigger {
-                        Trigger::Announce => a.saturating_record(us),
-                        Trigger::Withdraw => w.saturating_record(us),
-                    }
+            if let Some(t) = o.last_out_ns {
+                let us = (t.saturating_sub(o.first_in_ns) / 1000).max(1);
+                match o.trigger {
+                    Trigger::Announce => a.saturating_record(us),
+                    Trigger::Withdraw => w.saturating_record(us),
                 }
-                None => unconverged += 1,
             }
         }
         let lat = |h: &Histogram<u64>| Latencies {
@@ -216,7 +228,8 @@ impl Convergence {
         Summary {
             announce: lat(&a),
             withdraw: lat(&w),
-            unconverged,
+            unconverged: self.pending,
+            silent: self.silent,
             overall_us: match (self.first_in_ns, self.last_out_ns) {
                 (Some(a), Some(b)) => Some(b.saturating_sub(a) / 1000),
                 _ => None,
@@ -224,8 +237,30 @@ impl Convergence {
         }
     }
 
+    /// Ingress prefix changes seen so far.
+    pub fn triggers(&self) -> u64 {
+        self.triggers
+    }
+
+    /// Open events still waiting for the device's output.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Starts a new phase (the harness is about to change something): finished events keep
+    /// their latency, events that never saw output are counted as silent and closed, so a
+    /// new trigger of their prefix starts a new event.
+    pub fn phase(&mut self) {
+        let silent = self.pending;
+        self.open.retain(|_, o| o.last_out_ns.is_some());
+        self.silent += silent;
+        self.pending = 0;
+    }
+
     /// Forgets every event (a new measurement phase, e.g. after a scenario snapshot).
     pub fn reset(&mut self) {
+        self.pending = 0;
+        self.silent = 0;
         self.open.clear();
         self.first_in_ns = None;
         self.last_out_ns = None;

@@ -62,3 +62,20 @@ fn traffic_not_crossing_the_device_is_ignored() {
     assert_eq!(c.samples().count(), 0);
     assert!(c.is_enabled());
 }
+
+#[test]
+fn a_phase_boundary_closes_events_the_device_never_answered() {
+    let mut c = Convergence::new(["10.0.1.1".parse().unwrap()]);
+    let (up, down) = (flow("10.0.1.2:179", "10.0.1.1:4000"), flow("10.0.1.1:4001", "10.0.3.2:179"));
+    // A backup path: no output.
+    c.observe(&up, &announce(&["192.0.2.0/24"]), MS);
+    assert_eq!((c.triggers(), c.pending()), (1, 1));
+    c.phase();
+    assert_eq!((c.pending(), c.summary().silent), (0, 1));
+    // The withdrawal after the phase starts its own event, timed from itself.
+    c.observe(&up, &withdraw(&["192.0.2.0/24"]), 100 * MS);
+    c.observe(&down, &announce(&["192.0.2.0/24"]), 103 * MS);
+    let s = c.sample("192.0.2.0/24".parse().unwrap()).unwrap();
+    assert_eq!(s.latency_ns(), Some(3 * MS));
+    assert_eq!(c.pending(), 0);
+}
