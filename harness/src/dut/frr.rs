@@ -88,8 +88,26 @@ pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, Du
         "--log",
         "stdout",
     ];
-    let z =
+    let mut z =
         DaemonProcess::spawn(ns, &zargs, &d.join("zebra.log")).map_err(|e| fail(e.to_string()))?;
+    // bgpd registers its next hops with zebra as soon as routes arrive, and retries only
+    // every 10 s when zebra was not listening yet: start it once zebra answers on its vty
+    // (its event loop runs, so its API socket listens).
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut backoff = std::time::Duration::from_millis(5);
+    while vtysh(plan, ns, "zebra", "show version").is_err() {
+        if let Some(dead) = z.exited() {
+            return Err(fail(format!("zebra exited: {dead}\n{}", z.log_tail(10))));
+        }
+        if std::time::Instant::now() > until {
+            return Err(fail(format!(
+                "zebra did not answer on its vty within 15 s\n{}",
+                z.log_tail(10)
+            )));
+        }
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(std::time::Duration::from_millis(100));
+    }
     let bargs = [
         bgpd.to_str().unwrap_or_default(),
         "-f",
@@ -113,6 +131,14 @@ pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, Du
 }
 
 pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
+    if matches!(q, ControlQuery::Ready) {
+        // Ready when bgpd answers and zebra counts it as a client: bgpd registers next hops
+        // with zebra for every route, and fails (logging errors) until it is connected.
+        let clients = vtysh(plan, ns, "zebra", "show zebra client summary")?;
+        if !clients.lines().any(|l| l.trim_start().starts_with("bgp")) {
+            return Err("bgpd is not connected to zebra yet".into());
+        }
+    }
     let cmd = match q {
         ControlQuery::Ready => "show bgp summary json",
         ControlQuery::Version => "show version",
@@ -141,6 +167,25 @@ pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<Str
             .unwrap_or("FRRouting")
             .trim()
             .to_string());
+    }
+    Ok(text)
+}
+
+fn vtysh(plan: &DutPlan, ns: &Netns, daemon: &str, cmd: &str) -> Result<String, String> {
+    let out = ns
+        .command("vtysh")
+        .arg("--vty_socket")
+        .arg(&plan.dir)
+        .args(["-d", daemon, "-c", cmd])
+        .output()
+        .map_err(|e| format!("vtysh: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() || text.trim().is_empty() {
+        return Err(format!(
+            "vtysh -d {daemon} -c {cmd:?}: {}{}",
+            text.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(text)
 }

@@ -73,9 +73,19 @@ pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, Du
 
 pub(super) fn control(_plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
     if matches!(q, ControlQuery::Version) {
-        let out = ns.command("gobgpd").arg("--version").output().map_err(|e| format!("gobgpd: {e}"))?;
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        return Ok(text.lines().next().unwrap_or("GoBGP").trim().replace("gobgpd version", "GoBGP"));
+        let out =
+            ns.command("gobgpd").arg("--version").output().map_err(|e| format!("gobgpd: {e}"))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return Ok(text
+            .lines()
+            .next()
+            .unwrap_or("GoBGP")
+            .trim()
+            .replace("gobgpd version", "GoBGP"));
     }
     let args: Vec<&str> = match q {
         ControlQuery::Ready => vec!["global", "-j"],

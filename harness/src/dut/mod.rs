@@ -226,7 +226,8 @@ impl Dut {
 
     /// Stops it (SIGTERM, then SIGKILL after `grace`).
     pub fn stop(&mut self, grace: Duration) {
-        for p in &mut self.processes {
+        // Dependents first (FRR: bgpd before zebra, which it would log errors about).
+        for p in self.processes.iter_mut().rev() {
             p.stop(grace);
         }
     }

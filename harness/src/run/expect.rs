@@ -30,7 +30,9 @@ pub fn rib_lines(rib: &[(Nlri, Route)]) -> Vec<String> {
                 .next_hop
                 .iter()
                 .map(|h| match h {
-                    std::net::IpAddr::V6(v6) if v6.is_unicast_link_local() => "link-local".to_string(),
+                    std::net::IpAddr::V6(v6) if v6.is_unicast_link_local() => {
+                        "link-local".to_string()
+                    }
                     h => h.to_string(),
                 })
                 .collect();
@@ -135,8 +137,71 @@ impl Runner<'_> {
         }
         if let Some(name) = &e.snapshot {
             let lines = rib_lines(&s.rib_in().snapshot());
-            self.snapshot(&format!("{}__{name}__{}", self.scenario.name, self.kind.name()), &lines.join("\n"))?;
+            self.snapshot(
+                &format!("{}__{name}__{}", self.scenario.name, self.kind.name()),
+                &lines.join("\n"),
+            )?;
             done.push(format!("{at}'s RIB matches snapshot {name}"));
+        }
+        if e.dut_matches == Some(true) || e.monitor_agrees == Some(true) {
+            self.settle(deadline).await;
+        }
+        if e.dut_matches == Some(true) {
+            let dut = self.dut.as_ref().ok_or("dut_matches needs a DUT")?;
+            let theirs: BTreeSet<String> = dut
+                .rib(self.topo.node(0))
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|r| r.prefix)
+                .collect();
+            let ours: BTreeSet<String> =
+                s.rib_in().snapshot().into_iter().map(|(n, _)| n.prefix.to_string()).collect();
+            if theirs != ours {
+                let only_dut: Vec<&String> = theirs.difference(&ours).take(5).collect();
+                let only_at: Vec<&String> = ours.difference(&theirs).take(5).collect();
+                return Err(format!(
+                    "the DUT's RIB ({} prefixes) and {at}'s ({}) differ: only at the DUT {only_dut:?}, only at {at} {only_at:?}",
+                    theirs.len(),
+                    ours.len()
+                ));
+            }
+            done.push(format!("the DUT's RIB and {at}'s agree on {} prefixes", ours.len()));
+        }
+        if e.monitor_agrees == Some(true) {
+            let w = self.watch()?;
+            let peer = self
+                .plan
+                .speakers
+                .iter()
+                .find(|p| p.name == at)
+                .map(|p| p.v4)
+                .ok_or("no such speaker")?;
+            let engine = w.shared.engine();
+            let seen: BTreeSet<String> = engine
+                .rib()
+                .all_routes()
+                .filter(|r| {
+                    r.paths.iter().any(|p| {
+                        p.peer != peer
+                            && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip()
+                                == peer
+                    })
+                })
+                .map(|r| r.prefix.to_string())
+                .collect();
+            drop(engine);
+            let ours: BTreeSet<String> =
+                s.rib_in().snapshot().into_iter().map(|(n, _)| n.prefix.to_string()).collect();
+            if seen != ours {
+                let only_mon: Vec<&String> = seen.difference(&ours).take(5).collect();
+                let only_at: Vec<&String> = ours.difference(&seen).take(5).collect();
+                return Err(format!(
+                    "the monitor's view of the DUT -> {at} session ({} prefixes) and {at}'s RIB ({}) differ: only in the monitor {only_mon:?}, only at {at} {only_at:?}",
+                    seen.len(),
+                    ours.len()
+                ));
+            }
+            done.push(format!("the monitor and {at} agree on {} prefixes", ours.len()));
         }
         if let Some(d) = &e.rib_diff {
             let before = self
@@ -149,7 +214,10 @@ impl Runner<'_> {
             let mut diff: Vec<String> = before.difference(&now).map(|l| format!("- {l}")).collect();
             diff.extend(now.difference(&before).map(|l| format!("+ {l}")));
             diff.sort_by(|a, b| a[2..].cmp(&b[2..]).then(a.cmp(b)));
-            self.snapshot(&format!("{}__{}__{}", self.scenario.name, d.snapshot, self.kind.name()), &diff.join("\n"))?;
+            self.snapshot(
+                &format!("{}__{}__{}", self.scenario.name, d.snapshot, self.kind.name()),
+                &diff.join("\n"),
+            )?;
             done.push(format!(
                 "{at}'s RIB since {} matches snapshot {} ({} lines)",
                 d.from,
@@ -309,7 +377,11 @@ impl Runner<'_> {
         let errors = self.dut.as_ref().map(|d| d.log_errors()).unwrap_or_default();
         if !errors.is_empty() {
             let first: Vec<&str> = errors.iter().take(3).map(String::as_str).collect();
-            bad.push(format!("DUT logged {} error line(s), the first: {}", errors.len(), first.join(" | ")));
+            bad.push(format!(
+                "DUT logged {} error line(s), the first: {}",
+                errors.len(),
+                first.join(" | ")
+            ));
         }
         if bad.is_empty() {
             Ok(format!("clean: {} segments captured, 0 drops, 0 malformed", cap.events))
@@ -323,14 +395,18 @@ impl Runner<'_> {
         let dir = self.snapshot_dir.clone();
         let content = content.to_string();
         let name = name.to_string();
-        std::panic::catch_unwind(move || {
+        // insta prints the diff itself; the panic that follows is only its way to fail.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(move || {
             let mut settings = insta::Settings::clone_current();
             settings.set_snapshot_path(dir);
             settings.set_prepend_module_to_snapshot(false);
             settings.set_omit_expression(true);
             settings.bind(|| insta::assert_snapshot!(name, content));
-        })
-        .map_err(|p| {
+        });
+        std::panic::set_hook(hook);
+        result.map_err(|p| {
             let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
             format!("snapshot mismatch ({msg}); review with `cargo insta review`, or rerun with INSTA_UPDATE=always to accept")
         })

@@ -145,6 +145,7 @@ async fn execute(
     opts: &RunOptions,
 ) -> Result<RunReport, RunError> {
     let env = RunError::Environment;
+    let setup = Instant::now();
     let plan = plan::plan(s, kind, &dir.join("dut")).map_err(env)?;
     let topo = Topology::build(&plan.nodes, plan.links.clone()).map_err(|e| env(e.to_string()))?;
     let mut report = RunReport::new(s, kind);
@@ -188,6 +189,7 @@ async fn execute(
         sent: 0,
         settle_target: 0,
     };
+    report.setup = setup.elapsed();
     let mut failed = false;
     for (i, step) in s.steps.iter().enumerate() {
         let t = Instant::now();
@@ -209,7 +211,9 @@ async fn execute(
         }
         report.steps.push(sr);
     }
+    let teardown = Instant::now();
     r.finish(&mut report, dir).await;
+    report.teardown = teardown.elapsed();
     Ok(report)
 }
 
@@ -230,7 +234,11 @@ fn compact(v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
         Value::Object(o) => {
-            let parts: Vec<String> = o.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k}: {}", compact(v))).collect();
+            let parts: Vec<String> = o
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}: {}", compact(v)))
+                .collect();
             format!("{{{}}}", parts.join(", "))
         }
         Value::Array(a) => format!("[{}]", a.iter().map(compact).collect::<Vec<_>>().join(", ")),

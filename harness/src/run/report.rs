@@ -64,6 +64,12 @@ pub struct RunReport {
     /// Whole run.
     #[serde(serialize_with = "secs")]
     pub duration: Duration,
+    /// Building the network and starting the DUT, the monitor and the speakers.
+    #[serde(serialize_with = "secs")]
+    pub setup: Duration,
+    /// Stopping and removing everything.
+    #[serde(serialize_with = "secs")]
+    pub teardown: Duration,
     /// Artifacts folder (kept on failure).
     pub artifacts: Option<PathBuf>,
 }
@@ -80,6 +86,8 @@ impl RunReport {
             convergence: None,
             notes: Vec::new(),
             duration: Duration::ZERO,
+            setup: Duration::ZERO,
+            teardown: Duration::ZERO,
             artifacts: None,
         }
     }
@@ -136,10 +144,12 @@ pub fn print_summary(r: &RunReport) {
     let status = if r.passed() { colour("32", "PASS") } else { colour("31;1", "FAIL") };
     let version = r.dut.as_ref().map(|d| d.version.clone()).unwrap_or_else(|| "no DUT".into());
     println!(
-        "{status} [{:>8.3}s] {} on {} ({version})",
+        "{status} [{:>8.3}s] {} on {} ({version}; setup {:.3}s, teardown {:.3}s)",
         r.duration.as_secs_f64(),
         r.scenario,
-        r.kind
+        r.kind,
+        r.setup.as_secs_f64(),
+        r.teardown.as_secs_f64()
     );
     if let Some(c) = &r.convergence
         && c.announce.count + c.withdraw.count > 0

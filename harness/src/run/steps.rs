@@ -161,6 +161,7 @@ impl Runner<'_> {
         inj.flap(&prefixes, &spec, None, f.cycles, f.interval)
             .await
             .map_err(|e| format!("{}: {e}", f.from))?;
+        self.sent = prefixes.len() as u64 * u64::from(f.cycles) * 2;
         Ok(format!("{} flap cycles of {} prefixes", f.cycles, prefixes.len()))
     }
 
@@ -176,6 +177,7 @@ impl Runner<'_> {
             .churn(&pool, &[spec, alt], c.rate, c.duration, c.seed)
             .await
             .map_err(|e| format!("{}: {e}", c.from))?;
+        self.sent = r.announced + r.withdrawn;
         Ok(format!("churn: {} announcements, {} withdrawals", r.announced, r.withdrawn))
     }
 
@@ -186,7 +188,11 @@ impl Runner<'_> {
         let inj = self.injector(&r.from).await?;
         let rep = inj.replay(&updates, r.speed).await.map_err(|e| format!("{}: {e}", r.from))?;
         inj.flush().await.map_err(|e| format!("{}: {e}", r.from))?;
-        Ok(format!("replayed {} UPDATEs of peer {:?}: {rep:?}", updates.len(), peer))
+        self.sent = rep.announced + rep.withdrawn;
+        Ok(format!(
+            "replayed {} UPDATEs of peer {} (AS{}): {} announced, {} withdrawn, {} skipped (family not negotiated)",
+            rep.updates, peer.ip, peer.asn, rep.announced, rep.withdrawn, rep.skipped
+        ))
     }
 
     pub(super) async fn reset(&mut self, name: &str) -> Outcome {

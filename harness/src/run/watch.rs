@@ -117,7 +117,8 @@ impl Watch {
             if tokio::time::Instant::now() >= deadline {
                 return false;
             }
-            let wake = deadline.min(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
+            let wake =
+                deadline.min(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
             let _ = tokio::time::timeout_at(wake, rx.changed()).await;
         }
     }

@@ -557,6 +557,12 @@ pub struct Expect {
     /// No malformed message, capture drop or reassembly gap so far.
     #[serde(default)]
     pub clean: Option<bool>,
+    /// The DUT's own RIB (its CLI) holds exactly the prefixes `at` received from it.
+    #[serde(default)]
+    pub dut_matches: Option<bool>,
+    /// The monitor's view of the DUT → `at` session holds exactly the prefixes `at` received.
+    #[serde(default)]
+    pub monitor_agrees: Option<bool>,
 }
 
 /// Latency budgets.

@@ -216,12 +216,18 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         e.dut_rib.is_some(),
         e.rib_diff.is_some(),
         e.clean.is_some(),
+        e.dut_matches.is_some(),
+        e.monitor_agrees.is_some(),
     ];
     if !checks.iter().any(|c| *c) {
         p.push(format!("{at}.expect: nothing to check"));
     }
-    let needs_at =
-        e.routes.is_some() || e.prefixes.is_some() || e.snapshot.is_some() || e.rib_diff.is_some();
+    let needs_at = e.routes.is_some()
+        || e.prefixes.is_some()
+        || e.snapshot.is_some()
+        || e.rib_diff.is_some()
+        || e.dut_matches.is_some()
+        || e.monitor_agrees.is_some();
     match &e.at {
         Some(a) if !names.contains(a.as_str()) => {
             p.push(format!("{at}.expect.at: no speaker named {a:?}"))

@@ -174,7 +174,8 @@ impl Convergence {
                 Trigger::Withdraw => self.done_withdraw.saturating_record(us),
             }
         }
-        self.open.insert(prefix, Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 });
+        self.open
+            .insert(prefix, Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 });
         self.pending += 1;
     }
 
