@@ -12,6 +12,7 @@ pub mod decode;
 pub mod dut;
 pub mod inject;
 pub mod monitor_cmd;
+pub mod monitor_live;
 pub mod run;
 pub mod run_cmd;
 pub mod scenario;

@@ -49,6 +49,15 @@ enum Command {
         /// Capture files (pcap or pcapng) to run through the monitor.
         #[arg(long = "pcap", value_name = "FILE", num_args = 1..)]
         pcaps: Vec<PathBuf>,
+        /// Live: interfaces to watch with the eBPF capture (ingress and egress).
+        #[arg(long = "iface", value_name = "IF", value_delimiter = ',')]
+        ifaces: Vec<String>,
+        /// Live: their network namespace (a name under /run/netns, or a path).
+        #[arg(long, value_name = "NS")]
+        netns: Option<String>,
+        /// Live: stop after this long (e.g. 30s); default until SIGINT/SIGTERM.
+        #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        duration: Option<std::time::Duration>,
         /// Monitor configuration (YAML: flap, damping, communities, history, device).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -130,8 +139,17 @@ fn main() -> ExitCode {
             let opts = decode::Options { format, stats, ports };
             decode::main(&files, &opts)
         }
-        Command::Monitor { pcaps, config, listen, json, ports } => {
-            monitor_cmd::main(&monitor_cmd::Options { pcaps, config, listen, json, ports })
+        Command::Monitor { pcaps, ifaces, netns, duration, config, listen, json, ports } => {
+            monitor_cmd::main(&monitor_cmd::Options {
+                pcaps,
+                config,
+                listen,
+                json,
+                ports,
+                netns,
+                ifaces,
+                duration,
+            })
         }
         Command::Run { paths, dut, junit, json, matrix, artifacts, keep_artifacts, snapshots } => {
             let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);

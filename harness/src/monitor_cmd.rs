@@ -25,6 +25,12 @@ pub struct Options {
     pub json: bool,
     /// BGP ports.
     pub ports: Vec<u16>,
+    /// Live capture: the namespace of the interfaces.
+    pub netns: Option<String>,
+    /// Live capture: the interfaces.
+    pub ifaces: Vec<String>,
+    /// Live capture: stop after this long.
+    pub duration: Option<std::time::Duration>,
 }
 
 /// Exit codes shared by the commands: 0 fine, 1 something was malformed or lost, 2 usage or
@@ -60,9 +66,24 @@ pub fn main(opts: &Options) -> ExitCode {
         },
         None => MonitorConfig::default(),
     };
+    if !opts.ifaces.is_empty() {
+        if !opts.pcaps.is_empty() {
+            eprintln!("bgpstorm monitor: give --pcap FILE... or --iface IF..., not both");
+            return ExitCode::from(exit::USAGE);
+        }
+        let live = crate::monitor_live::LiveOptions {
+            netns: opts.netns.clone(),
+            ifaces: opts.ifaces.clone(),
+            listen: opts.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9179))),
+            duration: opts.duration,
+            ports: opts.ports.clone(),
+            json: opts.json,
+        };
+        return crate::monitor_live::main(&live, config);
+    }
     if opts.pcaps.is_empty() {
         eprintln!(
-            "bgpstorm monitor: give --pcap FILE... (live capture on interfaces: --netns NS --iface IF, see bgpstorm monitor --help)"
+            "bgpstorm monitor: give --iface IF... [--netns NS] for a live capture, or --pcap FILE..."
         );
         return ExitCode::from(exit::USAGE);
     }
@@ -132,6 +153,16 @@ async fn shutdown_signal() {
         // Without signal handlers, serve until killed.
         _ => std::future::pending::<()>().await,
     }
+}
+
+/// The final state as JSON (live mode: the capture counters are printed apart).
+pub fn json_state(engine: &Engine) -> String {
+    json_report(engine, &DecodeStats::default())
+}
+
+/// The final state as text (live mode).
+pub fn text_state(engine: &Engine) -> String {
+    text_report(engine, &DecodeStats::default())
 }
 
 fn json_report(engine: &Engine, stats: &DecodeStats) -> String {

@@ -218,14 +218,29 @@ route-map V6NH permit 10
     let mut backoff = std::time::Duration::from_millis(5);
     loop {
         let answered = std::process::Command::new("ip")
-            .args(["netns", "exec", &t.d.name, "vtysh", "--vty_socket", &vty, "-d", "zebra", "-c", "show version"])
+            .args([
+                "netns",
+                "exec",
+                &t.d.name,
+                "vtysh",
+                "--vty_socket",
+                &vty,
+                "-d",
+                "zebra",
+                "-c",
+                "show version",
+            ])
             .output()
             .is_ok_and(|o| o.status.success());
         if answered {
             break;
         }
         assert!(zebra.running(), "zebra exited:\n{}", zebra.output());
-        assert!(std::time::Instant::now() < deadline, "zebra did not answer within 15 s:\n{}", zebra.output());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "zebra did not answer within 15 s:\n{}",
+            zebra.output()
+        );
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(std::time::Duration::from_millis(100));
     }
