@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
+use super::fastpath::FastPath;
 use super::io::{MessageReader, ReadError};
 use super::notification::{self, Direction, ErrorCode, cease_subcode, fsm_subcode};
 use super::open::{self, Negotiated};
@@ -180,12 +181,17 @@ async fn established(
     control: &mpsc::UnboundedSender<Control>,
 ) -> End {
     let mut decoder = MessageDecoder::new(negotiated.receive.clone());
+    let mut fast = FastPath::default();
     let max_len = negotiated.receive.max_message_len();
     loop {
         let (bytes, at) = match timed(shared, negotiated.hold(), reader.next(max_len)).await {
             Ok(m) => m,
             Err(end) => return end,
         };
+        if fast.apply(&bytes, &mut decoder, &shared.rib_in, at) {
+            shared.counters.received(bytes.len(), true);
+            continue;
+        }
         let msg = match decoder.decode(&bytes) {
             Ok(m) => m,
             Err(e) => {

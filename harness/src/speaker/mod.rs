@@ -12,6 +12,7 @@
 mod churn;
 pub mod config;
 mod counters;
+mod fastpath;
 mod fsm;
 mod io;
 pub mod notification;

@@ -44,6 +44,16 @@ pub struct ChurnReport {
     pub withdrawn: u64,
 }
 
+/// The prefixes of one family: the slice itself when it holds nothing else (no copy of a
+/// million-prefix table).
+fn of_family(prefixes: &[IpNet], family: AfiSafi) -> std::borrow::Cow<'_, [IpNet]> {
+    if prefixes.iter().all(|p| family_of(p) == family) {
+        std::borrow::Cow::Borrowed(prefixes)
+    } else {
+        prefixes.iter().copied().filter(|p| family_of(p) == family).collect()
+    }
+}
+
 /// Sends programs on one Established session.
 pub struct Injector {
     link: Link,
@@ -85,7 +95,7 @@ impl Injector {
     /// NLRI per UPDATE as fit.
     pub async fn announce(&mut self, prefixes: &[IpNet], route: &RouteSpec) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of = of_family(prefixes, family);
             if of.is_empty() {
                 continue;
             }
@@ -116,7 +126,7 @@ impl Injector {
     /// Withdraws `prefixes` (RFC 4271 §4.3 withdrawn routes, RFC 4760 MP_UNREACH_NLRI).
     pub async fn withdraw(&mut self, prefixes: &[IpNet]) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of = of_family(prefixes, family);
             if of.is_empty() {
                 continue;
             }
