@@ -51,8 +51,11 @@ pub struct InjectArgs {
     #[arg(long, value_name = "ID")]
     pub router_id: Option<Ipv4Addr>,
     /// Wait for the peer to connect instead of connecting.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "both")]
     pub passive: bool,
+    /// Connect and listen at once, resolving connection collisions (RFC 4271 §6.8).
+    #[arg(long)]
+    pub both: bool,
     /// Families to offer.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "ipv4,ipv6")]
     pub families: Vec<Family>,

@@ -88,7 +88,11 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
     c.local_addr = a.local;
     c.peer_addr = a.peer;
     c.port = a.port;
-    c.mode = if a.passive { Mode::Passive } else { Mode::Active };
+    c.mode = match (a.passive, a.both) {
+        (true, _) => Mode::Passive,
+        (_, true) => Mode::Both,
+        _ => Mode::Active,
+    };
     c.hold_time = a.hold_time;
     c.connect_retry = Duration::from_secs(2);
     c.families = a

@@ -10,6 +10,7 @@
 //! replayed from MRT files ([`replay`]).
 
 mod churn;
+mod collision;
 pub mod config;
 mod counters;
 mod fastpath;

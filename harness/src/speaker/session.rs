@@ -233,7 +233,7 @@ impl Session {
             stop: watch::channel(false).0,
         });
         let listener = match shared.cfg.mode {
-            Mode::Passive => {
+            Mode::Passive | Mode::Both => {
                 let c = &shared.cfg;
                 let ip = c.local_addr.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED.into());
                 let addr = SocketAddr::new(ip, c.port);
@@ -364,11 +364,19 @@ impl Drop for Session {
 async fn run(shared: Arc<Shared>, listener: Option<TcpListener>) {
     let mut stop = shared.stop.subscribe();
     loop {
-        let conn = tokio::select! {
-            c = transport(&shared, listener.as_ref()) => c,
-            _ = stop.wait_for(|s| *s) => break,
-        };
-        super::fsm::session(&shared, conn).await;
+        if let (Mode::Both, Some(l)) = (shared.cfg.mode, listener.as_ref()) {
+            let (conn, negotiated) = tokio::select! {
+                c = super::collision::establish(&shared, l) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            super::fsm::run_established(&shared, conn, negotiated).await;
+        } else {
+            let conn = tokio::select! {
+                c = transport(&shared, listener.as_ref()) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            super::fsm::session(&shared, conn).await;
+        }
         shared.link.send_replace(None);
         shared.set_state(State::Idle);
         if !shared.cfg.restart || *shared.stop.borrow() {
