@@ -62,3 +62,25 @@ fn sink_without_a_session_by_the_deadline_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not established"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn rate_limited_sender_takes_as_long_as_its_rate_says() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port().to_string();
+    let sink = bgpstorm()
+        .args(["inject", "--passive", "--local", "127.0.0.1", "--port", &port, "--local-as", "65002"])
+        .args(["--peer-as", "65001", "--router-id", "10.0.0.2", "--expect", "20000", "--deadline", "20s", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink starts");
+    let sender = bgpstorm()
+        .args(["inject", "--peer", "127.0.0.1", "--port", &port, "--local-as", "65001", "--peer-as", "65002"])
+        .args(["--announce", "20000", "--start", "10.0.0.0/24", "--rate", "20000", "--hold", "20s"])
+        .output()
+        .expect("sender runs");
+    let out = sink.wait_with_output().expect("sink ends");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    let secs = summary["established_to_expected_s"].as_f64().expect("a time");
+    // 20,000 prefixes at 20,000/s with a 1,000-prefix burst: about 0.95 s, never much less.
+    assert!((0.85..5.0).contains(&secs), "took {secs} s");
+    assert!(sender.status.success(), "sender: {}", String::from_utf8_lossy(&sender.stderr));
+}

@@ -220,3 +220,29 @@ async fn simultaneous_open_from_both_sides_ends_with_one_shared_connection() {
     inj.announce(&range("10.7.0.0/24".parse().unwrap(), 10).unwrap(), &spec()).await.expect("announce");
     b.rib_in().wait_len(10, deadline(10)).await.expect("routes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalives_hold_a_three_second_session_up_past_its_hold_time() {
+    let (a, b) = {
+        let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
+        b.mode = Mode::Passive;
+        b.local_addr = Some(LOOPBACK);
+        b.port = 0;
+        b.hold_time = 3;
+        let sink = Session::start(b).expect("sink");
+        let mut a = SessionConfig::new(65001, 65002, Ipv4Addr::new(10, 255, 0, 1));
+        a.peer_addr = Some(LOOPBACK);
+        a.port = sink.listen_addr().expect("port").port();
+        (Session::start(a).expect("sender"), sink)
+    };
+    let link = a.established(deadline(10)).await.expect("established");
+    assert_eq!(link.negotiated.hold_time, 3);
+    b.established(deadline(10)).await.expect("sink established");
+    let mut status = a.watch_status();
+    status.borrow_and_update();
+    // Twice the hold time without any state change: keepalives (every second) kept it up.
+    let change = tokio::time::timeout(Duration::from_secs(6), status.changed()).await;
+    assert!(change.is_err(), "the session changed state: {:?}", a.status());
+    assert_eq!(a.state(), State::Established);
+    assert!(b.counters().messages_received >= 6, "{:?}", b.counters());
+}

@@ -213,7 +213,12 @@ async fn run(a: &InjectArgs, cfg: SessionConfig, plan: Plan) -> Result<(), Failu
     })?;
     let progress = Progress::start(a, &session);
     let mut s = Summary { expected: a.expect, ..Summary::default() };
-    let result = drive(a, &session, plan, deadline, &mut s, started).await;
+    let mut result = drive(a, &session, plan, deadline, &mut s, started).await;
+    // A sink that has what it wanted shuts the session down (Cease) while our last messages
+    // are still on their way: for a sender that expects nothing back, that is the end.
+    if matches!(result, Err(Failure(EXIT_FAILED, _))) && a.expect.is_none() && s.peer.is_some() && peer_ceased(&session) {
+        result = Ok(());
+    }
     progress.finish();
     let c = session.counters();
     s.prefixes_announced = c.prefixes_announced;
@@ -292,6 +297,13 @@ async fn drive(
         inj.flush().await.map_err(down)?;
     }
     Ok(())
+}
+
+/// Whether the peer ended the session with Cease / Administrative Shutdown (RFC 4486).
+fn peer_ceased(session: &Session) -> bool {
+    session.notifications().iter().any(|n| {
+        n.direction == crate::speaker::Direction::Received && (n.code, n.subcode) == (6, 2)
+    })
 }
 
 fn print_summary(a: &InjectArgs, s: &Summary) {
