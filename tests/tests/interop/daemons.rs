@@ -1,7 +1,7 @@
 //! The daemons under test, one table entry each: how to configure and start it so that it
 //! accepts speaker A (passively), connects to speaker B, and passes every route on.
 
-use bgpstorm_tests::daemon::{Daemon, Scratch};
+use bgpstorm_tests::daemon::{Daemon, Scratch, wait_for_file};
 
 use super::topology::{self, Topology};
 
@@ -182,6 +182,8 @@ route-map V6NH permit 10
         "--vty_socket", &vty, "-P", "0", "--log", "stdout",
     ];
     let zebra = Daemon::start(&t.d, &zebra, &s.path.join("zebra.log"));
+    // bgpd must find zebra listening, or it logs a failure for every next hop it tracks.
+    wait_for_file(std::path::Path::new(&zsock), std::time::Duration::from_secs(10));
     let argv = [
         "/usr/lib/frr/bgpd", "-f", path.to_str().unwrap_or_default(), "-i", &pid, "-z", &zsock,
         "--vty_socket", &vty, "-n", "-S", "-P", "0", "--log", "stdout",
