@@ -84,26 +84,6 @@ fn resolve(previous_ours: Option<bool>, this_ours: bool, local_id: Ipv4Addr, pee
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LOW: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
-    const HIGH: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
-
-    #[test]
-    fn the_connection_opened_by_the_higher_identifier_wins() {
-        // We are the higher: our connection wins whichever got its OPEN first.
-        assert_eq!(resolve(Some(false), true, HIGH, LOW), Verdict { go: true, cancel_previous: true });
-        assert_eq!(resolve(Some(true), false, HIGH, LOW), Verdict { go: false, cancel_previous: false });
-        // We are the lower: the peer's connection wins.
-        assert_eq!(resolve(Some(true), false, LOW, HIGH), Verdict { go: true, cancel_previous: true });
-        assert_eq!(resolve(Some(false), true, LOW, HIGH), Verdict { go: false, cancel_previous: false });
-        // No collision: go on.
-        assert_eq!(resolve(None, true, LOW, HIGH), Verdict { go: true, cancel_previous: false });
-    }
-}
-
 /// Connects until one attempt succeeds, handing the stream over.
 async fn connector(shared: Arc<Shared>, out: mpsc::Sender<tokio::net::TcpStream>) {
     let Some(peer) = shared.cfg.peer_socket() else { return };
@@ -166,4 +146,24 @@ pub(crate) async fn establish(shared: &Arc<Shared>, listener: &TcpListener) -> (
     // The losers send their Cease and end on their own.
     tasks.detach_all();
     winner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOW: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const HIGH: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+    #[test]
+    fn the_connection_opened_by_the_higher_identifier_wins() {
+        // We are the higher: our connection wins whichever got its OPEN first.
+        assert_eq!(resolve(Some(false), true, HIGH, LOW), Verdict { go: true, cancel_previous: true });
+        assert_eq!(resolve(Some(true), false, HIGH, LOW), Verdict { go: false, cancel_previous: false });
+        // We are the lower: the peer's connection wins.
+        assert_eq!(resolve(Some(true), false, LOW, HIGH), Verdict { go: true, cancel_previous: true });
+        assert_eq!(resolve(Some(false), true, LOW, HIGH), Verdict { go: false, cancel_previous: false });
+        // No collision: go on.
+        assert_eq!(resolve(None, true, LOW, HIGH), Verdict { go: true, cancel_previous: false });
+    }
 }

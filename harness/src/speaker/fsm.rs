@@ -108,7 +108,7 @@ pub(crate) async fn finish(shared: &Shared, wr: &mut OwnedWriteHalf, end: End) {
 /// OpenSent: send our OPEN, read and check the peer's (RFC 4271 §8.2.2, §6.2).
 pub(crate) async fn open_exchange(shared: &Shared, conn: &mut Conn) -> Result<Negotiated, End> {
     let cfg = &shared.cfg;
-    let ours = open::our_open(cfg);
+    let ours = open::our_open(cfg).map_err(End::Close)?;
     conn.wr.write_all(&open::encode_open(cfg)).await.map_err(io_err)?;
     shared.counters.sent(0, 1, 0);
     shared.set_state(State::OpenSent);
