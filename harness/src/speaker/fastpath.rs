@@ -10,16 +10,16 @@ use std::time::Instant;
 
 use bgpstorm_monitor::wire::framing::{HEADER_LEN, kind};
 use bgpstorm_monitor::wire::rfc7606::code;
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Nlri, PathAttributes};
+use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Nlri};
 use ipnet::{IpNet, Ipv4Net};
 
-use super::rib::AdjRibIn;
+use super::rib::{AdjRibIn, RouteAttrs};
 
 /// The attribute block last decoded, and what it decoded to.
 #[derive(Default)]
 pub(crate) struct FastPath {
     block: Vec<u8>,
-    decoded: Option<(Arc<PathAttributes>, Arc<[IpAddr]>)>,
+    decoded: Option<Arc<RouteAttrs>>,
     scratch: Vec<u8>,
     withdrawn: Vec<Nlri>,
     announced: Vec<Nlri>,
@@ -53,14 +53,14 @@ impl FastPath {
             rib.apply_parts(&self.withdrawn, &[], None, at);
             return true;
         }
-        let Some((attributes, next_hop)) = self.attributes(attrs, decoder) else { return false };
-        rib.apply_parts(&self.withdrawn, &self.announced, Some((attributes, next_hop)), at);
+        let Some(route) = self.attributes(attrs, decoder) else { return false };
+        rib.apply_parts(&self.withdrawn, &self.announced, Some(route), at);
         true
     }
 
     /// The decoded attribute block, from the cache or the wire layer; `None` when it has
     /// errors (the general decoder must apply RFC 7606) or no NEXT_HOP.
-    fn attributes(&mut self, attrs: &[u8], decoder: &mut MessageDecoder) -> Option<(Arc<PathAttributes>, Arc<[IpAddr]>)> {
+    fn attributes(&mut self, attrs: &[u8], decoder: &mut MessageDecoder) -> Option<Arc<RouteAttrs>> {
         if self.block == attrs
             && let Some(d) = &self.decoded
         {
@@ -78,7 +78,7 @@ impl FastPath {
             return None;
         }
         let nh = u.attributes.next_hop?;
-        let d = (Arc::new(u.attributes), Arc::from([IpAddr::V4(nh)].as_slice()));
+        let d = Arc::new(RouteAttrs { attributes: Arc::new(u.attributes), next_hop: Arc::from([IpAddr::V4(nh)].as_slice()) });
         self.block.clear();
         self.block.extend_from_slice(attrs);
         self.decoded = Some(d.clone());
@@ -136,7 +136,7 @@ fn parse_v4(mut b: &[u8], add_path: bool, out: &mut Vec<Nlri>) -> bool {
 mod tests {
     use super::*;
     use crate::speaker::template::{PackedNlri, Template};
-    use bgpstorm_monitor::wire::SessionContext;
+    use bgpstorm_monitor::wire::{PathAttributes, SessionContext};
     use bgpstorm_monitor::wire::model::{AsPath, Community, Origin};
     use proptest::prelude::*;
 
