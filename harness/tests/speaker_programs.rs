@@ -85,3 +85,22 @@ async fn replay_at_a_speed_factor_takes_the_recorded_time_scaled() {
     assert_eq!(report.updates, v4.len() as u64);
     assert!(took >= Duration::from_millis(950) && took < Duration::from_secs(5), "took {took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_sessions_in_one_process_each_carry_their_own_table() {
+    let pairs: Vec<(Session, Session)> = (0..20).map(|_| pair()).collect();
+    let mut injectors = Vec::new();
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        let link = a.established(deadline(20)).await.expect("established");
+        let mut inj = Injector::new(a, link, None);
+        let start: IpNet = format!("10.{}.0.0/24", 100 + i).parse().unwrap();
+        inj.announce(&range(start, 1000 + i as u64).unwrap(), &RouteSpec::default()).await.expect("announce");
+        injectors.push(inj);
+    }
+    for (i, (_, b)) in pairs.iter().enumerate() {
+        let c = b.rib_in().wait_len(1000 + i, deadline(20)).await.expect("own table");
+        assert_eq!(c.prefixes, 1000 + i);
+        let first: IpNet = format!("10.{}.0.0/24", 100 + i).parse().unwrap();
+        assert!(b.rib_in().get(&Nlri { prefix: first, path_id: None }).is_some());
+    }
+}
