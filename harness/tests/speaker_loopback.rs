@@ -246,3 +246,18 @@ async fn keepalives_hold_a_three_second_session_up_past_its_hold_time() {
     assert_eq!(a.state(), State::Established);
     assert!(b.counters().messages_received >= 6, "{:?}", b.counters());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_connection_during_a_session_is_closed_as_a_collision() {
+    let (a, b) = pair(65001, 65002);
+    a.established(deadline(10)).await.expect("established");
+    b.established(deadline(10)).await.expect("sink established");
+    let addr = b.listen_addr().expect("listening");
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut got)).await.expect("closed in time").expect("read");
+    // Cease / Connection Collision Resolution (RFC 4271 §6.8, RFC 4486 §4) and nothing else.
+    assert_eq!(got.len(), 21);
+    assert_eq!((got[18], got[19], got[20]), (3, 6, 7));
+    assert_eq!(b.state(), State::Established, "the existing session is kept");
+}
