@@ -104,3 +104,18 @@ async fn twenty_sessions_in_one_process_each_carry_their_own_table() {
         assert!(b.rib_in().get(&Nlri { prefix: first, path_id: None }).is_some());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storm_cycles_end_with_everything_announced_once_more() {
+    let (a, b) = pair();
+    let link = a.established(deadline(10)).await.expect("established");
+    let prefixes = range("10.40.0.0/24".parse().unwrap(), 30_000).unwrap();
+    let mut inj = Injector::new(&a, link, None);
+    inj.storm(&prefixes, &RouteSpec::default(), 3).await.expect("storm");
+    let c = a.counters();
+    assert_eq!((c.prefixes_announced, c.prefixes_withdrawn), (120_000, 90_000));
+    // The sink saw every withdrawal and re-announcement (RFC 4271 §9: in order).
+    b.rib_in().wait_until(deadline(20), |_| b.rib_in().totals().1 == 90_000).await.expect("withdrawals");
+    b.rib_in().wait_len(30_000, deadline(20)).await.expect("all announced at the end");
+    assert_eq!(b.rib_in().totals().0, 120_000);
+}

@@ -120,6 +120,9 @@ pub struct InjectArgs {
     /// Print the peers of an MRT BGP4MP file and exit.
     #[arg(long, value_name = "FILE")]
     pub list_peers: Option<PathBuf>,
+    /// After announcing: withdraw and re-announce everything this many times, back to back.
+    #[arg(long, value_name = "CYCLES")]
+    pub storm: Option<u32>,
     /// After announcing: flap the prefixes this many times (withdraw, re-announce).
     #[arg(long, value_name = "CYCLES")]
     pub flap: Option<u32>,
