@@ -111,6 +111,7 @@ async fn storm_cycles_end_with_everything_announced_once_more() {
     let link = a.established(deadline(10)).await.expect("established");
     let prefixes = range("10.40.0.0/24".parse().unwrap(), 30_000).unwrap();
     let mut inj = Injector::new(&a, link, None);
+    inj.announce(&prefixes, &RouteSpec::default()).await.expect("announce");
     inj.storm(&prefixes, &RouteSpec::default(), 3).await.expect("storm");
     let c = a.counters();
     assert_eq!((c.prefixes_announced, c.prefixes_withdrawn), (120_000, 90_000));

@@ -274,11 +274,7 @@ async fn drive(
         s.send_prefixes_per_s = Some(session.counters().prefixes_announced as f64 / secs.max(1e-9));
     }
     if let Some(cycles) = a.storm {
-        for _ in 0..cycles {
-            inj.withdraw(&plan.prefixes).await.map_err(down)?;
-            inj.announce(&plan.prefixes, &plan.route).await.map_err(down)?;
-        }
-        inj.flush().await.map_err(down)?;
+        inj.storm(&plan.prefixes, &plan.route, cycles).await.map_err(down)?;
     }
     if let Some(cycles) = a.flap {
         inj.flap(&plan.prefixes, &plan.route, None, cycles, a.flap_interval).await.map_err(down)?;

@@ -165,10 +165,10 @@ impl Injector {
         self.flush().await
     }
 
-    /// Storm: `cycles` times withdraw and re-announce the whole set back to back, as fast as
-    /// the session allows (no rate, no pause), ending announced. Large writes throughout.
+    /// Storm: `cycles` times withdraw and re-announce the (announced) set back to back, as
+    /// fast as the session allows (no pause; the injector's rate if it has one), ending
+    /// announced. Large writes throughout.
     pub async fn storm(&mut self, prefixes: &[IpNet], route: &RouteSpec, cycles: u32) -> Result<(), ProgramError> {
-        self.announce(prefixes, route).await?;
         for _ in 0..cycles {
             self.withdraw(prefixes).await?;
             self.announce(prefixes, route).await?;
