@@ -6,10 +6,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use bgpstorm_harness::speaker::prefixes::range;
-use bgpstorm_harness::speaker::{Direction, Injector, Mode, RouteSpec, Session, SessionConfig, State};
+use bgpstorm_harness::speaker::{
+    Direction, Injector, Mode, RouteSpec, Session, SessionConfig, State,
+};
 use bgpstorm_monitor::wire::AfiSafi;
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
 use bgpstorm_monitor::wire::Nlri;
+use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -58,7 +60,10 @@ async fn sink_receives_every_prefix_with_its_attributes_then_none_after_withdraw
     inj.announce(&v4, &spec()).await.expect("announce");
     inj.end_of_rib().await.expect("eor");
     b.rib_in().wait_len(11_000, deadline(20)).await.expect("all prefixes");
-    let r = b.rib_in().get(&Nlri { prefix: "10.0.39.0/24".parse().unwrap(), path_id: None }).expect("route");
+    let r = b
+        .rib_in()
+        .get(&Nlri { prefix: "10.0.39.0/24".parse().unwrap(), path_id: None })
+        .expect("route");
     let path = AsPath::sequence(vec![4_200_000_001, 4_200_000_001, 4_200_000_001, 64500]);
     assert_eq!(r.attributes.as_path.as_ref(), Some(&path));
     assert_eq!(r.attributes.med, Some(10));
@@ -66,7 +71,10 @@ async fn sink_receives_every_prefix_with_its_attributes_then_none_after_withdraw
     assert_eq!(r.attributes.communities, spec().communities);
     assert_eq!(r.attributes.large_communities, spec().large_communities);
     assert_eq!(&*r.next_hop, &[LOOPBACK]);
-    let r6 = b.rib_in().get(&Nlri { prefix: "2001:db8:1e7::/48".parse().unwrap(), path_id: None }).expect("v6");
+    let r6 = b
+        .rib_in()
+        .get(&Nlri { prefix: "2001:db8:1e7::/48".parse().unwrap(), path_id: None })
+        .expect("v6");
     assert_eq!(&*r6.next_hop, &[IpAddr::V6("2001:db8::1".parse::<Ipv6Addr>().unwrap())]);
     let withdrawn = inj.withdraw_all().await.expect("withdraw");
     assert_eq!(withdrawn, 11_000);
@@ -80,7 +88,10 @@ async fn sink_receives_every_prefix_with_its_attributes_then_none_after_withdraw
     let down = sink_status.wait_for(|s| s.state != State::Established);
     tokio::time::timeout(Duration::from_secs(5), down).await.expect("in time").expect("status");
     let notes = b.notifications();
-    assert!(notes.iter().any(|n| n.direction == Direction::Received && (n.code, n.subcode) == (6, 2)), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.direction == Direction::Received && (n.code, n.subcode) == (6, 2)),
+        "{notes:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,13 +100,19 @@ async fn route_refresh_is_answered_by_sending_the_table_again() {
     let link = a.established(deadline(10)).await.expect("established");
     let blink = b.established(deadline(10)).await.expect("sink established");
     let mut inj = Injector::new(&a, link, None);
-    inj.announce(&range("10.0.0.0/24".parse().unwrap(), 3000).unwrap(), &spec()).await.expect("announce");
+    inj.announce(&range("10.0.0.0/24".parse().unwrap(), 3000).unwrap(), &spec())
+        .await
+        .expect("announce");
     inj.flush().await.expect("flush");
     let first = b.rib_in().wait_len(3000, deadline(10)).await.expect("table");
     let mut back = Injector::new(&b, blink, None);
     back.route_refresh(AfiSafi::IPV4_UNICAST).await.expect("refresh sent");
     // 3000 /24 need 3 UPDATEs; the answer brings at least that many more.
-    let again = b.rib_in().wait_until(deadline(10), |c| c.updates >= first.updates + 3).await.expect("resent");
+    let again = b
+        .rib_in()
+        .wait_until(deadline(10), |c| c.updates >= first.updates + 3)
+        .await
+        .expect("resent");
     assert_eq!(again.prefixes, 3000);
 }
 
@@ -114,7 +131,9 @@ async fn two_octet_peer_sees_as_trans_and_the_four_octet_path_survives() {
     let link = sender.established(deadline(10)).await.expect("established");
     assert!(!link.negotiated.send.asn4);
     let mut inj = Injector::new(&sender, link, None);
-    inj.announce(&range("10.1.0.0/24".parse().unwrap(), 10).unwrap(), &spec()).await.expect("announce");
+    inj.announce(&range("10.1.0.0/24".parse().unwrap(), 10).unwrap(), &spec())
+        .await
+        .expect("announce");
     inj.flush().await.expect("flush");
     sink.rib_in().wait_len(10, deadline(10)).await.expect("routes");
     let (_, r) = sink.rib_in().snapshot().pop().expect("one");
@@ -130,17 +149,23 @@ async fn raw_open_exchange(open: Vec<u8>, expect_code: (u8, u8)) {
     b.local_addr = Some(LOOPBACK);
     b.port = 0;
     let sink = Session::start(b).expect("sink");
-    let mut s = tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
+    let mut s =
+        tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
     s.write_all(&open).await.expect("write");
     // Our OPEN comes first, then the NOTIFICATION.
     let mut got = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut got)).await.expect("closed in time");
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut got))
+        .await
+        .expect("closed in time");
     let olen = u16::from_be_bytes([got[16], got[17]]) as usize;
     let n = &got[olen..];
     assert_eq!(n[18], 3, "a NOTIFICATION follows our OPEN");
     assert_eq!((n[19], n[20]), expect_code);
     let notes = sink.notifications();
-    assert_eq!((notes[0].code, notes[0].subcode, notes[0].direction), (expect_code.0, expect_code.1, Direction::Sent));
+    assert_eq!(
+        (notes[0].code, notes[0].subcode, notes[0].direction),
+        (expect_code.0, expect_code.1, Direction::Sent)
+    );
 }
 
 fn raw_open(asn: u16, hold: u16, version: u8) -> Vec<u8> {
@@ -175,7 +200,8 @@ async fn silent_peer_after_open_gets_hold_timer_expired() {
     b.port = 0;
     let sink = Session::start(b).expect("sink");
     let mut status = sink.watch_status();
-    let mut s = tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
+    let mut s =
+        tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
     s.write_all(&raw_open(65001, 3, 4)).await.expect("open");
     let mut ka = vec![0xff; 16];
     ka.extend_from_slice(&[0, 19, 4]);
@@ -183,7 +209,9 @@ async fn silent_peer_after_open_gets_hold_timer_expired() {
     status.wait_for(|st| st.state == State::Established).await.expect("established");
     // Now silence: after 3 s the speaker must send Hold Timer Expired (RFC 4271 §6.5).
     let mut got = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(8), s.read_to_end(&mut got)).await.expect("closed in time");
+    let _ = tokio::time::timeout(Duration::from_secs(8), s.read_to_end(&mut got))
+        .await
+        .expect("closed in time");
     let notes = sink.notifications();
     assert!(notes.iter().any(|n| n.direction == Direction::Sent && n.code == 4), "{notes:?}");
     // The last message on the wire is that NOTIFICATION.
@@ -193,7 +221,11 @@ async fn silent_peer_after_open_gets_hold_timer_expired() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_open_from_both_sides_ends_with_one_shared_connection() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let both = |asn: u32, peer_asn: u32, id: [u8; 4], local: [u8; 4], peer: [u8; 4]| {
         let mut c = SessionConfig::new(asn, peer_asn, Ipv4Addr::from(id));
         c.mode = Mode::Both;
@@ -217,7 +249,9 @@ async fn simultaneous_open_from_both_sides_ends_with_one_shared_connection() {
     }
     // The session works: a route goes through.
     let mut inj = Injector::new(&a, la, None);
-    inj.announce(&range("10.7.0.0/24".parse().unwrap(), 10).unwrap(), &spec()).await.expect("announce");
+    inj.announce(&range("10.7.0.0/24".parse().unwrap(), 10).unwrap(), &spec())
+        .await
+        .expect("announce");
     b.rib_in().wait_len(10, deadline(10)).await.expect("routes");
 }
 
@@ -255,7 +289,10 @@ async fn a_second_connection_during_a_session_is_closed_as_a_collision() {
     let addr = b.listen_addr().expect("listening");
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut got = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut got)).await.expect("closed in time").expect("read");
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut got))
+        .await
+        .expect("closed in time")
+        .expect("read");
     // Cease / Connection Collision Resolution (RFC 4271 §6.8, RFC 4486 §4) and nothing else.
     assert_eq!(got.len(), 21);
     assert_eq!((got[18], got[19], got[20]), (3, 6, 7));

@@ -37,16 +37,22 @@ async fn seeded_churn_leaves_the_sink_with_the_senders_table() {
     let link = a.established(deadline(10)).await.expect("established");
     b.established(deadline(10)).await.expect("sink");
     let pool = range("10.20.0.0/24".parse().unwrap(), 100).unwrap();
-    let routes = [RouteSpec { med: Some(1), ..RouteSpec::default() }, RouteSpec { med: Some(2), ..RouteSpec::default() }];
+    let routes = [
+        RouteSpec { med: Some(1), ..RouteSpec::default() },
+        RouteSpec { med: Some(2), ..RouteSpec::default() },
+    ];
     let mut inj = Injector::new(&a, link, None);
-    let report = inj.churn(&pool, &routes, 2000.0, Duration::from_millis(500), 42).await.expect("churn");
+    let report =
+        inj.churn(&pool, &routes, 2000.0, Duration::from_millis(500), 42).await.expect("churn");
     assert!(report.announced + report.withdrawn >= 500, "{report:?}");
     let want: BTreeSet<IpNet> = a.rib_out().all().into_iter().collect();
     // Wait for the sink to match, event by event: every UPDATE wakes the waiter.
     let rib = b.rib_in();
-    rib.wait_until(deadline(10), |_| rib.snapshot().into_iter().map(|(n, _)| n.prefix).collect::<BTreeSet<_>>() == want)
-        .await
-        .expect("the sink converges on the sender's table");
+    rib.wait_until(deadline(10), |_| {
+        rib.snapshot().into_iter().map(|(n, _)| n.prefix).collect::<BTreeSet<_>>() == want
+    })
+    .await
+    .expect("the sink converges on the sender's table");
     assert!(!want.is_empty() && want.len() < 100, "a churned table is partial: {}", want.len());
 }
 
@@ -69,9 +75,11 @@ async fn flap_between_two_attribute_sets_ends_on_the_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_at_a_speed_factor_takes_the_recorded_time_scaled() {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz");
     let (_, updates) = load_updates(&file, PeerSelector::Index(0)).expect("updates");
-    let v4: Vec<_> = updates.into_iter().filter(|r| r.update.reach.iter().all(|x| x.family.afi == 1)).collect();
+    let v4: Vec<_> =
+        updates.into_iter().filter(|r| r.update.reach.iter().all(|x| x.family.afi == 1)).collect();
     let span = v4.last().expect("updates").offset;
     assert!(span > Duration::from_secs(30), "peer 0 spans {span:?}");
     let (a, b) = pair();
@@ -94,7 +102,9 @@ async fn twenty_sessions_in_one_process_each_carry_their_own_table() {
         let link = a.established(deadline(20)).await.expect("established");
         let mut inj = Injector::new(a, link, None);
         let start: IpNet = format!("10.{}.0.0/24", 100 + i).parse().unwrap();
-        inj.announce(&range(start, 1000 + i as u64).unwrap(), &RouteSpec::default()).await.expect("announce");
+        inj.announce(&range(start, 1000 + i as u64).unwrap(), &RouteSpec::default())
+            .await
+            .expect("announce");
         injectors.push(inj);
     }
     for (i, (_, b)) in pairs.iter().enumerate() {
@@ -116,7 +126,10 @@ async fn storm_cycles_end_with_everything_announced_once_more() {
     let c = a.counters();
     assert_eq!((c.prefixes_announced, c.prefixes_withdrawn), (120_000, 90_000));
     // The sink saw every withdrawal and re-announcement (RFC 4271 §9: in order).
-    b.rib_in().wait_until(deadline(20), |_| b.rib_in().totals().1 == 90_000).await.expect("withdrawals");
+    b.rib_in()
+        .wait_until(deadline(20), |_| b.rib_in().totals().1 == 90_000)
+        .await
+        .expect("withdrawals");
     b.rib_in().wait_len(30_000, deadline(20)).await.expect("all announced at the end");
     assert_eq!(b.rib_in().totals().0, 120_000);
 }

@@ -48,7 +48,10 @@ async fn replaying_a_ris_peer_leaves_the_table_its_updates_leave() {
     // IPv4-only UPDATEs: the loopback session has no IPv6 next hop of its own.
     let v4_only: Vec<_> = updates
         .iter()
-        .filter(|r| r.update.reach.iter().all(|x| x.family.afi == 1) && r.update.withdrawn.iter().all(|n| n.prefix.addr().is_ipv4()))
+        .filter(|r| {
+            r.update.reach.iter().all(|x| x.family.afi == 1)
+                && r.update.withdrawn.iter().all(|n| n.prefix.addr().is_ipv4())
+        })
         .cloned()
         .collect();
     let mut inj = Injector::new(&a, link, None);
@@ -75,7 +78,10 @@ async fn replaying_a_ris_peer_leaves_the_table_its_updates_leave() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_table_dump_peer_is_announced_as_the_initial_table() {
     let file = data(RV_RIB);
-    let table = (0..16).map(|i| load_table(&file, i).expect("rib")).find(|t| !t.is_empty()).expect("a peer with routes");
+    let table = (0..16)
+        .map(|i| load_table(&file, i).expect("rib"))
+        .find(|t| !t.is_empty())
+        .expect("a peer with routes");
     let (a, b) = pair();
     let deadline = Instant::now() + Duration::from_secs(20);
     let link = a.established(deadline).await.expect("established");
@@ -85,7 +91,10 @@ async fn a_table_dump_peer_is_announced_as_the_initial_table() {
     assert_eq!(sent as usize, table.len());
     b.rib_in().wait_len(table.len(), deadline).await.expect("the table");
     for (prefix, attrs) in &table {
-        let r = b.rib_in().get(&bgpstorm_monitor::wire::Nlri { prefix: *prefix, path_id: None }).expect("route");
+        let r = b
+            .rib_in()
+            .get(&bgpstorm_monitor::wire::Nlri { prefix: *prefix, path_id: None })
+            .expect("route");
         assert_eq!(r.attributes.communities, attrs.communities);
         let recorded_len = attrs.as_path.as_ref().map(|p| p.route_len()).unwrap_or(0);
         assert_eq!(r.attributes.as_path.as_ref().map(|p| p.route_len()), Some(recorded_len.max(1)));

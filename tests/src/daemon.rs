@@ -12,7 +12,10 @@ pub fn require_binary(binary: &str) {
     let found = std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(binary).is_file()))
         || Path::new(binary).is_file();
-    assert!(found, "{binary} is not installed: run `bash ci/setup` (it installs bird2 frr gobgpd openbgpd exabgp)");
+    assert!(
+        found,
+        "{binary} is not installed: run `bash ci/setup` (it installs bird2 frr gobgpd openbgpd exabgp)"
+    );
 }
 
 /// A running daemon; killed on drop.
@@ -73,10 +76,15 @@ pub struct Scratch {
 impl Scratch {
     /// Creates a fresh directory under the system temp dir.
     pub fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("bgpstorm-{tag}-{}-{}", std::process::id(), unique()));
+        let path = std::env::temp_dir().join(format!(
+            "bgpstorm-{tag}-{}-{}",
+            std::process::id(),
+            unique()
+        ));
         std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // Daemons that drop privileges must still reach their files.
-        let _ = std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777));
+        let _ =
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777));
         Self { path }
     }
 
@@ -112,7 +120,8 @@ pub fn wait_for_file(path: &Path, timeout: std::time::Duration) {
     let fd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
     assert!(fd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
     // SAFETY: cdir is a valid C string; fd is ours.
-    let wd = unsafe { libc::inotify_add_watch(fd, cdir.as_ptr(), libc::IN_CREATE | libc::IN_MOVED_TO) };
+    let wd =
+        unsafe { libc::inotify_add_watch(fd, cdir.as_ptr(), libc::IN_CREATE | libc::IN_MOVED_TO) };
     let end = std::time::Instant::now() + timeout;
     let mut buf = [0u8; 4096];
     while wd >= 0 && !path.exists() {

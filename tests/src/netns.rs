@@ -11,7 +11,10 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 pub fn require_root() {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    assert_eq!(uid, 0, "this test creates network namespaces and needs root (CI runs as root after `bash ci/setup`)");
+    assert_eq!(
+        uid, 0,
+        "this test creates network namespaces and needs root (CI runs as root after `bash ci/setup`)"
+    );
     assert!(
         Command::new("ip").arg("-V").output().is_ok_and(|o| o.status.success()),
         "`ip` (iproute2) is missing: run `bash ci/setup`"
@@ -20,7 +23,8 @@ pub fn require_root() {
 
 /// Runs a command and fails the test with its output when it fails.
 pub fn run(cmd: &[&str]) {
-    let out = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let out =
+        Command::new(cmd[0]).args(&cmd[1..]).output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -78,7 +82,8 @@ pub fn veth(a: &Netns, a_dev: &str, b: &Netns, b_dev: &str) {
     // Create in the root namespace under unique temporary names, then move: interface names
     // only need to be unique per namespace, and the temporary ones per process.
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let (ta, tb) = (format!("bsa{}x{n}", std::process::id()), format!("bsb{}x{n}", std::process::id()));
+    let (ta, tb) =
+        (format!("bsa{}x{n}", std::process::id()), format!("bsb{}x{n}", std::process::id()));
     run(&["ip", "link", "add", &ta, "type", "veth", "peer", "name", &tb]);
     run(&["ip", "link", "set", &ta, "netns", &a.name, "name", a_dev]);
     run(&["ip", "link", "set", &tb, "netns", &b.name, "name", b_dev]);

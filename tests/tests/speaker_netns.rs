@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bgpstorm_harness::speaker::prefixes::range;
-use bgpstorm_harness::speaker::{AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State};
+use bgpstorm_harness::speaker::{
+    AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State,
+};
 use bgpstorm_monitor::wire::{AfiSafi, Nlri};
 use bgpstorm_tests::netns::{Netns, require_root, veth};
 use tokio::time::Instant;
@@ -26,7 +28,8 @@ fn link(tag: &str) -> Link {
 
 fn cfg(ns: &Netns, local: &str, peer: &str, asn: u32, peer_asn: u32) -> SessionConfig {
     // The BGP identifier: the local address when it is IPv4, else derived from the AS.
-    let id = local.parse().unwrap_or_else(|_| std::net::Ipv4Addr::new(10, 9, 255, (asn % 256) as u8));
+    let id =
+        local.parse().unwrap_or_else(|_| std::net::Ipv4Addr::new(10, 9, 255, (asn % 256) as u8));
     let mut c = SessionConfig::new(asn, peer_asn, id);
     c.netns = Some(ns.path());
     c.local_addr = Some(local.parse::<IpAddr>().expect("addr"));
@@ -43,19 +46,30 @@ async fn md5_gtsm_add_path_extended_session_carries_a_100k_storm() {
     let ap = vec![AddPath { family: AfiSafi::IPV4_UNICAST, send: true, receive: true }];
     let mut b = cfg(&l.b, "10.9.0.2", "10.9.0.1", 65002, 65001);
     b.mode = Mode::Passive;
-    (b.md5_key, b.ttl_security, b.add_path, b.extended_messages) = (Some("s3cret".into()), true, ap.clone(), true);
+    (b.md5_key, b.ttl_security, b.add_path, b.extended_messages) =
+        (Some("s3cret".into()), true, ap.clone(), true);
     let mut a = cfg(&l.a, "10.9.0.1", "10.9.0.2", 65001, 65002);
-    (a.md5_key, a.ttl_security, a.add_path, a.extended_messages) = (Some("s3cret".into()), true, ap, true);
+    (a.md5_key, a.ttl_security, a.add_path, a.extended_messages) =
+        (Some("s3cret".into()), true, ap, true);
     let sink = Session::start(b).expect("sink");
     let sender = Session::start(a).expect("sender");
     let deadline = Instant::now() + Duration::from_secs(20);
     let link = sender.established(deadline).await.expect("established with MD5 and GTSM");
-    assert!(link.negotiated.send.extended_messages && link.negotiated.send.has_add_path(AfiSafi::IPV4_UNICAST));
+    assert!(
+        link.negotiated.send.extended_messages
+            && link.negotiated.send.has_add_path(AfiSafi::IPV4_UNICAST)
+    );
     let prefixes = range("100.64.0.0/24".parse().unwrap(), 100_000).unwrap();
     let mut inj = Injector::new(&sender, link, None);
-    inj.announce_family(&prefixes, AfiSafi::IPV4_UNICAST, spec_attrs(&inj), vec!["10.9.0.1".parse().unwrap()], 9)
-        .await
-        .expect("storm");
+    inj.announce_family(
+        &prefixes,
+        AfiSafi::IPV4_UNICAST,
+        spec_attrs(&inj),
+        vec!["10.9.0.1".parse().unwrap()],
+        9,
+    )
+    .await
+    .expect("storm");
     inj.flush().await.expect("flush");
     sink.rib_in().wait_len(100_000, deadline).await.expect("all 100k prefixes");
     // Path identifiers survive (RFC 7911) and 65535-byte UPDATEs carried them (RFC 8654).
@@ -106,9 +120,12 @@ async fn session_over_ipv6_announces_ipv6_with_next_hop_self() {
     // IPv4 over an IPv6 session needs an explicit IPv4 next hop: a clear error, not a guess.
     let v4 = range("10.1.0.0/24".parse().unwrap(), 1).unwrap();
     assert!(inj.announce(&v4, &RouteSpec::default()).await.is_err());
-    inj.announce(&v4, &RouteSpec { next_hop_v4: Some("10.9.0.1".parse().unwrap()), ..RouteSpec::default() })
-        .await
-        .expect("IPv4 with an explicit next hop");
+    inj.announce(
+        &v4,
+        &RouteSpec { next_hop_v4: Some("10.9.0.1".parse().unwrap()), ..RouteSpec::default() },
+    )
+    .await
+    .expect("IPv4 with an explicit next hop");
     sink.rib_in().wait_len(501, deadline).await.expect("all routes");
     let r = sink.rib_in().get(&Nlri { prefix: v6[0], path_id: None }).expect("v6 route");
     assert_eq!(r.next_hop.first(), Some(&"fd00:9::1".parse::<IpAddr>().unwrap()));

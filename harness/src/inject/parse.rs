@@ -24,27 +24,35 @@ pub fn large_community(s: &str) -> Result<LargeCommunity, String> {
     let [g, l1, l2] = parts.as_slice() else {
         return Err(format!("large community {s:?} is not GLOBAL:LOCAL1:LOCAL2"));
     };
-    let n = |x: &str| x.parse::<u32>().map_err(|_| format!("large community {s:?}: {x:?} is not a 32-bit number"));
+    let n = |x: &str| {
+        x.parse::<u32>().map_err(|_| format!("large community {s:?}: {x:?} is not a 32-bit number"))
+    };
     Ok(LargeCommunity { global: n(g)?, local1: n(l1)?, local2: n(l2)? })
 }
 
 /// `rt:ASN:VALUE` / `soo:ASN:VALUE` (2-octet AS specific, RFC 4360 §4) or 16 hex digits.
 pub fn extended_community(s: &str) -> Result<ExtendedCommunity, String> {
     if let Some(hex) = s.strip_prefix("0x").filter(|h| h.len() == 16) {
-        let v = u64::from_str_radix(hex, 16).map_err(|_| format!("extended community {s:?} is not hex"))?;
+        let v = u64::from_str_radix(hex, 16)
+            .map_err(|_| format!("extended community {s:?} is not hex"))?;
         return Ok(ExtendedCommunity(v.to_be_bytes()));
     }
     let parts: Vec<&str> = s.split(':').collect();
     let [kind, asn, val] = parts.as_slice() else {
-        return Err(format!("extended community {s:?} is not rt:ASN:VALUE, soo:ASN:VALUE or 0x + 16 hex digits"));
+        return Err(format!(
+            "extended community {s:?} is not rt:ASN:VALUE, soo:ASN:VALUE or 0x + 16 hex digits"
+        ));
     };
     let sub = match *kind {
         "rt" => 2,
         "soo" => 3,
         _ => return Err(format!("extended community {s:?}: kind must be rt or soo")),
     };
-    let asn: u16 = asn.parse().map_err(|_| format!("extended community {s:?}: {asn:?} is not a 16-bit AS"))?;
-    let val: u32 = val.parse().map_err(|_| format!("extended community {s:?}: {val:?} is not a 32-bit number"))?;
+    let asn: u16 =
+        asn.parse().map_err(|_| format!("extended community {s:?}: {asn:?} is not a 16-bit AS"))?;
+    let val: u32 = val
+        .parse()
+        .map_err(|_| format!("extended community {s:?}: {val:?} is not a 32-bit number"))?;
     let mut b = [0u8; 8];
     b[1] = sub;
     b[2..4].copy_from_slice(&asn.to_be_bytes());
@@ -86,7 +94,10 @@ mod tests {
         assert!(community("70000:1").is_err());
         assert_eq!(large_community("4200000001:1:2").map(|c| c.global), Ok(4_200_000_001));
         assert!(large_community("1:2").is_err());
-        assert_eq!(extended_community("rt:65001:7").map(|e| e.to_string()), Ok("rt:65001:7".into()));
+        assert_eq!(
+            extended_community("rt:65001:7").map(|e| e.to_string()),
+            Ok("rt:65001:7".into())
+        );
         assert_eq!(as_path("64500, 64501 64502"), Ok(vec![64500, 64501, 64502]));
         assert_eq!(duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(origin("bgp").is_err());

@@ -14,7 +14,9 @@ use super::args::{Family, InjectArgs};
 use super::{EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::speaker::replay::{self, PeerSelector, Recorded};
 use crate::speaker::socket::in_netns;
-use crate::speaker::{AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, SessionError, prefixes};
+use crate::speaker::{
+    AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, SessionError, prefixes,
+};
 
 /// A failure with its exit status.
 struct Failure(u8, String);
@@ -107,7 +109,11 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
     c.extended_messages = a.extended_messages;
     c.four_octet_as = !a.two_octet;
     if a.add_path {
-        c.add_path = c.families.iter().map(|&family| AddPath { family, send: true, receive: true }).collect();
+        c.add_path = c
+            .families
+            .iter()
+            .map(|&family| AddPath { family, send: true, receive: true })
+            .collect();
     }
     c.md5_key = a.md5.clone();
     c.ttl_security = a.ttl_security;
@@ -150,11 +156,12 @@ fn load_plan(a: &InjectArgs) -> Result<Plan, Failure> {
         plan.prefixes.extend(prefixes::from_mrt(f, a.limit).map_err(bad)?);
     }
     if let Some(f) = &a.table {
-        plan.table = replay::load_table(f, a.table_peer).map_err(|e| Failure::usage(e.to_string()))?;
+        plan.table =
+            replay::load_table(f, a.table_peer).map_err(|e| Failure::usage(e.to_string()))?;
     }
     if let (Some(f), Some(i)) = (&a.replay, a.peer_index) {
-        let (_, updates) =
-            replay::load_updates(f, PeerSelector::Index(i)).map_err(|e| Failure::usage(e.to_string()))?;
+        let (_, updates) = replay::load_updates(f, PeerSelector::Index(i))
+            .map_err(|e| Failure::usage(e.to_string()))?;
         plan.replay = updates;
     }
     if a.speed.is_some_and(|s| s <= 0.0 || !s.is_finite()) {
@@ -216,7 +223,11 @@ async fn run(a: &InjectArgs, cfg: SessionConfig, plan: Plan) -> Result<(), Failu
     let mut result = drive(a, &session, plan, deadline, &mut s, started).await;
     // A sink that has what it wanted shuts the session down (Cease) while our last messages
     // are still on their way: for a sender that expects nothing back, that is the end.
-    if matches!(result, Err(Failure(EXIT_FAILED, _))) && a.expect.is_none() && s.peer.is_some() && peer_ceased(&session) {
+    if matches!(result, Err(Failure(EXIT_FAILED, _)))
+        && a.expect.is_none()
+        && s.peer.is_some()
+        && peer_ceased(&session)
+    {
         result = Ok(());
     }
     progress.finish();
@@ -280,12 +291,18 @@ async fn drive(
         inj.flap(&plan.prefixes, &plan.route, None, cycles, a.flap_interval).await.map_err(down)?;
     }
     if let Some(d) = a.churn {
-        let routes = [plan.route.clone(), RouteSpec { med: Some(plan.route.med.unwrap_or(0) + 1), ..plan.route.clone() }];
+        let routes = [
+            plan.route.clone(),
+            RouteSpec { med: Some(plan.route.med.unwrap_or(0) + 1), ..plan.route.clone() },
+        ];
         inj.churn(&plan.prefixes, &routes, a.churn_rate, d, a.seed).await.map_err(down)?;
     }
     if let Some(n) = a.expect {
         let got = session.rib_in().wait_len_at_least(n, deadline).await.map_err(|t| {
-            Failure::failed(format!("{} of {n} prefixes received by the deadline ({:?})", t.0.prefixes, a.deadline))
+            Failure::failed(format!(
+                "{} of {n} prefixes received by the deadline ({:?})",
+                t.0.prefixes, a.deadline
+            ))
         })?;
         let secs = got.at.saturating_duration_since(est).as_secs_f64();
         s.established_to_expected_s = Some(secs);
@@ -293,7 +310,9 @@ async fn drive(
     }
     if let Some(h) = a.hold {
         let mut st = session.watch_status();
-        let _ = tokio::time::timeout(h, st.wait_for(|x| x.state != crate::speaker::State::Established)).await;
+        let _ =
+            tokio::time::timeout(h, st.wait_for(|x| x.state != crate::speaker::State::Established))
+                .await;
     }
     if a.withdraw {
         inj.withdraw_all().await.map_err(down)?;
@@ -311,7 +330,10 @@ fn peer_ceased(session: &Session) -> bool {
 
 fn print_summary(a: &InjectArgs, s: &Summary) {
     if a.json {
-        println!("{}", serde_json::to_string(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+        println!(
+            "{}",
+            serde_json::to_string(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        );
         return;
     }
     let rate = |r: Option<f64>| r.map(|r| format!(" ({:.0} prefixes/s)", r)).unwrap_or_default();
@@ -335,7 +357,9 @@ fn print_summary(a: &InjectArgs, s: &Summary) {
     );
     print!("received  {} prefixes held, {} UPDATEs", s.prefixes_received, s.updates_received);
     match (s.expected, s.established_to_expected_s) {
-        (Some(n), Some(t)) => println!(", {n} prefixes {t:.3} s after Established{}", rate(s.receive_prefixes_per_s)),
+        (Some(n), Some(t)) => {
+            println!(", {n} prefixes {t:.3} s after Established{}", rate(s.receive_prefixes_per_s))
+        }
         _ => println!(),
     }
     for n in &s.notifications {

@@ -35,7 +35,12 @@ pub struct ChurnPlan {
 impl ChurnPlan {
     /// A plan over `pool` prefixes and `routes` attribute sets (both at least 1).
     pub fn new(seed: u64, pool: usize, routes: usize) -> Self {
-        Self { rng: StdRng::seed_from_u64(seed), pool: pool.max(1), routes: routes.max(1), up: vec![false; pool.max(1)] }
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            pool: pool.max(1),
+            routes: routes.max(1),
+            up: vec![false; pool.max(1)],
+        }
     }
 }
 

@@ -34,7 +34,12 @@ fn collision() -> End {
 }
 
 /// One connection: OPEN exchange, the coordinator's verdict, then OpenConfirm.
-async fn connection(shared: Arc<Shared>, mut conn: Conn, ours: bool, opened: mpsc::Sender<Opened>) -> Option<(Conn, Negotiated)> {
+async fn connection(
+    shared: Arc<Shared>,
+    mut conn: Conn,
+    ours: bool,
+    opened: mpsc::Sender<Opened>,
+) -> Option<(Conn, Negotiated)> {
     let negotiated = match fsm::open_exchange(&shared, &mut conn).await {
         Ok(n) => n,
         Err(end) => {
@@ -73,7 +78,12 @@ struct Verdict {
 
 /// RFC 4271 §6.8: of two connections to the same peer, keep the one opened by the speaker
 /// with the higher BGP Identifier (compared as 4-octet unsigned integers).
-fn resolve(previous_ours: Option<bool>, this_ours: bool, local_id: Ipv4Addr, peer_id: Ipv4Addr) -> Verdict {
+fn resolve(
+    previous_ours: Option<bool>,
+    this_ours: bool,
+    local_id: Ipv4Addr,
+    peer_id: Ipv4Addr,
+) -> Verdict {
     match previous_ours {
         Some(prev) if prev != this_ours => {
             let keep_ours = u32::from(local_id) > u32::from(peer_id);
@@ -158,11 +168,23 @@ mod tests {
     #[test]
     fn the_connection_opened_by_the_higher_identifier_wins() {
         // We are the higher: our connection wins whichever got its OPEN first.
-        assert_eq!(resolve(Some(false), true, HIGH, LOW), Verdict { go: true, cancel_previous: true });
-        assert_eq!(resolve(Some(true), false, HIGH, LOW), Verdict { go: false, cancel_previous: false });
+        assert_eq!(
+            resolve(Some(false), true, HIGH, LOW),
+            Verdict { go: true, cancel_previous: true }
+        );
+        assert_eq!(
+            resolve(Some(true), false, HIGH, LOW),
+            Verdict { go: false, cancel_previous: false }
+        );
         // We are the lower: the peer's connection wins.
-        assert_eq!(resolve(Some(true), false, LOW, HIGH), Verdict { go: true, cancel_previous: true });
-        assert_eq!(resolve(Some(false), true, LOW, HIGH), Verdict { go: false, cancel_previous: false });
+        assert_eq!(
+            resolve(Some(true), false, LOW, HIGH),
+            Verdict { go: true, cancel_previous: true }
+        );
+        assert_eq!(
+            resolve(Some(false), true, LOW, HIGH),
+            Verdict { go: false, cancel_previous: false }
+        );
         // No collision: go on.
         assert_eq!(resolve(None, true, LOW, HIGH), Verdict { go: true, cancel_previous: false });
     }

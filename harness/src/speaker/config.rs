@@ -121,7 +121,10 @@ impl SessionConfig {
     /// Checks what can be checked before any socket exists.
     pub fn validate(&self) -> Result<(), String> {
         if matches!(self.hold_time, 1 | 2) {
-            return Err(format!("hold time {} is not 0 or at least 3 (RFC 4271 §4.2)", self.hold_time));
+            return Err(format!(
+                "hold time {} is not 0 or at least 3 (RFC 4271 §4.2)",
+                self.hold_time
+            ));
         }
         if self.mode != Mode::Passive && self.peer_addr.is_none() {
             return Err("an active session needs the peer's address".into());

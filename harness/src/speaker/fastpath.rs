@@ -28,25 +28,40 @@ pub(crate) struct FastPath {
 impl FastPath {
     /// Applies `msg` to `rib` if it is a plain IPv4 UPDATE; `false` means "use the general
     /// decoder" (nothing was applied).
-    pub fn apply(&mut self, msg: &[u8], decoder: &mut MessageDecoder, rib: &AdjRibIn, at: Instant) -> bool {
+    pub fn apply(
+        &mut self,
+        msg: &[u8],
+        decoder: &mut MessageDecoder,
+        rib: &AdjRibIn,
+        at: Instant,
+    ) -> bool {
         if msg.len() < HEADER_LEN + 4 || msg[18] != kind::UPDATE {
             return false;
         }
         let add_path = decoder.context().has_add_path(AfiSafi::IPV4_UNICAST);
         let wlen = u16::from_be_bytes([msg[19], msg[20]]) as usize;
-        let Some(alen_at) = (HEADER_LEN + 2).checked_add(wlen).filter(|&a| a + 2 <= msg.len()) else { return false };
+        let Some(alen_at) = (HEADER_LEN + 2).checked_add(wlen).filter(|&a| a + 2 <= msg.len())
+        else {
+            return false;
+        };
         let alen = u16::from_be_bytes([msg[alen_at], msg[alen_at + 1]]) as usize;
         let attrs_at = alen_at + 2;
         if attrs_at + alen > msg.len() || (wlen == 0 && alen == 0) {
             return false;
         }
-        let (withdrawn, attrs, nlri) = (&msg[HEADER_LEN + 2..alen_at], &msg[attrs_at..attrs_at + alen], &msg[attrs_at + alen..]);
+        let (withdrawn, attrs, nlri) = (
+            &msg[HEADER_LEN + 2..alen_at],
+            &msg[attrs_at..attrs_at + alen],
+            &msg[attrs_at + alen..],
+        );
         if has_mp_attribute(attrs) != Some(false) {
             return false;
         }
         self.withdrawn.clear();
         self.announced.clear();
-        if !parse_v4(withdrawn, add_path, &mut self.withdrawn) || !parse_v4(nlri, add_path, &mut self.announced) {
+        if !parse_v4(withdrawn, add_path, &mut self.withdrawn)
+            || !parse_v4(nlri, add_path, &mut self.announced)
+        {
             return false;
         }
         if self.announced.is_empty() {
@@ -60,7 +75,11 @@ impl FastPath {
 
     /// The decoded attribute block, from the cache or the wire layer; `None` when it has
     /// errors (the general decoder must apply RFC 7606) or no NEXT_HOP.
-    fn attributes(&mut self, attrs: &[u8], decoder: &mut MessageDecoder) -> Option<Arc<RouteAttrs>> {
+    fn attributes(
+        &mut self,
+        attrs: &[u8],
+        decoder: &mut MessageDecoder,
+    ) -> Option<Arc<RouteAttrs>> {
         if self.block == attrs
             && let Some(d) = &self.decoded
         {
@@ -78,7 +97,10 @@ impl FastPath {
             return None;
         }
         let nh = u.attributes.next_hop?;
-        let d = Arc::new(RouteAttrs { attributes: Arc::new(u.attributes), next_hop: Arc::from([IpAddr::V4(nh)].as_slice()) });
+        let d = Arc::new(RouteAttrs {
+            attributes: Arc::new(u.attributes),
+            next_hop: Arc::from([IpAddr::V4(nh)].as_slice()),
+        });
         self.block.clear();
         self.block.extend_from_slice(attrs);
         self.decoded = Some(d.clone());
@@ -136,8 +158,8 @@ fn parse_v4(mut b: &[u8], add_path: bool, out: &mut Vec<Nlri>) -> bool {
 mod tests {
     use super::*;
     use crate::speaker::template::{PackedNlri, Template};
-    use bgpstorm_monitor::wire::{PathAttributes, SessionContext};
     use bgpstorm_monitor::wire::model::{AsPath, Community, Origin};
+    use bgpstorm_monitor::wire::{PathAttributes, SessionContext};
     use proptest::prelude::*;
 
     fn general(msg: &[u8], d: &mut MessageDecoder, rib: &AdjRibIn, at: Instant) {

@@ -72,7 +72,13 @@ pub(crate) async fn run_established(shared: &Arc<Shared>, conn: Conn, negotiated
     let link = Link { negotiated: negotiated.clone(), local, peer, data: data_tx };
     shared.set_state(State::Established);
     shared.link.send_replace(Some(link));
-    let writer = tokio::spawn(super::writer::run(shared.clone(), wr, data_rx, control_rx, negotiated.clone()));
+    let writer = tokio::spawn(super::writer::run(
+        shared.clone(),
+        wr,
+        data_rx,
+        control_rx,
+        negotiated.clone(),
+    ));
     let end = established(shared, &mut reader, &negotiated, &control_tx).await;
     shared.link.send_replace(None);
     let reason = match end {
@@ -112,7 +118,8 @@ pub(crate) async fn open_exchange(shared: &Shared, conn: &mut Conn) -> Result<Ne
     conn.wr.write_all(&open::encode_open(cfg)).await.map_err(io_err)?;
     shared.counters.sent(0, 1, 0);
     shared.set_state(State::OpenSent);
-    let msg = read(shared, &mut conn.reader, &mut conn.decoder, Some(cfg.open_timeout), 4096).await?;
+    let msg =
+        read(shared, &mut conn.reader, &mut conn.decoder, Some(cfg.open_timeout), 4096).await?;
     let peer_open = match msg {
         Message::Open(o) => o,
         other => return Err(unexpected(shared, &other, fsm_subcode::IN_OPEN_SENT)),
@@ -124,7 +131,11 @@ pub(crate) async fn open_exchange(shared: &Shared, conn: &mut Conn) -> Result<Ne
 }
 
 /// OpenConfirm: send KEEPALIVE, wait for the peer's (RFC 4271 §8.2.2).
-pub(crate) async fn confirm(shared: &Shared, conn: &mut Conn, negotiated: &Negotiated) -> Result<(), End> {
+pub(crate) async fn confirm(
+    shared: &Shared,
+    conn: &mut Conn,
+    negotiated: &Negotiated,
+) -> Result<(), End> {
     conn.wr.write_all(&notification::keepalive()).await.map_err(io_err)?;
     shared.set_state(State::OpenConfirm);
     let hold = negotiated.hold().unwrap_or(shared.cfg.open_timeout);
@@ -147,7 +158,8 @@ fn unexpected(shared: &Shared, msg: &Message, subcode: u8) -> End {
         let what = notification::describe(n.code, n.subcode);
         return End::Close(format!("peer sent NOTIFICATION {}/{} ({what})", n.code, n.subcode));
     }
-    let reason = format!("unexpected {} in state {}", msg.type_name(), shared.status.borrow().state);
+    let reason =
+        format!("unexpected {} in state {}", msg.type_name(), shared.status.borrow().state);
     End::Notify(ErrorCode::Fsm as u8, subcode, Vec::new(), reason)
 }
 

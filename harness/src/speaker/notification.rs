@@ -87,7 +87,13 @@ impl std::fmt::Display for NotificationRecord {
             Direction::Sent => "sent",
             Direction::Received => "received",
         };
-        write!(f, "NOTIFICATION {dir} {}/{} ({})", self.code, self.subcode, describe(self.code, self.subcode))
+        write!(
+            f,
+            "NOTIFICATION {dir} {}/{} ({})",
+            self.code,
+            self.subcode,
+            describe(self.code, self.subcode)
+        )
     }
 }
 

@@ -103,12 +103,20 @@ pub fn precheck(msg: &[u8]) -> Result<(), OpenError> {
     }
     if msg[19] != 4 {
         let reason = format!("peer speaks BGP version {}, we speak 4", msg[19]);
-        return Err(OpenError { subcode: open_subcode::UNSUPPORTED_VERSION, data: vec![0, 4], reason });
+        return Err(OpenError {
+            subcode: open_subcode::UNSUPPORTED_VERSION,
+            data: vec![0, 4],
+            reason,
+        });
     }
     let hold = u16::from_be_bytes([msg[22], msg[23]]);
     if matches!(hold, 1 | 2) {
         let reason = format!("hold time {hold} is not 0 or at least 3");
-        return Err(OpenError { subcode: open_subcode::UNACCEPTABLE_HOLD_TIME, data: Vec::new(), reason });
+        return Err(OpenError {
+            subcode: open_subcode::UNACCEPTABLE_HOLD_TIME,
+            data: Vec::new(),
+            reason,
+        });
     }
     Ok(())
 }
@@ -242,7 +250,8 @@ mod tests {
         let mut b = cfg(65002, 65001, [10, 0, 0, 2]);
         b.hold_time = 9;
         b.families = vec![AfiSafi::IPV6_UNICAST];
-        let n = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes")).expect("valid OPEN");
+        let n = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+            .expect("valid OPEN");
         assert_eq!(n.hold_time, 9);
         assert_eq!(n.keepalive_interval(), Some(Duration::from_secs(3)));
         assert_eq!(n.families, vec![AfiSafi::IPV6_UNICAST]);
@@ -253,7 +262,8 @@ mod tests {
     fn wrong_peer_as_is_open_error_bad_peer_as() {
         let a = cfg(65001, 65009, [10, 0, 0, 1]);
         let b = cfg(65002, 65001, [10, 0, 0, 2]);
-        let e = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes")).unwrap_err();
+        let e = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+            .unwrap_err();
         assert_eq!(e.notification(), (2, 2));
     }
 
@@ -261,7 +271,12 @@ mod tests {
     fn same_identifier_is_bad_bgp_identifier() {
         let a = cfg(65001, 65002, [10, 0, 0, 1]);
         let b = cfg(65002, 65001, [10, 0, 0, 1]);
-        assert_eq!(negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes")).unwrap_err().notification(), (2, 3));
+        assert_eq!(
+            negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+                .unwrap_err()
+                .notification(),
+            (2, 3)
+        );
     }
 
     #[test]
@@ -271,7 +286,8 @@ mod tests {
         b.four_octet_as = false;
         let mut a2 = a.clone();
         a2.peer_asn = 65002;
-        let n = negotiate(&a2, &our_open(&a2).expect("decodes"), our_open(&b).expect("decodes")).expect("valid OPEN");
+        let n = negotiate(&a2, &our_open(&a2).expect("decodes"), our_open(&b).expect("decodes"))
+            .expect("valid OPEN");
         assert!(!n.send.asn4 && !n.receive.asn4);
     }
 }

@@ -34,7 +34,8 @@ pub fn range(start: IpNet, count: u64) -> Result<Vec<IpNet>, PrefixError> {
             let len = n.prefix_len();
             let step: u64 = 1 << (32 - u32::from(len));
             let base = u64::from(u32::from(n.network()));
-            let last = base.checked_add(step.checked_mul(count.saturating_sub(1)).ok_or_else(overflow)?);
+            let last =
+                base.checked_add(step.checked_mul(count.saturating_sub(1)).ok_or_else(overflow)?);
             if last.is_none_or(|l| l > u64::from(u32::MAX)) {
                 return Err(overflow());
             }
@@ -49,7 +50,8 @@ pub fn range(start: IpNet, count: u64) -> Result<Vec<IpNet>, PrefixError> {
             let len = n.prefix_len();
             let step: u128 = if len == 0 { 0 } else { 1u128 << (128 - u32::from(len)) };
             let base = u128::from(n.network());
-            let span = step.checked_mul(u128::from(count.saturating_sub(1))).ok_or_else(overflow)?;
+            let span =
+                step.checked_mul(u128::from(count.saturating_sub(1))).ok_or_else(overflow)?;
             base.checked_add(span).ok_or_else(overflow)?;
             if len == 0 && count > 1 {
                 return Err(overflow());

@@ -88,12 +88,20 @@ impl Injector {
     }
 
     fn check_family(&self, family: AfiSafi) -> Result<(), ProgramError> {
-        if self.link.negotiated.has_family(family) { Ok(()) } else { Err(ProgramError::Family(family)) }
+        if self.link.negotiated.has_family(family) {
+            Ok(())
+        } else {
+            Err(ProgramError::Family(family))
+        }
     }
 
     /// Announces `prefixes` with `route` (RFC 4271 §9.2): one template per family, as many
     /// NLRI per UPDATE as fit.
-    pub async fn announce(&mut self, prefixes: &[IpNet], route: &RouteSpec) -> Result<(), ProgramError> {
+    pub async fn announce(
+        &mut self,
+        prefixes: &[IpNet],
+        route: &RouteSpec,
+    ) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
             let of = of_family(prefixes, family);
             if of.is_empty() {
@@ -168,7 +176,12 @@ impl Injector {
     /// Storm: `cycles` times withdraw and re-announce the (announced) set back to back, as
     /// fast as the session allows (no pause; the injector's rate if it has one), ending
     /// announced. Large writes throughout.
-    pub async fn storm(&mut self, prefixes: &[IpNet], route: &RouteSpec, cycles: u32) -> Result<(), ProgramError> {
+    pub async fn storm(
+        &mut self,
+        prefixes: &[IpNet],
+        route: &RouteSpec,
+        cycles: u32,
+    ) -> Result<(), ProgramError> {
         for _ in 0..cycles {
             self.withdraw(prefixes).await?;
             self.announce(prefixes, route).await?;
@@ -239,14 +252,21 @@ impl Injector {
 
     /// Writes the packed NLRI in as many UPDATEs as needed; the last chunk stays buffered
     /// until the step ends (so a program of many small steps still makes large writes).
-    async fn emit(&mut self, t: &Template, packed: &PackedNlri, announce: bool) -> Result<(), ProgramError> {
+    async fn emit(
+        &mut self,
+        t: &Template,
+        packed: &PackedNlri,
+        announce: bool,
+    ) -> Result<(), ProgramError> {
         let mut rest = packed.bytes.as_slice();
         while !rest.is_empty() {
             let (used, count) = t.fill(rest, &mut self.buf);
             rest = &rest[used..];
             self.buf_messages += 1;
             let n = count as u64;
-            self.shared.counters.prefixes(if announce { n } else { 0 }, if announce { 0 } else { n });
+            self.shared
+                .counters
+                .prefixes(if announce { n } else { 0 }, if announce { 0 } else { n });
             if let Some(wait) = self.rate.as_mut().and_then(|b| b.take(count)) {
                 self.send_buf().await?;
                 tokio::time::sleep(wait).await;

@@ -45,6 +45,9 @@ mod tests {
         assert_eq!(b.take(100), None);
         let wait = b.take(500).expect("debt");
         // 500 tokens at 1000/s: half a second, minus the few microseconds of refill.
-        assert!(wait > Duration::from_millis(490) && wait <= Duration::from_millis(500), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(490) && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
     }
 }

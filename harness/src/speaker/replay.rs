@@ -54,7 +54,9 @@ pub enum ReplayError {
     #[error("{0}")]
     Mrt(#[from] MrtError),
     /// No such peer.
-    #[error("{what} is not a peer of {file} (it has {count} peers: see `bgpstorm inject --list-peers`)")]
+    #[error(
+        "{what} is not a peer of {file} (it has {count} peers: see `bgpstorm inject --list-peers`)"
+    )]
     NoPeer {
         /// The selector, printed.
         what: String,
@@ -88,7 +90,10 @@ pub fn peers(path: &Path) -> Result<Vec<PeerSummary>, ReplayError> {
 }
 
 /// The UPDATEs one peer sent, with their times.
-pub fn load_updates(path: &Path, peer: PeerSelector) -> Result<(PeerSummary, Vec<Recorded>), ReplayError> {
+pub fn load_updates(
+    path: &Path,
+    peer: PeerSelector,
+) -> Result<(PeerSummary, Vec<Recorded>), ReplayError> {
     let all = peers(path)?;
     let chosen = match peer {
         PeerSelector::Index(i) => all.get(i).copied(),
@@ -121,7 +126,10 @@ pub fn load_updates(path: &Path, peer: PeerSelector) -> Result<(PeerSummary, Vec
 }
 
 /// The routes of one peer (by its index in the PEER_INDEX_TABLE) in a TABLE_DUMP_V2 file.
-pub fn load_table(path: &Path, peer_index: u16) -> Result<Vec<(IpNet, PathAttributes)>, ReplayError> {
+pub fn load_table(
+    path: &Path,
+    peer_index: u16,
+) -> Result<Vec<(IpNet, PathAttributes)>, ReplayError> {
     let mut out = Vec::new();
     for rec in MrtReader::open(path)? {
         let rec = match rec {
@@ -148,8 +156,12 @@ pub fn rewrite(attrs: &PathAttributes, origin: &Origination) -> PathAttributes {
     if !origin.ibgp {
         let mut path = a.as_path.take().unwrap_or_default();
         match path.segments.first_mut() {
-            Some(s) if s.kind == SegmentKind::Sequence && !s.asns.is_empty() => s.asns[0] = origin.local_asn,
-            _ => path.segments.insert(0, AsPath::sequence(vec![origin.local_asn]).segments.remove(0)),
+            Some(s) if s.kind == SegmentKind::Sequence && !s.asns.is_empty() => {
+                s.asns[0] = origin.local_asn
+            }
+            _ => {
+                path.segments.insert(0, AsPath::sequence(vec![origin.local_asn]).segments.remove(0))
+            }
         }
         a.as_path = Some(path);
         a.local_pref = None;
@@ -182,7 +194,11 @@ impl Injector {
 
     /// Replays recorded UPDATEs. `speed` scales the recorded timing (2.0 is twice as fast);
     /// `None` sends them as fast as the session allows.
-    pub async fn replay(&mut self, updates: &[Recorded], speed: Option<f64>) -> Result<ReplayReport, ProgramError> {
+    pub async fn replay(
+        &mut self,
+        updates: &[Recorded],
+        speed: Option<f64>,
+    ) -> Result<ReplayReport, ProgramError> {
         let start = tokio::time::Instant::now();
         let mut r = ReplayReport::default();
         for rec in updates {
@@ -194,8 +210,11 @@ impl Injector {
                 }
             }
             let u = &rec.update;
-            let (keep, skip): (Vec<IpNet>, Vec<IpNet>) =
-                u.withdrawn.iter().map(|n| n.prefix).partition(|p| self.link().negotiated.has_family(family_of(p)));
+            let (keep, skip): (Vec<IpNet>, Vec<IpNet>) = u
+                .withdrawn
+                .iter()
+                .map(|n| n.prefix)
+                .partition(|p| self.link().negotiated.has_family(family_of(p)));
             r.skipped += skip.len() as u64;
             r.withdrawn += keep.len() as u64;
             self.withdraw(&keep).await?;
@@ -222,7 +241,10 @@ impl Injector {
     }
 
     /// Announces a recorded table; routes with the same attributes share UPDATEs.
-    pub async fn announce_table(&mut self, table: &[(IpNet, PathAttributes)]) -> Result<u64, ProgramError> {
+    pub async fn announce_table(
+        &mut self,
+        table: &[(IpNet, PathAttributes)],
+    ) -> Result<u64, ProgramError> {
         let mut groups: HashMap<(AfiSafi, &PathAttributes), Vec<IpNet>> = HashMap::new();
         for (p, a) in table {
             if self.link().negotiated.has_family(family_of(p)) {

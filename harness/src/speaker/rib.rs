@@ -154,7 +154,10 @@ impl AdjRibIn {
             let attributes = Arc::new(update.attributes.clone());
             let t = g.nanos(at);
             for r in &update.reach {
-                let attrs = Arc::new(RouteAttrs { attributes: attributes.clone(), next_hop: r.next_hop.as_slice().into() });
+                let attrs = Arc::new(RouteAttrs {
+                    attributes: attributes.clone(),
+                    next_hop: r.next_hop.as_slice().into(),
+                });
                 for n in &r.nlri {
                     g.routes.insert(*n, Entry { attrs: attrs.clone(), at: t });
                 }
@@ -276,7 +279,11 @@ impl AdjRibIn {
     }
 
     /// Waits until the RIB holds exactly `n` prefixes.
-    pub async fn wait_len(&self, n: usize, deadline: tokio::time::Instant) -> Result<RibCount, Timeout> {
+    pub async fn wait_len(
+        &self,
+        n: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<RibCount, Timeout> {
         self.wait_until(deadline, |c| c.prefixes == n).await
     }
 }

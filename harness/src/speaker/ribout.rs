@@ -125,12 +125,20 @@ impl AdjRibOut {
     }
 
     /// The UPDATEs that announce every route of `family` again (RFC 2918 §4).
-    pub fn encode_family(&self, family: AfiSafi, ctx: &SessionContext) -> Result<Vec<u8>, TooLarge> {
+    pub fn encode_family(
+        &self,
+        family: AfiSafi,
+        ctx: &SessionContext,
+    ) -> Result<Vec<u8>, TooLarge> {
         let g = self.lock();
         let mut groups: BTreeMap<u32, Vec<IpNet>> = BTreeMap::new();
         match family {
-            AfiSafi::IPV4_UNICAST => g.v4.iter().for_each(|(&k, &id)| groups.entry(id).or_default().push(unkey4(k))),
-            AfiSafi::IPV6_UNICAST => g.v6.iter().for_each(|(&k, &id)| groups.entry(id).or_default().push(unkey6(k))),
+            AfiSafi::IPV4_UNICAST => {
+                g.v4.iter().for_each(|(&k, &id)| groups.entry(id).or_default().push(unkey4(k)))
+            }
+            AfiSafi::IPV6_UNICAST => {
+                g.v6.iter().for_each(|(&k, &id)| groups.entry(id).or_default().push(unkey6(k)))
+            }
             _ => {}
         }
         let mut out = Vec::new();
@@ -159,8 +167,15 @@ mod tests {
     #[test]
     fn announcements_and_withdrawals_are_tracked_per_prefix() {
         let r = AdjRibOut::default();
-        let route = Arc::new(OutRoute { attributes: PathAttributes::default(), next_hop: vec![], path_id: 0 });
-        let p: Vec<IpNet> = ["10.0.0.0/24", "10.0.0.0/25", "2001:db8::/32"].iter().map(|s| s.parse().unwrap()).collect();
+        let route = Arc::new(OutRoute {
+            attributes: PathAttributes::default(),
+            next_hop: vec![],
+            path_id: 0,
+        });
+        let p: Vec<IpNet> = ["10.0.0.0/24", "10.0.0.0/25", "2001:db8::/32"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         r.announce(&p, &route);
         r.announce(&p[..1], &Arc::new((*route).clone()));
         assert_eq!(r.len(), 3);

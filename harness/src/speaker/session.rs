@@ -94,8 +94,16 @@ pub struct LinkDown;
 
 impl Link {
     /// Queues encoded messages (waits while the queue is full: backpressure from TCP).
-    pub(crate) async fn send(&self, bytes: Vec<u8>, messages: u64, updates: u64) -> Result<(), LinkDown> {
-        self.data.send(Outbound::Messages(bytes.into(), messages, updates)).await.map_err(|_| LinkDown)
+    pub(crate) async fn send(
+        &self,
+        bytes: Vec<u8>,
+        messages: u64,
+        updates: u64,
+    ) -> Result<(), LinkDown> {
+        self.data
+            .send(Outbound::Messages(bytes.into(), messages, updates))
+            .await
+            .map_err(|_| LinkDown)
     }
 
     /// Waits until everything queued so far is written to the socket.
@@ -405,7 +413,9 @@ async fn transport(shared: &Shared, listener: Option<&TcpListener>) -> TcpStream
             (Some(l), _) => {
                 shared.set_state(State::Active);
                 match l.accept().await {
-                    Ok((s, from)) if cfg.peer_addr.is_none_or(|p| p == from.ip().to_canonical()) => {
+                    Ok((s, from))
+                        if cfg.peer_addr.is_none_or(|p| p == from.ip().to_canonical()) =>
+                    {
                         let _ = s.set_nodelay(true);
                         return s;
                     }

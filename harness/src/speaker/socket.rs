@@ -18,8 +18,9 @@ pub fn in_netns<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
     let Some(path) = netns else { return f() };
-    let ns = File::open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("network namespace {}: {e}", path.display())))?;
+    let ns = File::open(path).map_err(|e| {
+        io::Error::new(e.kind(), format!("network namespace {}: {e}", path.display()))
+    })?;
     let handle = std::thread::Builder::new().name("netns".into()).spawn(move || {
         // SAFETY: setns on a valid namespace fd affects only this thread.
         if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {

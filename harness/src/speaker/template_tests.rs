@@ -147,7 +147,9 @@ fn a_full_4096_byte_update_carries_1000_ipv4_slash24() {
         ..PathAttributes::default()
     };
     let ctx = SessionContext::default();
-    let t = Template::announce(&a, AfiSafi::IPV4_UNICAST, &[Ipv4Addr::new(192, 0, 2, 1).into()], &ctx).expect("fits");
+    let t =
+        Template::announce(&a, AfiSafi::IPV4_UNICAST, &[Ipv4Addr::new(192, 0, 2, 1).into()], &ctx)
+            .expect("fits");
     let prefixes = super::prefixes::range("10.0.0.0/24".parse().unwrap(), 2000).expect("range");
     let mut out = Vec::new();
     let messages = t.fill_all(&PackedNlri::pack(prefixes, false, 0).bytes, &mut out);
@@ -168,7 +170,9 @@ fn two_octet_session_gets_as_trans_and_as4_path() {
         ..PathAttributes::default()
     };
     let ctx = SessionContext::new(false);
-    let t = Template::announce(&a, AfiSafi::IPV4_UNICAST, &[Ipv4Addr::new(192, 0, 2, 1).into()], &ctx).expect("fits");
+    let t =
+        Template::announce(&a, AfiSafi::IPV4_UNICAST, &[Ipv4Addr::new(192, 0, 2, 1).into()], &ctx)
+            .expect("fits");
     let mut out = Vec::new();
     t.fill_all(&PackedNlri::pack(["10.0.0.0/24".parse().unwrap()], false, 0).bytes, &mut out);
     // AS_PATH on the wire: one sequence of two 2-octet ASNs, the first AS_TRANS (RFC 6793 §4.2.2).

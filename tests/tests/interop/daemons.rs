@@ -65,7 +65,14 @@ protocol bgp b {{
     );
     let path = s.write("bird.conf", &conf);
     let sock = s.path.join("bird.ctl");
-    let argv = ["bird", "-f", "-c", path.to_str().unwrap_or_default(), "-s", sock.to_str().unwrap_or_default()];
+    let argv = [
+        "bird",
+        "-f",
+        "-c",
+        path.to_str().unwrap_or_default(),
+        "-s",
+        sock.to_str().unwrap_or_default(),
+    ];
     vec![Daemon::start(&t.d, &argv, &s.path.join("bird.log"))]
 }
 
@@ -75,7 +82,9 @@ pub const GOBGP: DaemonKind = DaemonKind {
     binary: "gobgpd",
     start: start_gobgp,
     ipv6_next_hop: None,
-    is_error: |l| l.contains("level=error") || l.contains("level=fatal") || l.contains("\"level\":\"error\""),
+    is_error: |l| {
+        l.contains("level=error") || l.contains("level=fatal") || l.contains("\"level\":\"error\"")
+    },
 };
 
 fn start_gobgp(t: &Topology, s: &Scratch, a_asn: u32) -> Vec<Daemon> {
@@ -119,7 +128,15 @@ fn start_gobgp(t: &Topology, s: &Scratch, a_asn: u32) -> Vec<Daemon> {
         b_as = B_AS,
     );
     let path = s.write("gobgpd.toml", &conf);
-    let argv = ["gobgpd", "-f", path.to_str().unwrap_or_default(), "-t", "toml", "--api-hosts", "127.0.0.1:50051"];
+    let argv = [
+        "gobgpd",
+        "-f",
+        path.to_str().unwrap_or_default(),
+        "-t",
+        "toml",
+        "--api-hosts",
+        "127.0.0.1:50051",
+    ];
     vec![Daemon::start(&t.d, &argv, &s.path.join("gobgpd.log"))]
 }
 
@@ -130,7 +147,9 @@ pub const FRR: DaemonKind = DaemonKind {
     start: start_frr,
     ipv6_next_hop: Some(topology::D6B),
     // zebra's warning that the kernel has no MPLS is not an error of the run.
-    is_error: |l| (l.contains("[EC ") && !l.contains("Disabling MPLS support")) || l.contains("error:"),
+    is_error: |l| {
+        (l.contains("[EC ") && !l.contains("Disabling MPLS support")) || l.contains("error:")
+    },
 };
 
 fn start_frr(t: &Topology, s: &Scratch, a_asn: u32) -> Vec<Daemon> {
@@ -178,15 +197,39 @@ route-map V6NH permit 10
     let zconf = s.write("zebra.conf", "hostname dut\n");
     let zpid = p("zebra.pid");
     let zebra = [
-        "/usr/lib/frr/zebra", "-f", zconf.to_str().unwrap_or_default(), "-i", &zpid, "-z", &zsock,
-        "--vty_socket", &vty, "-P", "0", "--log", "stdout",
+        "/usr/lib/frr/zebra",
+        "-f",
+        zconf.to_str().unwrap_or_default(),
+        "-i",
+        &zpid,
+        "-z",
+        &zsock,
+        "--vty_socket",
+        &vty,
+        "-P",
+        "0",
+        "--log",
+        "stdout",
     ];
     let zebra = Daemon::start(&t.d, &zebra, &s.path.join("zebra.log"));
     // bgpd must find zebra listening, or it logs a failure for every next hop it tracks.
     wait_for_file(std::path::Path::new(&zsock), std::time::Duration::from_secs(10));
     let argv = [
-        "/usr/lib/frr/bgpd", "-f", path.to_str().unwrap_or_default(), "-i", &pid, "-z", &zsock,
-        "--vty_socket", &vty, "-n", "-S", "-P", "0", "--log", "stdout",
+        "/usr/lib/frr/bgpd",
+        "-f",
+        path.to_str().unwrap_or_default(),
+        "-i",
+        &pid,
+        "-z",
+        &zsock,
+        "--vty_socket",
+        &vty,
+        "-n",
+        "-S",
+        "-P",
+        "0",
+        "--log",
+        "stdout",
     ];
     vec![zebra, Daemon::start(&t.d, &argv, &s.path.join("bgpd.log"))]
 }

@@ -39,7 +39,11 @@ pub struct Topology {
 impl Topology {
     /// Builds A —veth— D —veth— B with the addresses above.
     pub fn new(tag: &str) -> Self {
-        let (a, d, b) = (Netns::new(&format!("{tag}a")), Netns::new(&format!("{tag}d")), Netns::new(&format!("{tag}b")));
+        let (a, d, b) = (
+            Netns::new(&format!("{tag}a")),
+            Netns::new(&format!("{tag}d")),
+            Netns::new(&format!("{tag}b")),
+        );
         veth(&a, "eth0", &d, "eth0");
         veth(&d, "eth1", &b, "eth0");
         a.addr("eth0", &format!("{A4}/24"));
