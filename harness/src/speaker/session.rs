@@ -93,6 +93,11 @@ pub struct Link {
 pub struct LinkDown;
 
 impl Link {
+    /// Whether the session behind it has ended (nothing queued can be written any more).
+    pub fn is_closed(&self) -> bool {
+        self.data.is_closed()
+    }
+
     /// Queues encoded messages (waits while the queue is full: backpressure from TCP).
     pub(crate) async fn send(
         &self,
