@@ -109,3 +109,34 @@ fn unique() -> u64 {
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
 }
+
+/// Waits (on inotify events, up to `timeout`) until `path` exists: a daemon's socket or pid
+/// file says it is ready. Fails the test with a clear message otherwise.
+pub fn wait_for_file(path: &Path, timeout: std::time::Duration) {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let cdir = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap_or_default();
+    // SAFETY: plain inotify calls on a descriptor we own and close below.
+    let fd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+    assert!(fd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
+    // SAFETY: cdir is a valid C string; fd is ours.
+    let wd =
+        unsafe { libc::inotify_add_watch(fd, cdir.as_ptr(), libc::IN_CREATE | libc::IN_MOVED_TO) };
+    let end = std::time::Instant::now() + timeout;
+    let mut buf = [0u8; 4096];
+    while wd >= 0 && !path.exists() {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd; buf outlives the read.
+        unsafe {
+            libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32);
+            libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        }
+    }
+    // SAFETY: fd is ours.
+    unsafe { libc::close(fd) };
+    assert!(path.exists(), "{} did not appear within {timeout:?}", path.display());
+}

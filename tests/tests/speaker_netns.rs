@@ -27,7 +27,10 @@ fn link(tag: &str) -> Link {
 }
 
 fn cfg(ns: &Netns, local: &str, peer: &str, asn: u32, peer_asn: u32) -> SessionConfig {
-    let mut c = SessionConfig::new(asn, peer_asn, local.parse().expect("id"));
+    // The BGP identifier: the local address when it is IPv4, else derived from the AS.
+    let id =
+        local.parse().unwrap_or_else(|_| std::net::Ipv4Addr::new(10, 9, 255, (asn % 256) as u8));
+    let mut c = SessionConfig::new(asn, peer_asn, id);
     c.netns = Some(ns.path());
     c.local_addr = Some(local.parse::<IpAddr>().expect("addr"));
     c.peer_addr = Some(peer.parse::<IpAddr>().expect("addr"));
@@ -94,4 +97,36 @@ async fn md5_key_mismatch_keeps_the_session_down() {
     let r = sender.established(Instant::now() + Duration::from_secs(3)).await;
     assert!(r.is_err(), "established despite mismatched MD5 keys");
     assert_ne!(sink.state(), State::Established);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_over_ipv6_announces_ipv6_with_next_hop_self() {
+    require_root();
+    let l = link("v6");
+    l.a.addr("eth0", "fd00:9::1/64");
+    l.b.addr("eth0", "fd00:9::2/64");
+    let mut b = cfg(&l.b, "fd00:9::2", "fd00:9::1", 65002, 65001);
+    b.mode = Mode::Passive;
+    b.families = vec![AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST];
+    let mut a = cfg(&l.a, "fd00:9::1", "fd00:9::2", 65001, 65002);
+    a.families = b.families.clone();
+    let sink = Session::start(b).expect("sink");
+    let sender = Session::start(a).expect("sender");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let link = sender.established(deadline).await.expect("established over IPv6");
+    let mut inj = Injector::new(&sender, link, None);
+    let v6 = range("2001:db8:4000::/48".parse().unwrap(), 500).unwrap();
+    inj.announce(&v6, &RouteSpec::default()).await.expect("IPv6 with next hop self");
+    // IPv4 over an IPv6 session needs an explicit IPv4 next hop: a clear error, not a guess.
+    let v4 = range("10.1.0.0/24".parse().unwrap(), 1).unwrap();
+    assert!(inj.announce(&v4, &RouteSpec::default()).await.is_err());
+    inj.announce(
+        &v4,
+        &RouteSpec { next_hop_v4: Some("10.9.0.1".parse().unwrap()), ..RouteSpec::default() },
+    )
+    .await
+    .expect("IPv4 with an explicit next hop");
+    sink.rib_in().wait_len(501, deadline).await.expect("all routes");
+    let r = sink.rib_in().get(&Nlri { prefix: v6[0], path_id: None }).expect("v6 route");
+    assert_eq!(r.next_hop.first(), Some(&"fd00:9::1".parse::<IpAddr>().unwrap()));
 }

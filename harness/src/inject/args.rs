@@ -51,8 +51,11 @@ pub struct InjectArgs {
     #[arg(long, value_name = "ID")]
     pub router_id: Option<Ipv4Addr>,
     /// Wait for the peer to connect instead of connecting.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "both")]
     pub passive: bool,
+    /// Connect and listen at once, resolving connection collisions (RFC 4271 §6.8).
+    #[arg(long)]
+    pub both: bool,
     /// Families to offer.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "ipv4,ipv6")]
     pub families: Vec<Family>,
@@ -117,6 +120,9 @@ pub struct InjectArgs {
     /// Print the peers of an MRT BGP4MP file and exit.
     #[arg(long, value_name = "FILE")]
     pub list_peers: Option<PathBuf>,
+    /// After announcing: withdraw and re-announce everything this many times, back to back.
+    #[arg(long, value_name = "CYCLES")]
+    pub storm: Option<u32>,
     /// After announcing: flap the prefixes this many times (withdraw, re-announce).
     #[arg(long, value_name = "CYCLES")]
     pub flap: Option<u32>,

@@ -90,7 +90,11 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
     c.local_addr = a.local;
     c.peer_addr = a.peer;
     c.port = a.port;
-    c.mode = if a.passive { Mode::Passive } else { Mode::Active };
+    c.mode = match (a.passive, a.both) {
+        (true, _) => Mode::Passive,
+        (_, true) => Mode::Both,
+        _ => Mode::Active,
+    };
     c.hold_time = a.hold_time;
     c.connect_retry = Duration::from_secs(2);
     c.families = a
@@ -216,7 +220,16 @@ async fn run(a: &InjectArgs, cfg: SessionConfig, plan: Plan) -> Result<(), Failu
     })?;
     let progress = Progress::start(a, &session);
     let mut s = Summary { expected: a.expect, ..Summary::default() };
-    let result = drive(a, &session, plan, deadline, &mut s, started).await;
+    let mut result = drive(a, &session, plan, deadline, &mut s, started).await;
+    // A sink that has what it wanted shuts the session down (Cease) while our last messages
+    // are still on their way: for a sender that expects nothing back, that is the end.
+    if matches!(result, Err(Failure(EXIT_FAILED, _)))
+        && a.expect.is_none()
+        && s.peer.is_some()
+        && peer_ceased(&session)
+    {
+        result = Ok(());
+    }
     progress.finish();
     let c = session.counters();
     s.prefixes_announced = c.prefixes_announced;
@@ -271,6 +284,9 @@ async fn drive(
         s.send_s = Some(secs);
         s.send_prefixes_per_s = Some(session.counters().prefixes_announced as f64 / secs.max(1e-9));
     }
+    if let Some(cycles) = a.storm {
+        inj.storm(&plan.prefixes, &plan.route, cycles).await.map_err(down)?;
+    }
     if let Some(cycles) = a.flap {
         inj.flap(&plan.prefixes, &plan.route, None, cycles, a.flap_interval).await.map_err(down)?;
     }
@@ -303,6 +319,13 @@ async fn drive(
         inj.flush().await.map_err(down)?;
     }
     Ok(())
+}
+
+/// Whether the peer ended the session with Cease / Administrative Shutdown (RFC 4486).
+fn peer_ceased(session: &Session) -> bool {
+    session.notifications().iter().any(|n| {
+        n.direction == crate::speaker::Direction::Received && (n.code, n.subcode) == (6, 2)
+    })
 }
 
 fn print_summary(a: &InjectArgs, s: &Summary) {

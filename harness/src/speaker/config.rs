@@ -16,6 +16,8 @@ pub enum Mode {
     Active,
     /// Wait for the peer to connect (start in Active, listening).
     Passive,
+    /// Connect and listen at once; connection collisions are resolved (RFC 4271 §6.8).
+    Both,
 }
 
 /// ADD-PATH wishes for one family (RFC 7911 §4).
@@ -124,7 +126,7 @@ impl SessionConfig {
                 self.hold_time
             ));
         }
-        if self.mode == Mode::Active && self.peer_addr.is_none() {
+        if self.mode != Mode::Passive && self.peer_addr.is_none() {
             return Err("an active session needs the peer's address".into());
         }
         if self.md5_key.is_some() && self.peer_addr.is_none() {

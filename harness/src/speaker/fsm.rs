@@ -2,6 +2,7 @@
 //! and the NOTIFICATION for every error we detect (RFC 4271 §6, RFC 6608).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,31 +12,59 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
+use super::fastpath::FastPath;
 use super::io::{MessageReader, ReadError};
 use super::notification::{self, Direction, ErrorCode, cease_subcode, fsm_subcode};
 use super::open::{self, Negotiated};
 use super::session::{Control, Link, Shared, State};
 
 /// How a phase of the session ended early.
-enum End {
+pub(crate) enum End {
     /// We send this NOTIFICATION and close.
     Notify(u8, u8, Vec<u8>, String),
     /// Close without a NOTIFICATION (the peer sent one, closed, or the socket failed).
     Close(String),
 }
 
+/// A TCP connection of a session, split for reading and writing.
+pub(crate) struct Conn {
+    pub reader: MessageReader<OwnedReadHalf>,
+    pub wr: OwnedWriteHalf,
+    pub local: SocketAddr,
+    pub peer: SocketAddr,
+    decoder: MessageDecoder,
+}
+
+impl Conn {
+    /// Splits a connected stream; `None` when it is already gone.
+    pub fn new(stream: TcpStream) -> Option<Self> {
+        let (local, peer) = (stream.local_addr().ok()?, stream.peer_addr().ok()?);
+        let (rd, wr) = stream.into_split();
+        let decoder = MessageDecoder::new(SessionContext::default());
+        Some(Self { reader: MessageReader::new(rd), wr, local, peer, decoder })
+    }
+}
+
 /// Runs a session on a connected stream until it ends.
 pub(crate) async fn session(shared: &Arc<Shared>, stream: TcpStream) {
-    let (local, peer) = match (stream.local_addr(), stream.peer_addr()) {
-        (Ok(l), Ok(p)) => (l, p),
-        _ => return shared.set_error("connection lost before OPEN".into()),
+    let Some(mut conn) = Conn::new(stream) else {
+        return shared.set_error("connection lost before OPEN".into());
     };
-    let (rd, mut wr) = stream.into_split();
-    let mut reader = MessageReader::new(rd);
-    let negotiated = match opening(shared, &mut reader, &mut wr).await {
-        Ok(n) => Arc::new(n),
-        Err(end) => return finish(shared, &mut wr, end).await,
+    let negotiated = match open_exchange(shared, &mut conn).await {
+        Ok(n) => n,
+        Err(end) => return finish(shared, &mut conn.wr, end).await,
     };
+    if let Err(end) = confirm(shared, &mut conn, &negotiated).await {
+        return finish(shared, &mut conn.wr, end).await;
+    }
+    run_established(shared, conn, negotiated).await;
+}
+
+/// Established until the session ends: the writer task, the reader loop, the closing
+/// NOTIFICATION.
+pub(crate) async fn run_established(shared: &Arc<Shared>, conn: Conn, negotiated: Negotiated) {
+    let Conn { mut reader, wr, local, peer, .. } = conn;
+    let negotiated = Arc::new(negotiated);
     shared.rib_in.clear();
     shared.rib_out.clear();
     let (data_tx, data_rx) = mpsc::channel(16);
@@ -68,7 +97,7 @@ pub(crate) async fn session(shared: &Arc<Shared>, stream: TcpStream) {
 }
 
 /// Sends the NOTIFICATION of `end`, if any, records the reason and closes.
-async fn finish(shared: &Shared, wr: &mut OwnedWriteHalf, end: End) {
+pub(crate) async fn finish(shared: &Shared, wr: &mut OwnedWriteHalf, end: End) {
     let reason = match end {
         End::Notify(code, subcode, data, reason) => {
             let m = notification::encode(code, subcode, &data);
@@ -82,35 +111,42 @@ async fn finish(shared: &Shared, wr: &mut OwnedWriteHalf, end: End) {
     shared.set_error(reason);
 }
 
-/// OpenSent and OpenConfirm: exchange OPENs and the first KEEPALIVE (RFC 4271 §8.2.2).
-async fn opening(
-    shared: &Shared,
-    reader: &mut MessageReader<OwnedReadHalf>,
-    wr: &mut OwnedWriteHalf,
-) -> Result<Negotiated, End> {
+/// OpenSent: send our OPEN, read and check the peer's (RFC 4271 §8.2.2, §6.2).
+pub(crate) async fn open_exchange(shared: &Shared, conn: &mut Conn) -> Result<Negotiated, End> {
     let cfg = &shared.cfg;
-    let ours = open::our_open(cfg);
-    let io_err = |e: std::io::Error| End::Close(format!("socket error: {e}"));
-    wr.write_all(&open::encode_open(cfg)).await.map_err(io_err)?;
+    let ours = open::our_open(cfg).map_err(End::Close)?;
+    conn.wr.write_all(&open::encode_open(cfg)).await.map_err(io_err)?;
     shared.counters.sent(0, 1, 0);
     shared.set_state(State::OpenSent);
-    let mut decoder = MessageDecoder::new(SessionContext::default());
-    let msg = read(shared, reader, &mut decoder, Some(cfg.open_timeout), 4096).await?;
+    let msg =
+        read(shared, &mut conn.reader, &mut conn.decoder, Some(cfg.open_timeout), 4096).await?;
     let peer_open = match msg {
         Message::Open(o) => o,
         other => return Err(unexpected(shared, &other, fsm_subcode::IN_OPEN_SENT)),
     };
-    let negotiated = open::negotiate(cfg, &ours, peer_open).map_err(|e| {
+    open::negotiate(cfg, &ours, peer_open).map_err(|e| {
         let (code, subcode) = e.notification();
         End::Notify(code, subcode, e.data.clone(), format!("peer's OPEN refused: {e}"))
-    })?;
-    wr.write_all(&notification::keepalive()).await.map_err(io_err)?;
+    })
+}
+
+/// OpenConfirm: send KEEPALIVE, wait for the peer's (RFC 4271 §8.2.2).
+pub(crate) async fn confirm(
+    shared: &Shared,
+    conn: &mut Conn,
+    negotiated: &Negotiated,
+) -> Result<(), End> {
+    conn.wr.write_all(&notification::keepalive()).await.map_err(io_err)?;
     shared.set_state(State::OpenConfirm);
-    let hold = negotiated.hold().unwrap_or(cfg.open_timeout);
-    match read(shared, reader, &mut decoder, Some(hold), 4096).await? {
-        Message::Keepalive => Ok(negotiated),
+    let hold = negotiated.hold().unwrap_or(shared.cfg.open_timeout);
+    match read(shared, &mut conn.reader, &mut conn.decoder, Some(hold), 4096).await? {
+        Message::Keepalive => Ok(()),
         other => Err(unexpected(shared, &other, fsm_subcode::IN_OPEN_CONFIRM)),
     }
+}
+
+fn io_err(e: std::io::Error) -> End {
+    End::Close(format!("socket error: {e}"))
 }
 
 /// A message that has no place in the current state: FSM Error (RFC 6608 §4), or the end the
@@ -187,12 +223,17 @@ async fn established(
     control: &mpsc::UnboundedSender<Control>,
 ) -> End {
     let mut decoder = MessageDecoder::new(negotiated.receive.clone());
+    let mut fast = FastPath::default();
     let max_len = negotiated.receive.max_message_len();
     loop {
         let (bytes, at) = match timed(shared, negotiated.hold(), reader.next(max_len)).await {
             Ok(m) => m,
             Err(end) => return end,
         };
+        if fast.apply(&bytes, &mut decoder, &shared.rib_in, at) {
+            shared.counters.received(bytes.len(), true);
+            continue;
+        }
         let msg = match decoder.decode(&bytes) {
             Ok(m) => m,
             Err(e) => {

@@ -86,13 +86,12 @@ pub fn encode_open(cfg: &SessionConfig) -> Vec<u8> {
 }
 
 /// Our OPEN in the wire layer's model (decoded from our own bytes, so both sides of the
-/// negotiation are read by the same code).
-pub fn our_open(cfg: &SessionConfig) -> Open {
+/// negotiation are read by the same code). An error here is a bug in our encoder.
+pub fn our_open(cfg: &SessionConfig) -> Result<Open, String> {
     let bytes = encode_open(cfg);
     match MessageDecoder::new(SessionContext::default()).decode(&bytes) {
-        Ok(Message::Open(o)) => o,
-        // Our encoder and the wire decoder disagreeing is a bug in this crate.
-        other => unreachable!("our own OPEN does not decode: {other:?}"),
+        Ok(Message::Open(o)) => Ok(o),
+        other => Err(format!("our own OPEN does not decode: {other:?}")),
     }
 }
 
@@ -233,7 +232,7 @@ mod tests {
         let mut c = cfg(4_200_000_001, 65000, [10, 0, 0, 1]);
         c.extended_messages = true;
         c.add_path = vec![AddPath { family: AfiSafi::IPV4_UNICAST, send: true, receive: false }];
-        let o = our_open(&c);
+        let o = our_open(&c).expect("decodes");
         assert_eq!(o.asn, 4_200_000_001);
         assert_eq!(o.four_octet_as, Some(4_200_000_001));
         assert_eq!(o.families, vec![AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST]);
@@ -251,7 +250,8 @@ mod tests {
         let mut b = cfg(65002, 65001, [10, 0, 0, 2]);
         b.hold_time = 9;
         b.families = vec![AfiSafi::IPV6_UNICAST];
-        let n = negotiate(&a, &our_open(&a), our_open(&b)).expect("valid OPEN");
+        let n = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+            .expect("valid OPEN");
         assert_eq!(n.hold_time, 9);
         assert_eq!(n.keepalive_interval(), Some(Duration::from_secs(3)));
         assert_eq!(n.families, vec![AfiSafi::IPV6_UNICAST]);
@@ -262,7 +262,8 @@ mod tests {
     fn wrong_peer_as_is_open_error_bad_peer_as() {
         let a = cfg(65001, 65009, [10, 0, 0, 1]);
         let b = cfg(65002, 65001, [10, 0, 0, 2]);
-        let e = negotiate(&a, &our_open(&a), our_open(&b)).unwrap_err();
+        let e = negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+            .unwrap_err();
         assert_eq!(e.notification(), (2, 2));
     }
 
@@ -270,7 +271,12 @@ mod tests {
     fn same_identifier_is_bad_bgp_identifier() {
         let a = cfg(65001, 65002, [10, 0, 0, 1]);
         let b = cfg(65002, 65001, [10, 0, 0, 1]);
-        assert_eq!(negotiate(&a, &our_open(&a), our_open(&b)).unwrap_err().notification(), (2, 3));
+        assert_eq!(
+            negotiate(&a, &our_open(&a).expect("decodes"), our_open(&b).expect("decodes"))
+                .unwrap_err()
+                .notification(),
+            (2, 3)
+        );
     }
 
     #[test]
@@ -280,7 +286,8 @@ mod tests {
         b.four_octet_as = false;
         let mut a2 = a.clone();
         a2.peer_asn = 65002;
-        let n = negotiate(&a2, &our_open(&a2), our_open(&b)).expect("valid OPEN");
+        let n = negotiate(&a2, &our_open(&a2).expect("decodes"), our_open(&b).expect("decodes"))
+            .expect("valid OPEN");
         assert!(!n.send.asn4 && !n.receive.asn4);
     }
 }

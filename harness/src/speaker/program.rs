@@ -44,6 +44,16 @@ pub struct ChurnReport {
     pub withdrawn: u64,
 }
 
+/// The prefixes of one family: the slice itself when it holds nothing else (no copy of a
+/// million-prefix table).
+fn of_family(prefixes: &[IpNet], family: AfiSafi) -> std::borrow::Cow<'_, [IpNet]> {
+    if prefixes.iter().all(|p| family_of(p) == family) {
+        std::borrow::Cow::Borrowed(prefixes)
+    } else {
+        prefixes.iter().copied().filter(|p| family_of(p) == family).collect()
+    }
+}
+
 /// Sends programs on one Established session.
 pub struct Injector {
     link: Link,
@@ -93,8 +103,7 @@ impl Injector {
         route: &RouteSpec,
     ) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> =
-                prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of = of_family(prefixes, family);
             if of.is_empty() {
                 continue;
             }
@@ -125,8 +134,7 @@ impl Injector {
     /// Withdraws `prefixes` (RFC 4271 §4.3 withdrawn routes, RFC 4760 MP_UNREACH_NLRI).
     pub async fn withdraw(&mut self, prefixes: &[IpNet]) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> =
-                prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
+            let of = of_family(prefixes, family);
             if of.is_empty() {
                 continue;
             }
@@ -162,6 +170,22 @@ impl Injector {
         self.buf.extend_from_slice(&family.afi.to_be_bytes());
         self.buf.extend_from_slice(&[0, family.safi]);
         self.buf_messages += 1;
+        self.flush().await
+    }
+
+    /// Storm: `cycles` times withdraw and re-announce the (announced) set back to back, as
+    /// fast as the session allows (no pause; the injector's rate if it has one), ending
+    /// announced. Large writes throughout.
+    pub async fn storm(
+        &mut self,
+        prefixes: &[IpNet],
+        route: &RouteSpec,
+        cycles: u32,
+    ) -> Result<(), ProgramError> {
+        for _ in 0..cycles {
+            self.withdraw(prefixes).await?;
+            self.announce(prefixes, route).await?;
+        }
         self.flush().await
     }
 

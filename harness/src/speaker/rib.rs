@@ -20,6 +20,23 @@ pub struct Route {
     pub received: Instant,
 }
 
+/// What the prefixes of one announcement share: one allocation for all of them.
+#[derive(Debug, PartialEq)]
+pub struct RouteAttrs {
+    /// Path attributes.
+    pub attributes: Arc<PathAttributes>,
+    /// Next hop(s).
+    pub next_hop: Arc<[IpAddr]>,
+}
+
+/// A stored route: 16 bytes next to its key, so a million-prefix RIB stays small.
+#[derive(Clone, Debug)]
+struct Entry {
+    attrs: Arc<RouteAttrs>,
+    /// Receive time, nanoseconds after the RIB's base instant.
+    at: u64,
+}
+
 /// A point in the RIB's history, as published to waiters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RibCount {
@@ -31,9 +48,40 @@ pub struct RibCount {
     pub updates: u64,
 }
 
-#[derive(Debug, Default)]
+/// FxHash-style hasher: the map is keyed by prefixes we decoded ourselves, so there is no
+/// adversary to defend against, and SipHash would cost more than the rest of an insert.
+#[derive(Clone, Copy, Default)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+#[derive(Debug)]
 struct Inner {
-    routes: HashMap<Nlri, Route>,
+    base: Instant,
+    routes: FastMap<Nlri, Entry>,
     end_of_rib: Vec<AfiSafi>,
     announced: u64,
     withdrawn: u64,
@@ -49,8 +97,31 @@ pub struct AdjRibIn {
 
 impl Default for AdjRibIn {
     fn default() -> Self {
-        let c = RibCount { prefixes: 0, at: Instant::now(), updates: 0 };
-        Self { inner: Mutex::default(), count: watch::channel(c).0 }
+        let base = Instant::now();
+        let c = RibCount { prefixes: 0, at: base, updates: 0 };
+        let inner = Inner {
+            base,
+            routes: FastMap::default(),
+            end_of_rib: Vec::new(),
+            announced: 0,
+            withdrawn: 0,
+            treat_as_withdraw: 0,
+        };
+        Self { inner: Mutex::new(inner), count: watch::channel(c).0 }
+    }
+}
+
+impl Inner {
+    fn nanos(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.base).as_nanos() as u64
+    }
+
+    fn route(&self, e: &Entry) -> Route {
+        Route {
+            attributes: e.attrs.attributes.clone(),
+            next_hop: e.attrs.next_hop.clone(),
+            received: self.base + std::time::Duration::from_nanos(e.at),
+        }
     }
 }
 
@@ -81,18 +152,48 @@ impl AdjRibIn {
         }
         if !update.reach.is_empty() {
             let attributes = Arc::new(update.attributes.clone());
+            let t = g.nanos(at);
             for r in &update.reach {
-                let next_hop: Arc<[IpAddr]> = r.next_hop.as_slice().into();
+                let attrs = Arc::new(RouteAttrs {
+                    attributes: attributes.clone(),
+                    next_hop: r.next_hop.as_slice().into(),
+                });
                 for n in &r.nlri {
-                    let route = Route {
-                        attributes: attributes.clone(),
-                        next_hop: next_hop.clone(),
-                        received: at,
-                    };
-                    g.routes.insert(*n, route);
+                    g.routes.insert(*n, Entry { attrs: attrs.clone(), at: t });
                 }
                 g.announced += r.nlri.len() as u64;
             }
+        }
+        let prefixes = g.routes.len();
+        drop(g);
+        self.count.send_modify(|c| {
+            c.prefixes = prefixes;
+            c.at = at;
+            c.updates += 1;
+        });
+    }
+
+    /// Applies an UPDATE given as its parts (the receive fast path): withdrawals, then
+    /// `announced` with one set of attributes and next hops.
+    pub fn apply_parts(
+        &self,
+        withdrawn: &[Nlri],
+        announced: &[Nlri],
+        route: Option<Arc<RouteAttrs>>,
+        at: Instant,
+    ) {
+        let mut g = self.lock();
+        for n in withdrawn {
+            g.routes.remove(n);
+        }
+        g.withdrawn += withdrawn.len() as u64;
+        if let Some(attrs) = route {
+            let t = g.nanos(at);
+            g.routes.reserve(announced.len());
+            for n in announced {
+                g.routes.insert(*n, Entry { attrs: attrs.clone(), at: t });
+            }
+            g.announced += announced.len() as u64;
         }
         let prefixes = g.routes.len();
         drop(g);
@@ -127,12 +228,14 @@ impl AdjRibIn {
 
     /// The route of one prefix.
     pub fn get(&self, nlri: &Nlri) -> Option<Route> {
-        self.lock().routes.get(nlri).cloned()
+        let g = self.lock();
+        g.routes.get(nlri).map(|e| g.route(e))
     }
 
     /// A copy of every route.
     pub fn snapshot(&self) -> Vec<(Nlri, Route)> {
-        self.lock().routes.iter().map(|(n, r)| (*n, r.clone())).collect()
+        let g = self.lock();
+        g.routes.iter().map(|(n, e)| (*n, g.route(e))).collect()
     }
 
     /// Families for which End-of-RIB arrived (RFC 4724 §2).

@@ -246,7 +246,7 @@ impl Session {
             stop: watch::channel(false).0,
         });
         let listener = match shared.cfg.mode {
-            Mode::Passive => {
+            Mode::Passive | Mode::Both => {
                 let c = &shared.cfg;
                 let ip = c.local_addr.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED.into());
                 let addr = SocketAddr::new(ip, c.port);
@@ -377,11 +377,25 @@ impl Drop for Session {
 async fn run(shared: Arc<Shared>, listener: Option<TcpListener>) {
     let mut stop = shared.stop.subscribe();
     loop {
-        let conn = tokio::select! {
-            c = transport(&shared, listener.as_ref()) => c,
-            _ = stop.wait_for(|s| *s) => break,
-        };
-        super::fsm::session(&shared, conn).await;
+        if let (Mode::Both, Some(l)) = (shared.cfg.mode, listener.as_ref()) {
+            let (conn, negotiated) = tokio::select! {
+                c = super::collision::establish(&shared, l) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            tokio::select! {
+                () = super::fsm::run_established(&shared, conn, negotiated) => {}
+                () = refuse_more(&shared, listener.as_ref()) => {}
+            }
+        } else {
+            let conn = tokio::select! {
+                c = transport(&shared, listener.as_ref()) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            tokio::select! {
+                () = super::fsm::session(&shared, conn) => {}
+                () = refuse_more(&shared, listener.as_ref()) => {}
+            }
+        }
         shared.link.send_replace(None);
         shared.set_state(State::Idle);
         if !shared.cfg.restart || *shared.stop.borrow() {
@@ -436,8 +450,24 @@ async fn transport(shared: &Shared, listener: Option<&TcpListener>) -> TcpStream
 }
 
 /// Cease / Connection Rejected to a connection we do not want (RFC 4486 §4).
-async fn reject(mut s: TcpStream) {
+async fn reject(s: TcpStream) {
+    refuse(s, cease_subcode::CONNECTION_REJECTED).await;
+}
+
+async fn refuse(mut s: TcpStream, subcode: u8) {
     use tokio::io::AsyncWriteExt;
-    let m = notification::encode(6, cease_subcode::CONNECTION_REJECTED, &[]);
+    let m = notification::encode(6, subcode, &[]);
     let _ = tokio::time::timeout(Duration::from_secs(1), s.write_all(&m)).await;
+}
+
+/// While a session runs, a new connection collides with it and is closed (RFC 4271 §6.8:
+/// the existing one wins), with Cease / Connection Collision Resolution. Never returns.
+async fn refuse_more(shared: &Shared, listener: Option<&TcpListener>) {
+    let Some(l) = listener else { return std::future::pending().await };
+    loop {
+        if let Ok((s, from)) = l.accept().await {
+            shared.set_error(format!("closed a colliding connection from {from}"));
+            refuse(s, cease_subcode::COLLISION_RESOLUTION).await;
+        }
+    }
 }

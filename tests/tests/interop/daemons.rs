@@ -1,7 +1,7 @@
 //! The daemons under test, one table entry each: how to configure and start it so that it
 //! accepts speaker A (passively), connects to speaker B, and passes every route on.
 
-use bgpstorm_tests::daemon::{Daemon, Scratch};
+use bgpstorm_tests::daemon::{Daemon, Scratch, wait_for_file};
 
 use super::topology::{self, Topology};
 
@@ -211,39 +211,9 @@ route-map V6NH permit 10
         "--log",
         "stdout",
     ];
-    let mut zebra = Daemon::start(&t.d, &zebra, &s.path.join("zebra.log"));
-    // bgpd retries its zebra connection only every 10 s (logging next-hop errors meanwhile):
-    // start it once zebra answers on its vty, i.e. its API socket listens.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let mut backoff = std::time::Duration::from_millis(5);
-    loop {
-        let answered = std::process::Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &t.d.name,
-                "vtysh",
-                "--vty_socket",
-                &vty,
-                "-d",
-                "zebra",
-                "-c",
-                "show version",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if answered {
-            break;
-        }
-        assert!(zebra.running(), "zebra exited:\n{}", zebra.output());
-        assert!(
-            std::time::Instant::now() < deadline,
-            "zebra did not answer within 15 s:\n{}",
-            zebra.output()
-        );
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(std::time::Duration::from_millis(100));
-    }
+    let zebra = Daemon::start(&t.d, &zebra, &s.path.join("zebra.log"));
+    // bgpd must find zebra listening, or it logs a failure for every next hop it tracks.
+    wait_for_file(std::path::Path::new(&zsock), std::time::Duration::from_secs(10));
     let argv = [
         "/usr/lib/frr/bgpd",
         "-f",
