@@ -58,7 +58,11 @@ fn processes_with(needle: &str) -> Vec<String> {
 }
 
 fn bpf_program_ids() -> Vec<u32> {
-    aya::programs::loaded_programs().flatten().filter(|p| p.name_as_str().is_some_and(|n| n.starts_with("bgp_"))).map(|p| p.id()).collect()
+    aya::programs::loaded_programs()
+        .flatten()
+        .filter(|p| p.name_as_str().is_some_and(|n| n.starts_with("bgp_")))
+        .map(|p| p.id())
+        .collect()
 }
 
 #[test]
@@ -100,7 +104,8 @@ fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
     assert!(held.len() >= 3, "the run holds its namespaces: {held:?}");
     let artifacts_s = artifacts.to_string_lossy().into_owned();
     assert!(!processes_with(&artifacts_s).is_empty(), "BIRD runs");
-    let during: Vec<u32> = bpf_program_ids().into_iter().filter(|id| !before.contains(id)).collect();
+    let during: Vec<u32> =
+        bpf_program_ids().into_iter().filter(|id| !before.contains(id)).collect();
     assert!(!during.is_empty(), "the capture's programs are loaded");
 
     child.kill().unwrap(); // SIGKILL
@@ -111,8 +116,10 @@ fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
     let mut backoff = Duration::from_millis(5);
     loop {
         let daemons = processes_with(&artifacts_s);
-        let namespaces: Vec<String> = all_namespaces().into_iter().filter(|n| held.contains(n)).collect();
-        let programs: Vec<u32> = bpf_program_ids().into_iter().filter(|id| during.contains(id)).collect();
+        let namespaces: Vec<String> =
+            all_namespaces().into_iter().filter(|n| held.contains(n)).collect();
+        let programs: Vec<u32> =
+            bpf_program_ids().into_iter().filter(|id| during.contains(id)).collect();
         if daemons.is_empty() && namespaces.is_empty() && programs.is_empty() {
             break;
         }

@@ -163,8 +163,14 @@ async fn execute(
     } else {
         let cfg = monitor_config(s, &plan).map_err(env)?;
         Some(
-            watch::Watch::start(topo.node(0).path(), &plan.dut_ifaces, &cfg, true)
-                .map_err(|e| env(format!("wire monitor: {e}")))?,
+            watch::Watch::start(
+                topo.node(0).path(),
+                &plan.dut_ifaces,
+                &cfg,
+                true,
+                Some(dir.join("capture.pcap")),
+            )
+            .map_err(|e| env(format!("wire monitor: {e}")))?,
         )
     };
     let mut sessions = BTreeMap::new();

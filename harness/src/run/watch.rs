@@ -39,12 +39,30 @@ impl Watch {
         ifaces: &[String],
         config: &MonitorConfig,
         keep_log: bool,
+        pcap: Option<PathBuf>,
     ) -> Result<Self, String> {
         let engine = Engine::new(config).map_err(|e| e.to_string())?;
         let names: Vec<&str> = ifaces.iter().map(String::as_str).collect();
         let capture = LiveCapture::open(&LiveNetns::Path(netns), &names, &LiveConfig::default())
             .map_err(|e| e.to_string())?;
         let mut stream = LiveStream::new(capture, DecodeOptions::default());
+        if let Some(path) = pcap {
+            let file =
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let offset = realtime_ns() as i128 - monotonic_ns() as i128;
+            let mut w = bgpstorm_monitor::capture::writer::PcapWriter::new(
+                std::io::BufWriter::new(file),
+                offset,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+            // A write error stops the pcap, not the run (the monitor does not depend on it).
+            let mut failed = false;
+            stream.set_tap(Box::new(move |ev| {
+                if !failed && w.write(ev).is_err() {
+                    failed = true;
+                }
+            }));
+        }
         let shared = Shared::new(engine);
         let (tx, changed) = watch::channel(0u64);
         let (stop, mut stop_rx) = oneshot::channel::<()>();
@@ -209,4 +227,11 @@ fn monotonic_ns() -> u64 {
     // SAFETY: clock_gettime writes into the timespec we pass.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Unix time in ns.
+fn realtime_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
