@@ -8,6 +8,8 @@
 //!   monitor crate's engine and REST API).
 //! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
 
+pub mod bench;
+pub mod bench_plot;
 pub mod decode;
 pub mod dut;
 pub mod inject;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bgpstorm_harness::decode::{self, Format};
 use bgpstorm_harness::inject::{self, InjectArgs};
 use bgpstorm_harness::scenario::model::DutKind;
-use bgpstorm_harness::{monitor_cmd, run_cmd, scenario_cmd};
+use bgpstorm_harness::{bench, monitor_cmd, run_cmd, scenario_cmd};
 use clap::{Parser, Subcommand};
 
 /// BGP test harness, UPDATE simulator and eBPF wire monitor.
@@ -102,6 +102,36 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "snapshots")]
         snapshots: PathBuf,
     },
+    /// Convergence benchmark of daemons on the wire: each workload (a scenario file, see
+    /// bench/) after a warm-up run, --repeat times per daemon; median and spread of
+    /// convergence time, per-prefix latency, throughput, DUT peak RSS and CPU, the harness's
+    /// headroom. Exit 1 when a run fails or a regression beyond --threshold is found.
+    Bench {
+        /// Workload files or directories.
+        #[arg(default_value = "bench")]
+        paths: Vec<PathBuf>,
+        /// Daemons (default: all four).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        dut: Vec<DutKind>,
+        /// Measured repetitions per workload and daemon, after one warm-up run.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Write all results as JSON (a later --baseline).
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write the Markdown table.
+        #[arg(long, value_name = "PATH")]
+        markdown: Option<PathBuf>,
+        /// Write the latency CDF plot (SVG).
+        #[arg(long, value_name = "PATH")]
+        svg: Option<PathBuf>,
+        /// Compare with an earlier --json output.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Allowed convergence slowdown against the baseline, percent.
+        #[arg(long, default_value_t = 20.0)]
+        threshold: f64,
+    },
     /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
     Validate {
         /// Scenario files or directories (searched for *.yaml).
@@ -162,6 +192,23 @@ fn main() -> ExitCode {
                 matrix,
                 artifacts,
                 keep_artifacts,
+                snapshots,
+            })
+        }
+        Command::Bench { paths, dut, repeat, json, markdown, svg, baseline, threshold } => {
+            let artifacts = std::path::absolute("target/bgpstorm-bench")
+                .unwrap_or_else(|_| "target/bgpstorm-bench".into());
+            let snapshots = std::path::absolute("snapshots").unwrap_or_else(|_| "snapshots".into());
+            bench::main(&bench::Options {
+                paths,
+                duts: dut,
+                repeat,
+                json,
+                markdown,
+                svg,
+                baseline,
+                threshold,
+                artifacts,
                 snapshots,
             })
         }

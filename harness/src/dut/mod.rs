@@ -219,6 +219,16 @@ impl Dut {
         self.processes.iter().flat_map(|p| p.log_lines()).filter(|l| is_error(l)).collect()
     }
 
+    /// Peak resident memory (KiB, summed over its processes) and CPU time (ms) so far.
+    pub fn usage(&self) -> DutUsage {
+        let mut u = DutUsage::default();
+        for (rss, cpu) in self.processes.iter().filter_map(DaemonProcess::usage) {
+            u.peak_rss_kib += rss;
+            u.cpu_ms += cpu;
+        }
+        u
+    }
+
     /// Where its configuration and logs are.
     pub fn dir(&self) -> &Path {
         &self.plan.dir
@@ -250,6 +260,15 @@ pub enum ControlQuery {
     Version,
     /// Its RIB of a family.
     Rib(Family),
+}
+
+/// Resources a DUT used.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct DutUsage {
+    /// Peak resident set, KiB (VmHWM, summed over the daemon's processes).
+    pub peak_rss_kib: u64,
+    /// CPU time, user + system, ms.
+    pub cpu_ms: u64,
 }
 
 /// Records of a DUT for the report.

@@ -56,6 +56,27 @@ impl DaemonProcess {
         lines[lines.len().saturating_sub(n)..].join("\n")
     }
 
+    /// Peak resident memory (KiB, VmHWM) and CPU time used (user + system, ms), from /proc.
+    pub fn usage(&self) -> Option<(u64, u64)> {
+        let pid = self.child.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let hwm = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name (which may contain spaces) in parentheses.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Some((hwm, ticks * 1000 / hz))
+    }
+
     /// SIGTERM, then SIGKILL if it is still there after `grace`.
     pub fn stop(&mut self, grace: Duration) {
         let pid = self.child.id() as libc::pid_t;

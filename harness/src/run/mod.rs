@@ -57,6 +57,8 @@ pub(crate) struct Runner<'a> {
     snapshot_dir: PathBuf,
     /// Prefix changes the last action sent (announced, withdrawn, flapped).
     sent: u64,
+    /// The fastest announcement rate so far, prefixes/s.
+    sender_rate: Option<f64>,
     /// The monitor's ingress trigger count the DUT must reach after the last action.
     settle_target: u64,
 }
@@ -193,6 +195,7 @@ async fn execute(
         named: BTreeMap::new(),
         snapshot_dir: opts.snapshots.clone(),
         sent: 0,
+        sender_rate: None,
         settle_target: 0,
     };
     report.setup = setup.elapsed();
@@ -218,6 +221,7 @@ async fn execute(
         report.steps.push(sr);
     }
     let teardown = Instant::now();
+    report.sender_rate = r.sender_rate;
     r.finish(&mut report, dir).await;
     report.teardown = teardown.elapsed();
     Ok(report)
@@ -364,6 +368,7 @@ impl Runner<'_> {
             let _ = std::fs::write(dir.join("monitor-alerts.jsonl"), events.join("\n"));
         }
         if let Some(d) = &mut self.dut {
+            report.dut_usage = Some(d.usage());
             let errors = d.log_errors();
             if !errors.is_empty() {
                 report.notes.push(format!(

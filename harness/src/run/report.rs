@@ -53,6 +53,10 @@ pub struct RunReport {
     pub kind: &'static str,
     /// The DUT's version and files.
     pub dut: Option<DutInfo>,
+    /// What the DUT used (taken before it stops).
+    pub dut_usage: Option<crate::dut::DutUsage>,
+    /// The fastest rate a speaker sent at (prefixes/s), to check the harness's headroom.
+    pub sender_rate: Option<f64>,
     /// Steps.
     pub steps: Vec<StepReport>,
     /// The monitor's totals.
@@ -81,6 +85,8 @@ impl RunReport {
             scenario: s.name.clone(),
             kind: kind.name(),
             dut: None,
+            dut_usage: None,
+            sender_rate: None,
             steps: Vec::new(),
             monitor: None,
             convergence: None,

@@ -120,6 +120,11 @@ impl Runner<'_> {
         inj.flush().await.map_err(|e| format!("{}: {e}", a.from))?;
         self.sent = prefixes.len() as u64;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let rate = prefixes.len() as f64 / secs;
+        // Small announcements say nothing about the sender's speed.
+        if prefixes.len() >= 10_000 {
+            self.sender_rate = Some(self.sender_rate.map_or(rate, |r: f64| r.max(rate)));
+        }
         let what = if storm { "storm" } else { "announced" };
         Ok(format!(
             "{what} {} prefixes from {} ({:.0} prefixes/s)",

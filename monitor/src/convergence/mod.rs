@@ -65,7 +65,7 @@ impl Sample {
 }
 
 /// Percentiles of one kind of latency, µs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Latencies {
     /// Events measured.
     pub count: u64,
@@ -75,6 +75,8 @@ pub struct Latencies {
     pub p99_us: u64,
     /// Maximum, µs.
     pub max_us: u64,
+    /// The distribution: (quantile, µs) at 0, 0.05, ..., 0.95, 0.99, 0.999 and 1.
+    pub cdf: Vec<(f64, u64)>,
 }
 
 /// The convergence picture so far.
@@ -225,6 +227,15 @@ impl Convergence {
             p50_us: if h.is_empty() { 0 } else { h.value_at_quantile(0.5) },
             p99_us: if h.is_empty() { 0 } else { h.value_at_quantile(0.99) },
             max_us: h.max(),
+            cdf: if h.is_empty() {
+                Vec::new()
+            } else {
+                (0..20)
+                    .map(|i| f64::from(i) / 20.0)
+                    .chain([0.99, 0.999, 1.0])
+                    .map(|q| (q, h.value_at_quantile(q)))
+                    .collect()
+            },
         };
         Summary {
             announce: lat(&a),
