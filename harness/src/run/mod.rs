@@ -246,7 +246,13 @@ fn compact(v: &serde_json::Value) -> String {
         Value::Object(o) => {
             let parts: Vec<String> = o
                 .iter()
-                .filter(|(_, v)| !v.is_null())
+                // Absent, empty, false and zero fields say nothing.
+                .filter(|(_, v)| {
+                    !(v.is_null()
+                        || **v == Value::Bool(false)
+                        || v.as_array().is_some_and(|a| a.is_empty())
+                        || v.as_u64() == Some(0))
+                })
                 .map(|(k, v)| format!("{k}: {}", compact(v)))
                 .collect();
             format!("{{{}}}", parts.join(", "))
