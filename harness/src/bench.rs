@@ -136,6 +136,7 @@ pub fn main(o: &Options) -> ExitCode {
         keep_artifacts: false,
         snapshots: o.snapshots.clone(),
         progress: false,
+        keep_on_failure: false,
     };
     let mut cells = Vec::new();
     for f in &files {

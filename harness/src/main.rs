@@ -98,6 +98,10 @@ enum Command {
         /// Keep the artifacts of passing runs too (failing runs always keep theirs).
         #[arg(long)]
         keep_artifacts: bool,
+        /// When a step fails, keep the network, DUT and sessions up and print how to enter
+        /// them, until Enter is pressed (on a terminal only).
+        #[arg(long)]
+        keep_on_failure: bool,
         /// Folder of insta snapshots.
         #[arg(long, value_name = "DIR", default_value = "snapshots")]
         snapshots: PathBuf,
@@ -181,7 +185,17 @@ fn main() -> ExitCode {
                 duration,
             })
         }
-        Command::Run { paths, dut, junit, json, matrix, artifacts, keep_artifacts, snapshots } => {
+        Command::Run {
+            paths,
+            dut,
+            junit,
+            json,
+            matrix,
+            artifacts,
+            keep_artifacts,
+            keep_on_failure,
+            snapshots,
+        } => {
             let snapshots = std::path::absolute(&snapshots).unwrap_or(snapshots);
             let artifacts = std::path::absolute(&artifacts).unwrap_or(artifacts);
             run_cmd::main(&run_cmd::Options {
@@ -192,6 +206,7 @@ fn main() -> ExitCode {
                 matrix,
                 artifacts,
                 keep_artifacts,
+                keep_on_failure,
                 snapshots,
             })
         }

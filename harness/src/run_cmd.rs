@@ -26,6 +26,8 @@ pub struct Options {
     pub artifacts: PathBuf,
     /// Keep artifacts of passing runs too.
     pub keep_artifacts: bool,
+    /// Keep a failed run's network up for inspection.
+    pub keep_on_failure: bool,
     /// Snapshot folder.
     pub snapshots: PathBuf,
 }
@@ -82,6 +84,7 @@ pub fn main(o: &Options) -> ExitCode {
         keep_artifacts: o.keep_artifacts,
         snapshots: o.snapshots.clone(),
         progress: true,
+        keep_on_failure: o.keep_on_failure,
     };
     let mut cells: Vec<(String, DutKind, Cell)> = Vec::new();
     for (path, s) in &loaded {

@@ -45,6 +45,7 @@ fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
         keep_artifacts: false,
         snapshots: root().join("snapshots"),
         progress: true,
+        keep_on_failure: false,
     };
     let mut failures = Vec::new();
     let mut ran = 0;

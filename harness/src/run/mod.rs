@@ -39,6 +39,9 @@ pub struct RunOptions {
     pub snapshots: PathBuf,
     /// Print each step as it ends.
     pub progress: bool,
+    /// On failure, keep the network, daemon and sessions up until Enter is pressed (on a
+    /// terminal), to look inside.
+    pub keep_on_failure: bool,
 }
 
 /// The state of a run in progress.
@@ -220,6 +223,9 @@ async fn execute(
         }
         report.steps.push(sr);
     }
+    if failed && opts.keep_on_failure {
+        r.pause_for_inspection();
+    }
     let teardown = Instant::now();
     report.sender_rate = r.sender_rate;
     r.finish(&mut report, dir).await;
@@ -339,6 +345,26 @@ impl Runner<'_> {
             return self.expect(e).await;
         }
         Err("a step without an action (the validator should have caught this)".into())
+    }
+
+    /// Prints how to enter the namespaces and waits for Enter (only on a terminal).
+    fn pause_for_inspection(&self) {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            println!("        --keep-on-failure: stdin is not a terminal, tearing down");
+            return;
+        }
+        println!(
+            "        kept for inspection (everything goes away when you press Enter or the harness ends):"
+        );
+        for (i, name) in self.plan.nodes.iter().enumerate() {
+            println!("          {name}: nsenter --net={} bash", self.topo.node(i).path().display());
+        }
+        if let Some(d) = &self.dut {
+            println!("          DUT configuration and logs: {}", d.dir().display());
+        }
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
     }
 
     fn take_snapshot(&mut self, name: &str) -> String {
