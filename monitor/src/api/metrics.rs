@@ -97,6 +97,43 @@ pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
         notifications.get_or_create(&labels).inc_by(h.notifications.len() as u64);
     }
     reg.register("session_up", "1 when the session is Established", up);
+    let state = Family::<Labels, Gauge>::default();
+    for h in engine.health().sessions() {
+        let labels = vec![
+            ("peer_a".into(), h.peers.0.to_string()),
+            ("peer_b".into(), h.peers.1.to_string()),
+        ];
+        // RFC 4271 §8.2.2 numbering as in the original design: 1 Idle/closed, 2 Connect,
+        // 4 OpenSent, 5 OpenConfirm, 6 Established.
+        let n = match h.state {
+            State::Closed => 1,
+            State::Connect => 2,
+            State::OpenSent => 4,
+            State::OpenConfirm => 5,
+            State::Established => 6,
+        };
+        state.get_or_create(&labels).set(n);
+    }
+    reg.register("session_state", "BGP FSM state seen on the wire (1 idle, 2 connect, 4 open-sent, 5 open-confirm, 6 established)", state);
+    let conv = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    let summary = engine.convergence().summary();
+    for (kind, l) in [("announce", &summary.announce), ("withdraw", &summary.withdraw)] {
+        for (q, v) in [("0.5", l.p50_us), ("0.99", l.p99_us), ("1", l.max_us)] {
+            conv.get_or_create(&vec![("kind".into(), kind.into()), ("quantile".into(), q.into())])
+                .set(v as f64 / 1e6);
+        }
+    }
+    reg.register(
+        "convergence_seconds",
+        "Per-prefix convergence latency through the watched device",
+        conv,
+    );
+    gauge(
+        &mut reg,
+        "convergence_unconverged",
+        "Prefixes whose change the device has not answered yet",
+        summary.unconverged as i64,
+    );
     reg.register("session_resets", "Established sessions that went down", resets);
     reg.register(
         "session_notifications",

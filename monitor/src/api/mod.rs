@@ -68,6 +68,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/v1/hidden", get(hidden))
         .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/flaps", get(flaps))
         .route("/api/v1/events", get(events))
         .route("/api/v1/convergence", get(convergence))
         .route("/api/v1/stats", get(stats))
@@ -107,6 +108,10 @@ struct PrefixQuery {
     prefix: Option<String>,
     #[serde(rename = "match")]
     how: Option<String>,
+    /// Only paths from this peer address.
+    session: Option<String>,
+    /// Only paths carrying this community (standard, large or extended, as printed).
+    community: Option<String>,
 }
 
 fn parse_query(q: &PrefixQuery) -> Result<(IpNet, Match), Response> {
@@ -141,7 +146,32 @@ async fn routes(State(s): State<Shared>, Query(q): Query<PrefixQuery>) -> Respon
         Ok(v) => v,
         Err(r) => return r,
     };
-    let routes = s.engine().rib().routes(prefix, how);
+    let peer = match q.session.as_deref().map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("session must be a peer address, not {:?}", q.session.unwrap_or_default()),
+            );
+        }
+        None => None,
+    };
+    let mut routes = s.engine().rib().routes(prefix, how);
+    for r in &mut routes {
+        r.paths.retain(|p| {
+            let a = &p.attributes.attributes;
+            peer.is_none_or(|x| p.peer == x)
+                && q.community.as_deref().is_none_or(|c| {
+                    a.communities
+                        .iter()
+                        .map(|x| x.to_string())
+                        .chain(a.large_communities.iter().map(|x| x.to_string()))
+                        .chain(a.extended_communities.iter().map(|x| x.to_string()))
+                        .any(|x| x == c)
+                })
+        });
+    }
+    routes.retain(|r| !r.paths.is_empty());
     Json(json!({ "prefix": prefix, "match": how, "routes": routes })).into_response()
 }
 
@@ -185,9 +215,22 @@ async fn alerts(State(s): State<Shared>, Query(q): Query<AlertQuery>) -> Respons
     Json(json!({ "alerts": alerts })).into_response()
 }
 
-async fn events(State(s): State<Shared>) -> Response {
+#[derive(Deserialize)]
+struct EventQuery {
+    /// Only events at or after this wire time, ns.
+    since: Option<u64>,
+}
+
+async fn flaps(State(s): State<Shared>) -> Response {
     let e = s.engine();
-    let events: Vec<&Event> = e.events().collect();
+    let flaps: Vec<_> = e.flap_alerts().collect();
+    Json(json!({ "flaps": flaps })).into_response()
+}
+
+async fn events(State(s): State<Shared>, Query(q): Query<EventQuery>) -> Response {
+    let e = s.engine();
+    let since = q.since.unwrap_or(0);
+    let events: Vec<&Event> = e.events().filter(|ev| ev.at_ns() >= since).collect();
     Json(json!({ "events": events, "dropped": e.counters().events_dropped })).into_response()
 }
 

@@ -101,6 +101,19 @@ pub struct Engine {
     scratch: Vec<RibChange>,
 }
 
+impl Event {
+    /// Wire time of the event, ns.
+    pub fn at_ns(&self) -> u64 {
+        match self {
+            Event::Flap(a) => a.at_ns,
+            Event::Damping(d) => d.at_ns,
+            Event::Community(a) => a.at_ns,
+            Event::Session(t) => t.at_ns,
+            Event::Malformed { at_ns, .. } | Event::Gap { at_ns, .. } => *at_ns,
+        }
+    }
+}
+
 impl Engine {
     /// An engine with `config` (already validated).
     pub fn new(config: &MonitorConfig) -> Result<Self, ConfigError> {
