@@ -210,6 +210,13 @@ async fn every_message_of_both_directions_is_captured_in_order_without_drops() {
         "port 1790 captured"
     );
     assert!(got.events.iter().all(|e| (t0..=t1).contains(&e.ts_ns)), "times outside [{t0}, {t1}]");
+    // Side a's veth sends a's segments (egress) and receives b's (ingress).
+    let ifindex = cap.attachments()[0].ifindex;
+    for e in &got.events {
+        let want =
+            if e.src.ip() == pair.addr_a(false) { Direction::Egress } else { Direction::Ingress };
+        assert_eq!((e.direction, e.ifindex), (Some(want), ifindex), "{} -> {}", e.src, e.dst);
+    }
     let dirs = |d| got.events.iter().filter(|e| e.direction == Some(d)).count();
     assert!(dirs(Direction::Ingress) > 0 && dirs(Direction::Egress) > 0);
     // GSO super-packets were captured whole: some segments needed several records.

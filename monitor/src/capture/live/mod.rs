@@ -126,6 +126,12 @@ pub struct AttachedProgram {
     pub name: String,
 }
 
+// The capture moves between tasks and threads (a monitor spawns it): checked at compile time.
+const _: () = {
+    const fn send<T: Send>() {}
+    send::<LiveCapture>();
+};
+
 /// The loaded, attached program and the reader of its ring buffer.
 pub struct LiveCapture {
     ring: AsyncFd<RingBuf<MapData>>,
@@ -383,4 +389,29 @@ pub fn attached_programs(netns: &Netns, iface: &str) -> Result<Vec<AttachedProgr
 /// Whether a program with kernel id `id` is still loaded.
 pub fn program_loaded(id: u32) -> bool {
     aya::programs::loaded_programs().flatten().any(|p| p.id() == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_peers_are_mapped_into_the_ipv6_trie() {
+        let k = peer_key(&"192.0.2.0/24".parse().unwrap());
+        assert_eq!(k.prefix_len(), 120);
+        assert_eq!(k.data(), "::ffff:192.0.2.0".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        let k = peer_key(&"2001:db8::/32".parse().unwrap());
+        assert_eq!((k.prefix_len(), &k.data()[..4]), (32, &[0x20, 0x01, 0x0d, 0xb8][..]));
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_before_loading() {
+        let ok = LiveConfig::default();
+        assert!(validate(&["eth0"], &ok).is_ok());
+        assert!(matches!(validate(&[], &ok), Err(LiveError::Config(_))));
+        let no_ports = LiveConfig { ports: vec![], ..ok.clone() };
+        assert!(matches!(validate(&["eth0"], &no_ports), Err(LiveError::Config(_))));
+        let odd_ring = LiveConfig { ring_bytes: 3 << 20, ..ok };
+        assert!(matches!(validate(&["eth0"], &odd_ring), Err(LiveError::Config(_))));
+    }
 }
