@@ -86,6 +86,13 @@ static __always_inline void count(__u32 idx, __u64 n)
 		*v += n; /* per-CPU slot: no other writer */
 }
 
+static __always_inline void count_max(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&COUNTERS, &idx);
+	if (v && *v < n)
+		*v = n;
+}
+
 static __always_inline int port_selected(__u16 sport, __u16 dport)
 {
 	return bpf_map_lookup_elem(&PORTS, &sport) || bpf_map_lookup_elem(&PORTS, &dport);
@@ -266,6 +273,25 @@ static __always_inline int emit_chunk(struct __sk_buff *skb, struct seg *s, __u3
 	return EMIT(rec_big, CHUNK_BIG);
 }
 
+/* State of the bpf_loop over a segment's chunks (bpf_loop: Linux 5.17; its callback is
+ * verified once, whatever the number of chunks). */
+struct chunks {
+	struct __sk_buff *skb;
+	struct seg *s;
+	__u32 captured;
+	int lost;
+};
+
+static long emit_nth_chunk(__u64 i, void *data)
+{
+	struct chunks *c = data;
+	__u32 coff = (__u32)i * CHUNK_BIG;
+	if (coff >= c->captured)
+		return 1;
+	c->lost |= emit_chunk(c->skb, c->s, coff, c->captured);
+	return 0;
+}
+
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 {
 	count(C_PACKETS, 1);
@@ -285,6 +311,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	s.h.direction = direction;
 	count(C_SEGMENTS, 1);
 	count(C_PAYLOAD_BYTES, s.h.payload_len);
+	count_max(C_MAX_SEGMENT, s.h.payload_len);
 
 	__u32 captured = s.h.payload_len;
 	if (captured > MAX_CHUNKS * CHUNK_BIG) {
@@ -292,17 +319,12 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		count(C_TRUNCATED_BYTES, captured - MAX_CHUNKS * CHUNK_BIG);
 		captured = MAX_CHUNKS * CHUNK_BIG;
 	}
-	int lost = 0;
-	if (captured == 0) {
-		lost = emit_chunk(skb, &s, 0, 0);
-	} else {
-		for (__u32 i = 0; i < MAX_CHUNKS; i++) {
-			__u32 coff = i * CHUNK_BIG;
-			if (coff >= captured)
-				break;
-			lost |= emit_chunk(skb, &s, coff, captured);
-		}
-	}
+	struct chunks c = {.skb = skb, .s = &s, .captured = captured};
+	if (captured == 0)
+		c.lost = emit_chunk(skb, &s, 0, 0);
+	else
+		bpf_loop((captured + CHUNK_BIG - 1) / CHUNK_BIG, emit_nth_chunk, &c, 0);
+	int lost = c.lost;
 	if (lost)
 		count(C_SEGMENTS_DROPPED, 1);
 	return TC_ACT_UNSPEC;

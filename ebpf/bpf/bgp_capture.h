@@ -13,9 +13,9 @@
 #define CHUNK_SMALL 512
 #define CHUNK_MID 2048
 #define CHUNK_BIG 4096
-/* 16 big chunks hold 64 KiB: the largest GSO/GRO super-packet without BIG TCP
- * (GSO_LEGACY_MAX_SIZE). Bytes beyond are counted as truncated. */
-#define MAX_CHUNKS 16
+/* 128 big chunks hold 512 KiB: the largest GSO/GRO super-packet, BIG TCP included
+ * (GSO_MAX_SIZE; 64 KiB without BIG TCP). Bytes beyond are counted as truncated. */
+#define MAX_CHUNKS 128
 
 #define DIR_INGRESS 0
 #define DIR_EGRESS 1
@@ -76,6 +76,7 @@ enum counter {
 	C_TRUNCATED_SEGMENTS, /* segments longer than MAX_CHUNKS * CHUNK_BIG */
 	C_TRUNCATED_BYTES,    /* payload bytes beyond that limit, not captured */
 	C_UNPARSED,           /* BGP-port candidates skipped: IPv6 extension headers, fragments, cut headers */
+	C_MAX_SEGMENT,        /* largest payload of a selected segment (a maximum, not a sum) */
 	C_NUM
 };
 

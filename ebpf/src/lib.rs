@@ -35,9 +35,9 @@ pub const CHUNK_SMALL: usize = 512;
 pub const CHUNK_MID: usize = 2048;
 /// Payload bytes in a big record: a segment's payload is cut at multiples of this.
 pub const CHUNK_BIG: usize = 4096;
-/// Records per segment at most; payload beyond `MAX_CHUNKS * CHUNK_BIG` (64 KiB) is counted
-/// as truncated and not captured.
-pub const MAX_CHUNKS: usize = 16;
+/// Records per segment at most; payload beyond `MAX_CHUNKS * CHUNK_BIG` (512 KiB, the largest
+/// BIG TCP super-packet) is counted as truncated and not captured.
+pub const MAX_CHUNKS: usize = 128;
 
 /// Layout of a ring buffer record (`struct bgp_rec_hdr` followed by the chunk's bytes).
 pub mod record {
@@ -110,11 +110,13 @@ pub enum Counter {
     TruncatedBytes,
     /// Candidate segments not parsed: IPv6 extension headers, fragments, cut headers.
     Unparsed,
+    /// Largest payload of a selected segment: a maximum per CPU, not a sum.
+    MaxSegment,
 }
 
 impl Counter {
     /// Every counter, in index order.
-    pub const ALL: [Counter; 11] = [
+    pub const ALL: [Counter; 12] = [
         Self::Packets,
         Self::Bytes,
         Self::Segments,
@@ -126,6 +128,7 @@ impl Counter {
         Self::TruncatedSegments,
         Self::TruncatedBytes,
         Self::Unparsed,
+        Self::MaxSegment,
     ];
 }
 

@@ -56,26 +56,49 @@ struct Exchange {
 
 impl Exchange {
     fn start(pair: &VethPair, v6: bool, port: u16, a: &[Vec<u8>], b: &[Vec<u8>]) -> Self {
-        Self::start_with(pair, v6, port, a, b, 2)
+        let (flow, client, server) = Self::connect(pair, v6, port);
+        let lens = (a.concat().len(), b.concat().len());
+        Self { flow, a: speak(client, a, 2), b: speak(server, b, 2), lens }
     }
 
-    /// [`Exchange::start`] where the first `separate` messages of each side go in writes of
-    /// their own, with Nagle's algorithm off (RFC 9293 §3.7.4).
-    fn start_with(
-        pair: &VethPair,
-        v6: bool,
-        port: u16,
-        a: &[Vec<u8>],
-        b: &[Vec<u8>],
-        separate: usize,
-    ) -> Self {
+    /// A lock-step session over IPv4: a sends each message in a segment of its own and waits
+    /// for b's KEEPALIVE in reply (RFC 4271 §4.4) before the next.
+    fn ping_pong(pair: &VethPair, msgs: Vec<Vec<u8>>) -> Self {
+        let (flow, mut client, mut server) = Self::connect(pair, false, 179);
+        client.set_nodelay(true).expect("TCP_NODELAY");
+        server.set_nodelay(true).expect("TCP_NODELAY");
+        let lens: Vec<usize> = msgs.iter().map(Vec::len).collect();
+        let total = (lens.iter().sum(), lens.len() * 19);
+        let b = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for len in lens {
+                let at = got.len();
+                got.resize(at + len, 0);
+                server.read_exact(&mut got[at..])?;
+                server.write_all(&bgp::keepalive())?;
+            }
+            server.shutdown(std::net::Shutdown::Write)?;
+            server.read_to_end(&mut got).map(|_| got)
+        });
+        let a = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for m in &msgs {
+                client.write_all(m)?;
+                let mut reply = [0; 19];
+                client.read_exact(&mut reply)?;
+                got.extend_from_slice(&reply);
+            }
+            client.shutdown(std::net::Shutdown::Write)?;
+            client.read_to_end(&mut got).map(|_| got)
+        });
+        Self { flow, a, b, lens: total }
+    }
+
+    fn connect(pair: &VethPair, v6: bool, port: u16) -> (Flow, TcpStream, TcpStream) {
         let addr = SocketAddr::new(pair.addr_b(v6), port);
         let listener = pair.listen_b(addr).expect("listen in namespace b");
         let (client, server) = pair.connect_a(&listener, addr).expect("connect from namespace a");
-        client.set_nodelay(true).expect("TCP_NODELAY");
-        let flow = Flow { src: client.local_addr().unwrap(), dst: addr };
-        let lens = (a.concat().len(), b.concat().len());
-        Self { flow, a: speak(client, a, separate), b: speak(server, b, separate), lens }
+        (Flow { src: client.local_addr().unwrap(), dst: addr }, client, server)
     }
 
     /// Waits for both sides; panics (failing the test) when TCP itself failed.
@@ -234,6 +257,7 @@ async fn every_message_of_both_directions_is_captured_in_order_without_drops() {
     let dirs = |d| got.events.iter().filter(|e| e.direction == Some(d)).count();
     assert!(dirs(Direction::Ingress) > 0 && dirs(Direction::Egress) > 0);
     // GSO super-packets were captured whole: some segments needed several records.
+    assert!(live.kernel.max_segment > 9000, "no segment beyond one MTU (no GSO?): {live}");
     assert!(
         live.kernel.records > live.kernel.segments,
         "no segment needed more than one record (no GSO?): {live}"
@@ -271,6 +295,28 @@ async fn the_peer_filter_selects_by_address_over_ipv6() {
     assert!(flow.src.is_ipv6());
     assert_eq!(got.flows, BTreeSet::from([flow, flow.reverse()]), "only the IPv6 session");
     assert!(!got.flows.contains(&v4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_tcp_super_packets_beyond_64_kib_are_captured_whole() {
+    require_root();
+    let pair = VethPair::new().expect("namespaces and veth pair");
+    pair.set_gso_max(256 << 10).expect("BIG TCP limits");
+    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
+        .expect("attach");
+    let mut stream = LiveStream::new(cap, DecodeOptions::default());
+    let a = speaker_a();
+    let b = &speaker_b()[..2];
+    let session = Exchange::start(&pair, true, 179, &a, b);
+    let got = stream_until_closed(&mut stream, session.flow).await;
+    let flow = session.finish();
+    let (live, decode) = stream.stats().expect("counters");
+
+    assert_lossless(&live, &decode, &got);
+    assert_sent_in_order(&got, flow, &a);
+    assert_sent_in_order(&got, flow.reverse(), b);
+    assert!(live.kernel.max_segment > 64 << 10, "no segment beyond 64 KiB: {live}");
+    assert_eq!(live.kernel.truncated_segments, 0, "{live}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -382,10 +428,11 @@ async fn kernel_timestamps_agree_with_tcpdump() {
         .expect("attach");
     let tcpdump = Tcpdump::start(&pair.ns_a, VethPair::IF_A);
     let offset = realtime_offset_ns();
-    // Many small segments, one message each: most fit one record, as in tcpdump.
-    let a = [&speaker_a()[..2], &bgp::updates(65001, Ipv4Addr::new(100, 0, 0, 0), 40_000, 20)[..]]
-        .concat();
-    let session = Exchange::start_with(&pair, false, 179, &a, &speaker_b()[..2], usize::MAX);
+    // One message per segment, most of them one record long, as tcpdump sees them.
+    let msgs =
+        [&speaker_a()[..2], &bgp::updates(65001, Ipv4Addr::new(100, 0, 0, 0), 10_000, 20)[..]]
+            .concat();
+    let session = Exchange::ping_pong(&pair, msgs);
     let (got, _) = capture_until_closed(&mut cap, session.flow).await;
     session.finish();
     let dumped = tcpdump.finish();

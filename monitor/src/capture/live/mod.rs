@@ -212,12 +212,15 @@ impl LiveCapture {
         Ok(self.stats.clone())
     }
 
-    /// The kernel's per-CPU counters, summed.
+    /// The kernel's per-CPU counters, summed (the largest segment: the maximum).
     pub fn kernel_counters(&self) -> Result<KernelCounters, LiveError> {
         let mut v = [0u64; Counter::ALL.len()];
         for c in Counter::ALL {
             let per_cpu = self.counters.get(&(c as u32), 0).map_err(map_err(kern::MAP_COUNTERS))?;
-            v[c as usize] = per_cpu.iter().sum();
+            v[c as usize] = match c {
+                Counter::MaxSegment => per_cpu.iter().copied().max().unwrap_or(0),
+                _ => per_cpu.iter().sum(),
+            };
         }
         Ok(KernelCounters::from_values(&v))
     }

@@ -31,10 +31,13 @@ pub struct KernelCounters {
     pub truncated_bytes: u64,
     /// Candidate segments not parsed (IPv6 extension headers, IP fragments, cut headers).
     pub unparsed: u64,
+    /// Largest payload of a selected segment (GSO/GRO super-packets are seen whole).
+    pub max_segment: u64,
 }
 
 impl KernelCounters {
-    /// Builds the struct from values indexed like [`Counter::ALL`].
+    /// Builds the struct from values indexed like [`Counter::ALL`] (summed over CPUs, except
+    /// [`Counter::MaxSegment`]: the maximum).
     pub fn from_values(v: &[u64; Counter::ALL.len()]) -> Self {
         let at = |c: Counter| v[c as usize];
         Self {
@@ -49,6 +52,7 @@ impl KernelCounters {
             truncated_segments: at(Counter::TruncatedSegments),
             truncated_bytes: at(Counter::TruncatedBytes),
             unparsed: at(Counter::Unparsed),
+            max_segment: at(Counter::MaxSegment),
         }
     }
 
@@ -86,8 +90,8 @@ impl fmt::Display for LiveStats {
         writeln!(f, "kernel: {} packets, {} bytes seen", k.packets, k.bytes)?;
         writeln!(
             f,
-            "kernel: {} BGP segments, {} payload bytes, {} records written",
-            k.segments, k.payload_bytes, k.records
+            "kernel: {} BGP segments, {} payload bytes (largest segment {}), {} records written",
+            k.segments, k.payload_bytes, k.max_segment, k.records
         )?;
         writeln!(
             f,
