@@ -166,11 +166,24 @@ static __always_inline int ipv6_tcp_offset(struct __sk_buff *skb, __u8 nh, int o
 static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 {
 	__u16 proto = skb->protocol;
-	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
-		return 0;
-	int off = l3_offset(skb, proto);
-	if (off < 0)
-		return 0;
+	int off;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		/* One in-band VLAN tag (IEEE 802.1Q), where the device does not offload it; an
+		 * offloaded tag lives in skb metadata and the frame looks untagged. */
+		__u16 tag[2]; /* TCI, inner EtherType */
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, tag, 4))
+			return 0;
+		proto = tag[1];
+		off = ETH_HLEN + 4;
+		if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+			return 0;
+	} else {
+		if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+			return 0;
+		off = l3_offset(skb, proto);
+		if (off < 0)
+			return 0;
+	}
 	__u32 ip_payload; /* bytes after the IP header, from the IP length fields */
 	if (proto == bpf_htons(ETH_P_IP)) {
 		__u8 ip[20];
