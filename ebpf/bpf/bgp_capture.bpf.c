@@ -162,7 +162,7 @@ static __always_inline int ipv6_tcp_offset(struct __sk_buff *skb, __u8 nh, int o
 }
 
 /* Fills s from the IP and TCP headers: 1 when it is a TCP segment, 0 when not TCP, -1 when
- * it looks like TCP we cannot parse (counted as C_UNPARSED when on a BGP port). */
+ * it is TCP we cannot parse (counted as C_UNPARSED whatever its ports: they are unknown). */
 static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 {
 	__u16 proto = skb->protocol;
@@ -269,6 +269,23 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 		_rc;                                                                       \
 	})
 
+/* A segment without payload (pure ACK, SYN, FIN): the header alone, 72 bytes. */
+static __always_inline int emit_empty(struct seg *s)
+{
+	struct bgp_rec_hdr *h = bpf_ringbuf_reserve(&EVENTS, sizeof(*h), 0);
+	if (!h) {
+		count(C_RECORDS_DROPPED, 1);
+		return 1;
+	}
+	__builtin_memcpy(h, &s->h, sizeof(*h));
+	h->chunk_offset = 0;
+	h->chunk_len = 0;
+	h->rec_flags = REC_FIRST | REC_LAST;
+	bpf_ringbuf_submit(h, 0);
+	count(C_RECORDS, 1);
+	return 0;
+}
+
 static __always_inline int emit_chunk(struct __sk_buff *skb, struct seg *s, __u32 coff,
 				      __u32 captured)
 {
@@ -334,7 +351,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	}
 	struct chunks c = {.skb = skb, .s = &s, .captured = captured};
 	if (captured == 0)
-		c.lost = emit_chunk(skb, &s, 0, 0);
+		c.lost = emit_empty(&s);
 	else
 		bpf_loop((captured + CHUNK_BIG - 1) / CHUNK_BIG, emit_nth_chunk, &c, 0);
 	int lost = c.lost;

@@ -108,7 +108,8 @@ pub enum Counter {
     TruncatedSegments,
     /// Payload bytes beyond that limit, not captured.
     TruncatedBytes,
-    /// Candidate segments not parsed: IPv6 extension headers, fragments, cut headers.
+    /// TCP packets not parsed, whatever their ports (unknown): IP fragments, IPv6 header
+    /// chains longer than 4 extension headers, cut headers.
     Unparsed,
     /// Largest payload of a selected segment: a maximum per CPU, not a sum.
     MaxSegment,
