@@ -197,8 +197,14 @@ fn assert_sent_in_order(got: &Captured, flow: Flow, sent: &[Vec<u8>]) {
     for (i, ((_, raw), want)) in seen.iter().zip(sent).enumerate() {
         assert!(raw == want, "{flow}: message {i} differs ({} vs {} bytes)", raw.len(), want.len());
     }
-    let ts: Vec<u64> = seen.iter().map(|(t, _)| *t).collect();
-    assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{flow}: message times go backwards");
+    // Side a's egress of one socket is serialised, so a's messages are stamped in order. (b's
+    // arrive through per-CPU backlogs at a's ingress; two CPUs may stamp them out of order.)
+    if flow.src.ip() == "10.179.0.1".parse::<std::net::IpAddr>().unwrap()
+        || flow.src.ip() == "fd00:179::1".parse::<std::net::IpAddr>().unwrap()
+    {
+        let ts: Vec<u64> = seen.iter().map(|(t, _)| *t).collect();
+        assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{flow}: message times go backwards");
+    }
     assert!(got.closed.contains(&(flow, CloseReason::Fin)), "{flow} did not end with its FIN");
 }
 
