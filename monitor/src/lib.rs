@@ -6,7 +6,12 @@
 //! also reads MRT archives) → the normalized route model ([`wire::model`]) that the RIB,
 //! detectors, convergence tracking and the harness consume.
 
+pub mod api;
 pub mod capture;
+pub mod convergence;
+pub mod detect;
+pub mod engine;
 pub mod reassembly;
+pub mod rib;
 pub mod stream;
 pub mod wire;

@@ -357,24 +357,3 @@ proptest! {
         prop_assert!(reader.stats().bytes <= len as u64);
     }
 }
-
-/// A quick end-to-end figure (read, decode, pipe format) for the RIS file, on one core; the
-/// real comparison with bgpdump and bgpkit-parser is the benchmark script under ci/.
-/// `cargo test --release -p bgpstorm-tests --test mrt -- --ignored --nocapture`
-#[test]
-#[ignore = "a timing, meaningful in release builds only"]
-fn pipe_output_speed_on_the_ris_file() {
-    use std::io::Write;
-    let path = data_dir().join(RIS);
-    let mut best = std::time::Duration::MAX;
-    for _ in 0..5 {
-        let start = std::time::Instant::now();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::sink());
-        for r in MrtReader::open(&path).unwrap() {
-            pipe::write_record(&mut out, &r.unwrap()).unwrap();
-        }
-        out.flush().unwrap();
-        best = best.min(start.elapsed());
-    }
-    eprintln!("RIS updates file to pipe lines: {:.1} ms (best of 5)", best.as_secs_f64() * 1e3);
-}

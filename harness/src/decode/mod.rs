@@ -4,7 +4,9 @@
 //! `bgpstorm_monitor::wire::mrt`, captures through `bgpstorm_monitor::stream`; both end in the
 //! same route model and the same writers ([`pipe`], [`jsonl`]).
 
+mod capture;
 pub mod jsonl;
+mod mrt;
 pub mod pipe;
 pub mod stats;
 
@@ -13,6 +15,10 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+use bgpstorm_monitor::stream::StreamItem;
+use bgpstorm_monitor::wire::Message;
+use bgpstorm_monitor::wire::mrt::MrtRecord;
 
 pub use stats::Stats;
 
@@ -53,17 +59,13 @@ pub fn sniff(path: &Path) -> io::Result<FileKind> {
     let mut f = File::open(path)?;
     let n = f.read(&mut magic)?;
     Ok(match &magic[..n] {
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1]
+        [0xd4, 0xc3, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0xc3, 0xd4]
+        | [0x4d, 0x3c, 0xb2, 0xa1]
         | [0xa1, 0xb2, 0x3c, 0x4d] => FileKind::Pcap,
         [0x0a, 0x0d, 0x0d, 0x0a] => FileKind::PcapNg,
         _ => FileKind::Mrt,
     })
-}
-
-/// Where one file's problems are reported: its name, counted in `stats`.
-pub(crate) fn report(stats: &mut Stats, file: &Path, kind: &str, what: impl std::fmt::Display) {
-    stats.error(kind);
-    eprintln!("bgpstorm decode: {}: {what}", file.display());
 }
 
 /// Decodes `files` to `out`. Returns the statistics; file-level failures (cannot open) are
@@ -81,9 +83,12 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> io::Resul
             }
         };
         stats.files += 1;
+        let mut output = Output { format: opts.format, out: &mut *out };
         match kind {
-            FileKind::Mrt => mrt_file(file, opts, out, &mut stats)?,
-            FileKind::Pcap | FileKind::PcapNg => capture_file(file, opts, out, &mut stats)?,
+            FileKind::Mrt => mrt::decode(file, &mut output, &mut stats)?,
+            FileKind::Pcap | FileKind::PcapNg => {
+                capture::decode(file, opts, &mut output, &mut stats)?
+            }
         }
     }
     out.flush()?;
@@ -117,10 +122,39 @@ pub fn main(files: &[PathBuf], opts: &Options) -> ExitCode {
     }
 }
 
-fn mrt_file(_file: &Path, _opts: &Options, _out: &mut impl Write, _stats: &mut Stats) -> io::Result<()> {
-    todo!("wired to wire::mrt when it lands")
+/// Where decoded records go, in the chosen format.
+pub(crate) struct Output<'a, W: Write> {
+    format: Format,
+    out: &'a mut W,
 }
 
-fn capture_file(_file: &Path, _opts: &Options, _out: &mut impl Write, _stats: &mut Stats) -> io::Result<()> {
-    todo!("wired to stream when it lands")
+impl<W: Write> Output<'_, W> {
+    fn mrt_record(&mut self, file: &Path, record: &MrtRecord) -> io::Result<()> {
+        match self.format {
+            Format::Pipe => pipe::write_record(self.out, record),
+            Format::Jsonl => jsonl::write_record(self.out, &file.to_string_lossy(), record),
+        }
+    }
+
+    fn captured(&mut self, file: &Path, item: &StreamItem) -> io::Result<()> {
+        match self.format {
+            Format::Pipe => {
+                let StreamItem::Message(m) = item else { return Ok(()) };
+                let Ok(Message::Update(update)) = &m.message else { return Ok(()) };
+                let add_path = update
+                    .withdrawn
+                    .iter()
+                    .chain(update.reach.iter().flat_map(|r| &r.nlri))
+                    .any(|n| n.path_id.is_some());
+                let label = if add_path { "BGP4MP_ET_AP" } else { "BGP4MP_ET" };
+                let time = pipe::Timestamp {
+                    seconds: m.ts_ns / 1_000_000_000,
+                    microseconds: Some((m.ts_ns % 1_000_000_000 / 1000) as u32),
+                };
+                let asn = m.sender.map_or(0, |s| s.asn);
+                pipe::write_update(self.out, label, time, m.flow.src.ip(), asn, update)
+            }
+            Format::Jsonl => jsonl::write_captured(self.out, &file.to_string_lossy(), item),
+        }
+    }
 }

@@ -15,6 +15,7 @@ pub mod pcap;
 mod stats;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod writer;
 
 use serde::Serialize;
 use std::fmt;

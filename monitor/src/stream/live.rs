@@ -32,13 +32,27 @@ pub struct LiveStream {
     capture: LiveCapture,
     decoder: StreamDecoder,
     batch: Vec<CaptureEvent>,
+    tap: Option<Tap>,
 }
+
+/// Sees every capture event before it is decoded (e.g. to write a pcap).
+pub type Tap = Box<dyn FnMut(&CaptureEvent) + Send>;
 
 impl LiveStream {
     /// Decodes what `capture` captures; the BGP ports are the capture's, whatever `opts` says.
     pub fn new(capture: LiveCapture, mut opts: DecodeOptions) -> Self {
         opts.ports.clone_from(&capture.config().ports);
-        Self { decoder: StreamDecoder::new(opts), capture, batch: Vec::with_capacity(BATCH) }
+        Self {
+            decoder: StreamDecoder::new(opts),
+            capture,
+            batch: Vec::with_capacity(BATCH),
+            tap: None,
+        }
+    }
+
+    /// Calls `tap` with every capture event, in order, before decoding it.
+    pub fn set_tap(&mut self, tap: Tap) {
+        self.tap = Some(tap);
     }
 
     /// Waits for the kernel's next records and appends what they completed to `out`
@@ -46,6 +60,9 @@ impl LiveStream {
     pub async fn next_items(&mut self, out: &mut Vec<StreamItem>) -> Result<usize, LiveError> {
         let n = self.capture.next_batch(&mut self.batch, BATCH).await?;
         for ev in self.batch.drain(..) {
+            if let Some(t) = &mut self.tap {
+                t(&ev);
+            }
             self.decoder.push(ev, out);
         }
         Ok(n)
@@ -56,6 +73,9 @@ impl LiveStream {
     pub fn finish(&mut self, out: &mut Vec<StreamItem>) {
         while self.capture.try_batch(&mut self.batch, BATCH) > 0 {
             for ev in self.batch.drain(..) {
+                if let Some(t) = &mut self.tap {
+                    t(&ev);
+                }
                 self.decoder.push(ev, out);
             }
         }

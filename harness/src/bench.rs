@@ -1,0 +1,301 @@
+//! `bgpstorm bench`: convergence benchmarks of daemons, measured on the wire.
+//!
+//! Each workload is a scenario file (`bench/`); each (workload, daemon) runs once to warm up
+//! and then `--repeat` times. From every run: convergence time (first triggering byte into
+//! the DUT → last UPDATE out of it, over the measured phase), per-prefix latency p50/p99/max
+//! for announcements and withdrawals, throughput (prefixes / convergence time), the DUT's peak
+//! RSS and CPU time, and the harness's headroom (its sender rate against the DUT's
+//! throughput; capture drops must be 0). Reported: the median of the repetitions with its
+//! min–max spread, as JSON, a Markdown table and an SVG plot of the per-prefix latency CDF;
+//! `--baseline FILE` (an earlier JSON) flags regressions beyond `--threshold`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+
+use crate::monitor_cmd::exit;
+use crate::run::{self, RunError, RunOptions, RunReport};
+use crate::scenario::{self, model::DutKind};
+
+/// Options of `bgpstorm bench`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Workload files or folders.
+    pub paths: Vec<PathBuf>,
+    /// Daemons.
+    pub duts: Vec<DutKind>,
+    /// Measured repetitions per (workload, daemon).
+    pub repeat: usize,
+    /// Outputs.
+    pub json: Option<PathBuf>,
+    /// Markdown table.
+    pub markdown: Option<PathBuf>,
+    /// SVG plot.
+    pub svg: Option<PathBuf>,
+    /// Earlier results to compare with.
+    pub baseline: Option<PathBuf>,
+    /// Allowed slowdown against the baseline, percent.
+    pub threshold: f64,
+    /// Artifacts folder.
+    pub artifacts: PathBuf,
+    /// Snapshots folder.
+    pub snapshots: PathBuf,
+}
+
+/// One measured run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Sample {
+    /// Convergence time of the measured phase, ms.
+    pub convergence_ms: f64,
+    /// Announcement latency p50/p99/max, ms.
+    pub announce_ms: [f64; 3],
+    /// Withdrawal latency p50/p99/max, ms.
+    pub withdraw_ms: [f64; 3],
+    /// Prefixes per second through the DUT.
+    pub throughput: f64,
+    /// DUT peak RSS, MiB.
+    pub dut_rss_mib: f64,
+    /// DUT CPU time, s.
+    pub dut_cpu_s: f64,
+    /// Sender rate / DUT throughput.
+    pub headroom: Option<f64>,
+    /// Capture drops.
+    pub drops: u64,
+    /// Announcement latency CDF (quantile, ms).
+    pub cdf_ms: Vec<(f64, f64)>,
+}
+
+/// All runs of one (workload, daemon).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Cell {
+    /// Workload.
+    pub workload: String,
+    /// Daemon.
+    pub dut: String,
+    /// Its version.
+    pub version: String,
+    /// Measured runs (the warm-up is not among them).
+    pub samples: Vec<Sample>,
+    /// Why it could not be measured, if so.
+    pub error: Option<String>,
+}
+
+impl Cell {
+    fn median(&self, f: impl Fn(&Sample) -> f64) -> (f64, f64, f64) {
+        let mut v: Vec<f64> = self.samples.iter().map(f).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        if v.is_empty() {
+            return (f64::NAN, f64::NAN, f64::NAN);
+        }
+        let m = if v.len() % 2 == 1 {
+            v[v.len() / 2]
+        } else {
+            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        };
+        (m, v[0], v[v.len() - 1])
+    }
+}
+
+fn sample(r: &RunReport) -> Result<Sample, String> {
+    if !r.passed() {
+        return Err(r.first_failure().unwrap_or_else(|| "failed".into()));
+    }
+    let c = r.convergence.as_ref().ok_or("no convergence measured (no monitor)")?;
+    let total_us = c.overall_us.ok_or("no change crossed the DUT")?;
+    let ms = |us: u64| us as f64 / 1000.0;
+    let prefixes = (c.announce.count + c.withdraw.count) as f64;
+    let throughput = prefixes / (total_us as f64 / 1e6).max(1e-9);
+    let u = r.dut_usage.unwrap_or_default();
+    Ok(Sample {
+        convergence_ms: ms(total_us),
+        announce_ms: [ms(c.announce.p50_us), ms(c.announce.p99_us), ms(c.announce.max_us)],
+        withdraw_ms: [ms(c.withdraw.p50_us), ms(c.withdraw.p99_us), ms(c.withdraw.max_us)],
+        throughput,
+        dut_rss_mib: u.peak_rss_kib as f64 / 1024.0,
+        dut_cpu_s: u.cpu_ms as f64 / 1000.0,
+        headroom: r.sender_rate.map(|s| s / throughput.max(1e-9)),
+        drops: r.monitor.as_ref().map_or(0, |m| m.capture.drops()),
+        cdf_ms: c.announce.cdf.iter().map(|(q, us)| (*q, ms(*us))).collect(),
+    })
+}
+
+/// The command's entry point.
+pub fn main(o: &Options) -> ExitCode {
+    let files = match scenario::discover(&o.paths) {
+        Ok(f) if !f.is_empty() => f,
+        _ => {
+            eprintln!("bgpstorm bench: no workload files under the given paths");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let opts = RunOptions {
+        dut: None,
+        artifacts: o.artifacts.clone(),
+        keep_artifacts: false,
+        snapshots: o.snapshots.clone(),
+        progress: false,
+    };
+    let mut cells = Vec::new();
+    for f in &files {
+        let s = match scenario::load(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        };
+        let kinds = if o.duts.is_empty() { DutKind::DAEMONS.to_vec() } else { o.duts.clone() };
+        for kind in kinds {
+            let mut cell = Cell {
+                workload: s.name.clone(),
+                dut: kind.name().into(),
+                version: String::new(),
+                samples: Vec::new(),
+                error: None,
+            };
+            for i in 0..=o.repeat {
+                let label =
+                    if i == 0 { "warm-up".to_string() } else { format!("run {i}/{}", o.repeat) };
+                match run::run(&s, f, kind, &opts) {
+                    Ok(r) => {
+                        cell.version =
+                            r.dut.as_ref().map(|d| d.version.clone()).unwrap_or_default();
+                        match sample(&r) {
+                            Ok(x) => {
+                                println!(
+                                    "{} on {} {label}: convergence {:.1} ms, {:.0} prefixes/s",
+                                    s.name,
+                                    kind.name(),
+                                    x.convergence_ms,
+                                    x.throughput
+                                );
+                                if i > 0 {
+                                    cell.samples.push(x);
+                                }
+                            }
+                            Err(e) => {
+                                println!("{} on {} {label}: {e}", s.name, kind.name());
+                                cell.error = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    Err(RunError::Environment(e)) => {
+                        println!("{} on {}: could not run: {e}", s.name, kind.name());
+                        cell.error = Some(e);
+                        break;
+                    }
+                }
+            }
+            cells.push(cell);
+        }
+    }
+    let md = markdown(&cells);
+    print!("\n{md}");
+    let write = |p: &PathBuf, text: &str| {
+        if let Some(d) = p.parent() {
+            let _ = std::fs::create_dir_all(d);
+        }
+        if let Err(e) = std::fs::write(p, text) {
+            eprintln!("bgpstorm bench: {}: {e}", p.display());
+        }
+    };
+    if let Some(p) = &o.json {
+        write(p, &serde_json::to_string_pretty(&cells).unwrap_or_default());
+    }
+    if let Some(p) = &o.markdown {
+        write(p, &md);
+    }
+    if let Some(p) = &o.svg
+        && let Err(e) = super::bench_plot::cdf(p, &cells)
+    {
+        eprintln!("bgpstorm bench: {}: {e}", p.display());
+    }
+    let mut code = if cells.iter().any(|c| c.error.is_some()) { exit::DATA } else { 0 };
+    if let Some(b) = &o.baseline {
+        match regressions(b, &cells, o.threshold) {
+            Ok(r) if r.is_empty() => {
+                println!("no regression beyond {}% against {}", o.threshold, b.display())
+            }
+            Ok(r) => {
+                for line in r {
+                    println!("REGRESSION {line}");
+                }
+                code = exit::DATA;
+            }
+            Err(e) => {
+                eprintln!("bgpstorm bench: baseline {}: {e}", b.display());
+                code = exit::USAGE;
+            }
+        }
+    }
+    ExitCode::from(code)
+}
+
+fn markdown(cells: &[Cell]) -> String {
+    let mut s = String::from(
+        "| workload | daemon | convergence (median, min–max) | announce p50 / p99 / max | withdraw p50 / p99 / max | prefixes/s | DUT peak RSS | DUT CPU | harness headroom | drops |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in cells {
+        if let Some(e) = &c.error {
+            s.push_str(&format!(
+                "| {} | {} | **not measured**: {} | | | | | | | |\n",
+                c.workload,
+                c.dut,
+                e.replace('|', "/").lines().next().unwrap_or_default()
+            ));
+            continue;
+        }
+        let (conv, lo, hi) = c.median(|x| x.convergence_ms);
+        let a = |i: usize| c.median(move |x| x.announce_ms[i]).0;
+        let w = |i: usize| c.median(move |x| x.withdraw_ms[i]).0;
+        let head = c.median(|x| x.headroom.unwrap_or(f64::NAN)).0;
+        s.push_str(&format!(
+            "| {} | {} {} | {:.1} ms ({:.1}–{:.1}) | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms | {:.0} | {:.1} MiB | {:.2} s | {} | {} |\n",
+            c.workload,
+            c.dut,
+            c.version,
+            conv,
+            lo,
+            hi,
+            a(0),
+            a(1),
+            a(2),
+            w(0),
+            w(1),
+            w(2),
+            c.median(|x| x.throughput).0,
+            c.median(|x| x.dut_rss_mib).0,
+            c.median(|x| x.dut_cpu_s).0,
+            if head.is_nan() { "n/a".to_string() } else { format!("{head:.1}x") },
+            c.samples.iter().map(|x| x.drops).max().unwrap_or(0),
+        ));
+    }
+    s
+}
+
+fn regressions(path: &PathBuf, cells: &[Cell], threshold: f64) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let base: Vec<Cell> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let base: BTreeMap<(String, String), &Cell> =
+        base.iter().map(|c| ((c.workload.clone(), c.dut.clone()), c)).collect();
+    let mut out = Vec::new();
+    for c in cells.iter().filter(|c| c.error.is_none()) {
+        let Some(b) = base.get(&(c.workload.clone(), c.dut.clone())).filter(|b| b.error.is_none())
+        else {
+            continue;
+        };
+        let (now, then) = (c.median(|x| x.convergence_ms).0, b.median(|x| x.convergence_ms).0);
+        if now > then * (1.0 + threshold / 100.0) {
+            out.push(format!(
+                "{} on {}: convergence {now:.1} ms, baseline {then:.1} ms (+{:.0}%)",
+                c.workload,
+                c.dut,
+                (now / then - 1.0) * 100.0
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,270 @@
+//! Executing the steps that change things: sessions, announcements, links, the DUT.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use bgpstorm_monitor::wire::model::Origin;
+use ipnet::IpNet;
+use tokio::time::Instant;
+
+use super::Runner;
+use crate::scenario::model::{Announce, Prefixes, Wait, WithdrawSet};
+use crate::scenario::{parse_community, parse_extended_community, parse_large_community};
+use crate::speaker::prefixes::{from_mrt, range};
+use crate::speaker::replay::{PeerSelector, load_updates};
+use crate::speaker::{Injector, RouteSpec, Session};
+use crate::topology::Impairment;
+
+/// Default deadline of waits that do not say.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// A step's outcome: a detail line on success, the reason on failure.
+pub type Outcome = Result<String, String>;
+
+/// The prefixes of a set (files relative to the scenario's folder).
+pub fn resolve(set: &Prefixes, base: &Path) -> Result<Vec<IpNet>, String> {
+    match set {
+        Prefixes::List(l) => Ok(l.iter().map(|p| p.trunc()).collect()),
+        Prefixes::Range(r) => range(r.start, r.count).map_err(|e| e.to_string()),
+        Prefixes::Mrt(m) => from_mrt(&base.join(&m.mrt), m.limit).map_err(|e| e.to_string()),
+    }
+}
+
+/// The route attributes an announcement asks for.
+pub fn route_spec(a: &Announce, v6_self: std::net::Ipv6Addr) -> RouteSpec {
+    let mut spec = RouteSpec {
+        origin: match a.origin.as_deref() {
+            Some("egp") => Origin::Egp,
+            Some("incomplete") => Origin::Incomplete,
+            _ => Origin::Igp,
+        },
+        as_path: a.as_path.clone(),
+        prepend: a.prepend,
+        med: a.med,
+        local_pref: a.local_pref,
+        communities: a.communities.iter().filter_map(|c| parse_community(c)).collect(),
+        large_communities: a
+            .large_communities
+            .iter()
+            .filter_map(|c| parse_large_community(c))
+            .collect(),
+        extended_communities: a
+            .extended_communities
+            .iter()
+            .filter_map(|c| parse_extended_community(c))
+            .collect(),
+        // Sessions run over IPv4: IPv6 routes need an IPv6 next hop, the speaker's own.
+        next_hop_v6: Some(v6_self),
+        ..RouteSpec::default()
+    };
+    match a.next_hop {
+        Some(IpAddr::V4(v4)) => spec.next_hop_v4 = Some(v4),
+        Some(IpAddr::V6(v6)) => spec.next_hop_v6 = Some(v6),
+        None => {}
+    }
+    spec
+}
+
+impl Runner<'_> {
+    fn session(&self, name: &str) -> Result<&Session, String> {
+        self.sessions.get(name).ok_or_else(|| format!("no session {name}"))
+    }
+
+    /// The injector of a speaker's current session (waiting for it to be Established).
+    pub(super) async fn injector(&mut self, name: &str) -> Result<&mut Injector, String> {
+        let stale = self.injectors.get(name).is_some_and(|i| i.link().is_closed());
+        if stale {
+            self.injectors.remove(name);
+        }
+        if !self.injectors.contains_key(name) {
+            let s = self.session(name)?;
+            let link = s.established(Instant::now() + DEFAULT_WAIT).await.map_err(|e| {
+                format!("{name}: session not Established within {DEFAULT_WAIT:?}: {e}")
+            })?;
+            let inj = Injector::new(s, link, None);
+            self.injectors.insert(name.to_string(), inj);
+        }
+        self.injectors.get_mut(name).ok_or_else(|| format!("no injector for {name}"))
+    }
+
+    pub(super) async fn wait(&mut self, w: &Wait) -> Outcome {
+        let (names, within): (Vec<String>, Duration) = match w {
+            Wait::Keyword(_) => (self.sessions.keys().cloned().collect(), DEFAULT_WAIT),
+            Wait::Sessions(s) => (
+                s.established.clone().unwrap_or_else(|| self.sessions.keys().cloned().collect()),
+                s.within.unwrap_or(DEFAULT_WAIT),
+            ),
+        };
+        let deadline = Instant::now() + within;
+        for n in &names {
+            let s = self.session(n)?;
+            s.established(deadline).await.map_err(|e| {
+                format!(
+                    "{n}: not Established within {within:?} (state {}): {e}{}",
+                    s.state(),
+                    self.dut_log_tail()
+                )
+            })?;
+        }
+        Ok(format!("{} sessions Established", names.len()))
+    }
+
+    pub(super) async fn announce(&mut self, a: &Announce, storm: bool) -> Outcome {
+        let prefixes = resolve(&a.prefixes, self.base)?;
+        let v6 = self.speaker_v6(&a.from)?;
+        let spec = route_spec(a, v6);
+        let started = Instant::now();
+        let inj = self.injector(&a.from).await?;
+        inj.announce(&prefixes, &spec).await.map_err(|e| format!("{}: {e}", a.from))?;
+        inj.flush().await.map_err(|e| format!("{}: {e}", a.from))?;
+        self.sent = prefixes.len() as u64;
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let rate = prefixes.len() as f64 / secs;
+        // Small announcements say nothing about the sender's speed.
+        if prefixes.len() >= 10_000 {
+            self.sender_rate = Some(self.sender_rate.map_or(rate, |r: f64| r.max(rate)));
+        }
+        let what = if storm { "storm" } else { "announced" };
+        Ok(format!(
+            "{what} {} prefixes from {} ({:.0} prefixes/s)",
+            prefixes.len(),
+            a.from,
+            prefixes.len() as f64 / secs
+        ))
+    }
+
+    pub(super) async fn withdraw(&mut self, from: &str, set: &WithdrawSet) -> Outcome {
+        let base = self.base;
+        let inj = self.injector(from).await?;
+        let n = match set {
+            WithdrawSet::Keyword(_) => {
+                inj.withdraw_all().await.map_err(|e| format!("{from}: {e}"))?
+            }
+            WithdrawSet::Set(s) => {
+                let p = resolve(s, base)?;
+                inj.withdraw(&p).await.map_err(|e| format!("{from}: {e}"))?;
+                p.len()
+            }
+        };
+        inj.flush().await.map_err(|e| format!("{from}: {e}"))?;
+        self.sent = n as u64;
+        Ok(format!("withdrew {n} prefixes from {from}"))
+    }
+
+    pub(super) async fn flap(&mut self, f: &crate::scenario::model::Flap) -> Outcome {
+        let prefixes = resolve(&f.prefixes, self.base)?;
+        let v6 = self.speaker_v6(&f.from)?;
+        let a = Announce {
+            from: f.from.clone(),
+            prefixes: f.prefixes.clone(),
+            as_path: f.as_path.clone(),
+            ..Announce::default()
+        };
+        let spec = route_spec(&a, v6);
+        let inj = self.injector(&f.from).await?;
+        inj.flap(&prefixes, &spec, None, f.cycles, f.interval)
+            .await
+            .map_err(|e| format!("{}: {e}", f.from))?;
+        self.sent = prefixes.len() as u64 * u64::from(f.cycles) * 2;
+        Ok(format!("{} flap cycles of {} prefixes", f.cycles, prefixes.len()))
+    }
+
+    pub(super) async fn churn(&mut self, c: &crate::scenario::model::Churn) -> Outcome {
+        let pool = resolve(&c.prefixes, self.base)?;
+        let v6 = self.speaker_v6(&c.from)?;
+        let a = Announce { from: c.from.clone(), ..Announce::default() };
+        let spec = route_spec(&a, v6);
+        let mut alt = spec.clone();
+        alt.med = Some(100);
+        let inj = self.injector(&c.from).await?;
+        let r = inj
+            .churn(&pool, &[spec, alt], c.rate, c.duration, c.seed)
+            .await
+            .map_err(|e| format!("{}: {e}", c.from))?;
+        self.sent = r.announced + r.withdrawn;
+        Ok(format!("churn: {} announcements, {} withdrawals", r.announced, r.withdrawn))
+    }
+
+    pub(super) async fn replay(&mut self, r: &crate::scenario::model::Replay) -> Outcome {
+        let path = self.base.join(&r.file);
+        let (peer, updates) = load_updates(&path, PeerSelector::Index(r.peer_index))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let inj = self.injector(&r.from).await?;
+        let rep = inj.replay(&updates, r.speed).await.map_err(|e| format!("{}: {e}", r.from))?;
+        inj.flush().await.map_err(|e| format!("{}: {e}", r.from))?;
+        self.sent = rep.announced + rep.withdrawn;
+        Ok(format!(
+            "replayed {} UPDATEs of peer {} (AS{}): {} announced, {} withdrawn, {} skipped (family not negotiated)",
+            rep.updates, peer.ip, peer.asn, rep.announced, rep.withdrawn, rep.skipped
+        ))
+    }
+
+    pub(super) async fn reset(&mut self, name: &str) -> Outcome {
+        self.injectors.remove(name);
+        let s = self.sessions.remove(name).ok_or_else(|| format!("no session {name}"))?;
+        let cfg = s.config().clone();
+        s.stop(Duration::from_secs(2)).await;
+        let s =
+            Session::start(cfg).map_err(|e| format!("{name}: cannot restart the session: {e}"))?;
+        self.sessions.insert(name.to_string(), s);
+        Ok(format!("{name}: session reset (Cease sent, restarted)"))
+    }
+
+    pub(super) fn link(&mut self, name: &str, up: bool) -> Outcome {
+        let link = self.speaker_link(name)?;
+        self.topo.set_link(link, up).map_err(|e| e.to_string())?;
+        Ok(format!("link of {name} {}", if up { "up" } else { "down" }))
+    }
+
+    pub(super) fn impair(&mut self, i: &crate::scenario::model::Impair) -> Outcome {
+        let link = self.speaker_link(&i.speaker)?;
+        let imp = Impairment {
+            delay: i.delay.unwrap_or_default(),
+            jitter: i.jitter.unwrap_or_default(),
+            loss_percent: i.loss.unwrap_or(0.0),
+        };
+        self.topo.impair(link, &imp).map_err(|e| e.to_string())?;
+        Ok(format!("link of {} impaired: {imp:?}", i.speaker))
+    }
+
+    pub(super) fn restart_dut(&mut self) -> Outcome {
+        let ns = self.topo.node(0);
+        let dut = self.dut.as_mut().ok_or("no DUT to restart (dut: none)")?;
+        dut.restart(ns, DEFAULT_WAIT).map_err(|e| e.to_string())?;
+        self.injectors.clear();
+        Ok(format!("DUT restarted ({})", dut.version()))
+    }
+
+    fn speaker_link(&self, name: &str) -> Result<usize, String> {
+        self.plan
+            .speakers
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.link)
+            .ok_or_else(|| format!("no speaker {name}"))
+    }
+
+    fn speaker_v6(&self, name: &str) -> Result<std::net::Ipv6Addr, String> {
+        self.plan
+            .speakers
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.v6)
+            .ok_or_else(|| format!("no speaker {name}"))
+    }
+
+    pub(super) fn dut_log_tail(&self) -> String {
+        match &self.dut {
+            Some(d) => {
+                let errors = d.log_errors();
+                if errors.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n  DUT log errors:\n    {}", errors.join("\n    "))
+                }
+            }
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The wire monitor of a run: the eBPF capture on the DUT's interfaces feeding the monitor
+//! engine on a task, with a change counter that steps wait on (event-driven checks).
+
+use std::path::PathBuf;
+
+use bgpstorm_monitor::api::{CaptureCounters, Shared};
+use bgpstorm_monitor::capture::live::{
+    LiveCapture, LiveConfig, LiveError, LiveStats, Netns as LiveNetns,
+};
+use bgpstorm_monitor::engine::{Engine, MonitorConfig};
+use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, LiveStream, StreamItem};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// A running monitor.
+pub struct Watch {
+    /// The engine and capture counters (also what the REST API would serve).
+    pub shared: Shared,
+    changed: watch::Receiver<u64>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(LiveStats, DecodeStats), LiveError>>>,
+    /// Every stream item, when the run records its event log.
+    log: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+}
+
+/// What the monitor saw, at the end.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct WatchTotals {
+    /// Capture counters.
+    pub capture: LiveStats,
+    /// Reassembly and decoding counters.
+    pub decode: DecodeStats,
+}
+
+impl Watch {
+    /// Attaches to `ifaces` in the namespace at `netns` and starts the engine.
+    pub fn start(
+        netns: PathBuf,
+        ifaces: &[String],
+        config: &MonitorConfig,
+        keep_log: bool,
+        pcap: Option<PathBuf>,
+    ) -> Result<Self, String> {
+        let engine = Engine::new(config).map_err(|e| e.to_string())?;
+        let names: Vec<&str> = ifaces.iter().map(String::as_str).collect();
+        let capture = LiveCapture::open(&LiveNetns::Path(netns), &names, &LiveConfig::default())
+            .map_err(|e| e.to_string())?;
+        let mut stream = LiveStream::new(capture, DecodeOptions::default());
+        if let Some(path) = pcap {
+            let file =
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let offset = realtime_ns() as i128 - monotonic_ns() as i128;
+            let mut w = bgpstorm_monitor::capture::writer::PcapWriter::new(
+                std::io::BufWriter::new(file),
+                offset,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+            // A write error stops the pcap, not the run (the monitor does not depend on it).
+            let mut failed = false;
+            stream.set_tap(Box::new(move |ev| {
+                if !failed && w.write(ev).is_err() {
+                    failed = true;
+                }
+            }));
+        }
+        let shared = Shared::new(engine);
+        let (tx, changed) = watch::channel(0u64);
+        let (stop, mut stop_rx) = oneshot::channel::<()>();
+        let log = keep_log.then(std::sync::Arc::default);
+        let (s, l) = (shared.clone(), log.clone());
+        let task = tokio::spawn(async move {
+            let mut items = Vec::new();
+            loop {
+                tokio::select! {
+                    r = stream.next_items(&mut items) => { r?; }
+                    _ = &mut stop_rx => break,
+                }
+                feed(&s, &l, &mut items);
+                if let Ok((live, _)) = stream.stats() {
+                    publish(&s, &live);
+                }
+                tx.send_modify(|n| *n += 1);
+            }
+            stream.finish(&mut items);
+            feed(&s, &l, &mut items);
+            let (live, decode) = stream.stats()?;
+            publish(&s, &live);
+            tx.send_modify(|n| *n += 1);
+            Ok((live, decode))
+        });
+        Ok(Self { shared, changed, stop: Some(stop), task: Some(task), log })
+    }
+
+    /// Waits until `done` holds for the engine, or the deadline passes. Woken by every batch
+    /// the capture delivers. Returns whether it held.
+    pub async fn wait_for(
+        &self,
+        deadline: tokio::time::Instant,
+        mut done: impl FnMut(&Engine) -> bool,
+    ) -> bool {
+        let mut rx = self.changed.clone();
+        loop {
+            if done(&self.shared.engine()) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                // Deadline, or the monitor task ended: one last look.
+                _ => return done(&self.shared.engine()),
+            }
+        }
+    }
+
+    /// Waits until the monitor has seen at least `triggers` ingress prefix changes and the
+    /// DUT has answered every one of them, or has sent nothing for `QUIET` (a change to a
+    /// path it does not prefer gets no answer), or the deadline passes. Returns whether it
+    /// settled.
+    pub async fn settle(&self, triggers: u64, deadline: tokio::time::Instant) -> bool {
+        // After the answer to every change, a daemon may still send more (a withdrawal and
+        // then the new best path); the last UPDATE out ends convergence.
+        const QUIET_ANSWERED: std::time::Duration = std::time::Duration::from_millis(250);
+        const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+        let mut rx = self.changed.clone();
+        loop {
+            let (seen, pending, last) = {
+                let e = self.shared.engine();
+                let c = e.convergence();
+                (c.triggers(), c.pending(), e.last_ns())
+            };
+            let quiet = monotonic_ns().saturating_sub(last);
+            let answered = pending == 0 && quiet >= QUIET_ANSWERED.as_nanos() as u64;
+            if seen >= triggers && (answered || quiet >= QUIET.as_nanos() as u64) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            let wake =
+                deadline.min(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
+            let _ = tokio::time::timeout_at(wake, rx.changed()).await;
+        }
+    }
+
+    /// Stops the capture, decodes what is left and returns the totals.
+    pub async fn stop(&mut self) -> Result<WatchTotals, String> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let Some(task) = self.task.take() else { return Err("monitor already stopped".into()) };
+        match task.await {
+            Ok(Ok((capture, decode))) => Ok(WatchTotals { capture, decode }),
+            Ok(Err(e)) => Err(format!("monitor capture failed: {e}")),
+            Err(e) => Err(format!("monitor task failed: {e}")),
+        }
+    }
+
+    /// The recorded event log (JSON lines), if kept.
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(t) = &self.task {
+            t.abort();
+        }
+    }
+}
+
+fn feed(
+    s: &Shared,
+    log: &Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    items: &mut Vec<StreamItem>,
+) {
+    if items.is_empty() {
+        return;
+    }
+    let mut e = s.engine();
+    for it in items.iter() {
+        e.push(it);
+    }
+    drop(e);
+    if let Some(l) = log {
+        let mut l = l.lock().unwrap_or_else(|p| p.into_inner());
+        for it in items.iter() {
+            l.push(describe(it));
+        }
+    }
+    items.clear();
+}
+
+fn describe(it: &StreamItem) -> String {
+    let v = match it {
+        StreamItem::Message(m) => serde_json::json!({
+            "ts_ns": m.ts_ns, "flow": m.flow, "offset": m.offset,
+            "message": m.message.as_ref().ok(), "error": m.message.as_ref().err().map(|e| e.to_string()),
+        }),
+        StreamItem::Opened { flow, ts_ns, syn } => {
+            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "opened": {"syn": syn}})
+        }
+        StreamItem::Closed { flow, ts_ns, reason, unfinished } => {
+            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "closed": {"reason": reason, "unfinished": unfinished}})
+        }
+        StreamItem::Gap { flow, ts_ns, len, cause, .. } => {
+            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "gap": {"bytes": len, "cause": cause}})
+        }
+        StreamItem::Resync { flow, ts_ns, dropped, .. } => {
+            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "resync": {"dropped": dropped}})
+        }
+        StreamItem::CaptureError(e) => serde_json::json!({"capture_error": e.to_string()}),
+    };
+    v.to_string()
+}
+
+fn publish(s: &Shared, live: &LiveStats) {
+    *s.capture.lock().unwrap_or_else(|p| p.into_inner()) =
+        CaptureCounters { events: live.records_read, drops: live.drops() };
+}
+
+/// CLOCK_MONOTONIC in ns: the clock of the kernel's capture timestamps (bpf_ktime_get_ns).
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Unix time in ns.
+fn realtime_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}

@@ -1,0 +1,92 @@
+use super::*;
+use std::path::Path;
+
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn every_scenario_of_the_library_is_valid() {
+    let files = discover(&[root().join("scenarios")]).unwrap();
+    assert!(!files.is_empty());
+    for f in files {
+        load(&f).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn an_unknown_key_is_an_error_with_file_line_column_and_what_was_expected() {
+    let text = "version: 1\nname: x\ndut: {kind: bird, asn: 65000}\nspeakers:\n  up: {asn: 65001, pasive: true}\nsteps:\n  - wait: established\n";
+    let e = parse(Path::new("s.yaml"), text).unwrap_err().to_string();
+    assert!(
+        e.contains("s.yaml")
+            && e.contains("line 5")
+            && e.contains("pasive")
+            && e.contains("passive"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_wrong_type_is_an_error_with_its_position() {
+    let text =
+        "version: 1\nname: x\ndut: {kind: bird, asn: sixty}\nsteps:\n  - wait: established\n";
+    let e = parse(Path::new("s.yaml"), text).unwrap_err().to_string();
+    assert!(e.contains("line 3"), "{e}");
+}
+
+#[test]
+fn references_and_values_are_checked_with_where_they_are() {
+    let text = r#"
+version: 2
+name: x
+dut: {kind: frr}
+speakers:
+  up: {asn: 65001, hold_time: 2}
+steps:
+  - wait: ready
+  - {announce: {from: upp, prefixes: [10.0.0.0/8], communities: ["65001:70000"]}}
+  - {wait: established, snapshot: a}
+  - expect: {routes: 3}
+  - restart: up
+"#;
+    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
+        panic!("expected semantic problems")
+    };
+    let all = problems.join("\n");
+    for needle in [
+        "version: only version 1",
+        "dut.asn: a daemon under test needs an AS",
+        "speakers.up.hold_time",
+        "steps[0].wait",
+        "steps[1].announce.from: no speaker named \"upp\" (speakers: up)",
+        "\"65001:70000\" is not asn:value",
+        "steps[2]: a step has exactly one action",
+        "steps[3].expect: routes, prefixes, snapshot and rib_diff need `at: SPEAKER`",
+        "steps[4].restart",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+    }
+}
+
+#[test]
+fn the_json_schema_describes_steps_and_speakers() {
+    let s = json_schema().to_string();
+    for needle in ["\"steps\"", "\"speakers\"", "\"announce\"", "\"expect\"", "openbgpd"] {
+        assert!(s.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn communities_parse_as_written() {
+    assert_eq!(parse_community("65001:100").map(|c| c.to_string()), Some("65001:100".into()));
+    assert!(parse_community("65001").is_none());
+    assert_eq!(
+        parse_large_community("4200000001:1:2").map(|c| c.to_string()),
+        Some("4200000001:1:2".into())
+    );
+    assert_eq!(
+        parse_extended_community("rt:65001:7").map(|c| c.to_string()),
+        Some("rt:65001:7".into())
+    );
+}

@@ -1,0 +1,473 @@
+//! One simulated BGP session: its handle, and the task that runs the RFC 4271 §8 finite
+//! state machine from Idle through Connect/Active to Established, and back.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use super::config::{Mode, SessionConfig};
+use super::counters::{CounterSnapshot, Counters};
+use super::notification::{self, Direction, NotificationRecord, cease_subcode};
+use super::open::Negotiated;
+use super::rib::AdjRibIn;
+use super::ribout::AdjRibOut;
+use super::socket::{self, SocketOptions};
+
+/// FSM states (RFC 4271 §8.2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// Refuses connections; the start and the end.
+    Idle,
+    /// Waiting for our TCP connection to complete.
+    Connect,
+    /// Listening for the peer's connection (or waiting to retry ours).
+    Active,
+    /// Our OPEN is sent; waiting for the peer's.
+    OpenSent,
+    /// OPENs exchanged; waiting for the peer's KEEPALIVE.
+    OpenConfirm,
+    /// UPDATEs flow.
+    Established,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// What a session is doing, as published to watchers.
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// FSM state.
+    pub state: State,
+    /// When the current (or last) session reached Established.
+    pub established_at: Option<Instant>,
+    /// How many times the session reached Established.
+    pub established_count: u32,
+    /// Why the last session ended, or the last connection attempt failed.
+    pub last_error: Option<String>,
+    /// The task has ended: no more state changes.
+    pub finished: bool,
+}
+
+/// Data for the writer of an Established session.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Encoded messages: bytes, message count, UPDATE count.
+    Messages(Bytes, u64, u64),
+    /// Answer once everything queued before has been written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Commands to the writer that skip the data queue.
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// Send a NOTIFICATION and close.
+    Notify(u8, u8, Vec<u8>),
+    /// Answer a ROUTE-REFRESH for a family (RFC 2918 §4).
+    Refresh(bgpstorm_monitor::wire::AfiSafi),
+}
+
+/// An Established session: what was negotiated and the way to send on it.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// The negotiation.
+    pub negotiated: Arc<Negotiated>,
+    /// Our end of the connection.
+    pub local: SocketAddr,
+    /// The peer's end.
+    pub peer: SocketAddr,
+    pub(crate) data: mpsc::Sender<Outbound>,
+}
+
+/// The link ended before a send could finish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the session is no longer established")]
+pub struct LinkDown;
+
+impl Link {
+    /// Whether the session behind it has ended (nothing queued can be written any more).
+    pub fn is_closed(&self) -> bool {
+        self.data.is_closed()
+    }
+
+    /// Queues encoded messages (waits while the queue is full: backpressure from TCP).
+    pub(crate) async fn send(
+        &self,
+        bytes: Vec<u8>,
+        messages: u64,
+        updates: u64,
+    ) -> Result<(), LinkDown> {
+        self.data
+            .send(Outbound::Messages(bytes.into(), messages, updates))
+            .await
+            .map_err(|_| LinkDown)
+    }
+
+    /// Waits until everything queued so far is written to the socket.
+    pub async fn flush(&self) -> Result<(), LinkDown> {
+        let (tx, rx) = oneshot::channel();
+        self.data.send(Outbound::Flush(tx)).await.map_err(|_| LinkDown)?;
+        rx.await.map_err(|_| LinkDown)
+    }
+}
+
+/// State shared by a session's handle and tasks.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub cfg: SessionConfig,
+    pub status: watch::Sender<Status>,
+    pub link: watch::Sender<Option<Link>>,
+    pub rib_in: AdjRibIn,
+    pub rib_out: AdjRibOut,
+    pub notifications: Mutex<Vec<NotificationRecord>>,
+    pub counters: Counters,
+    pub stop: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub fn set_state(&self, state: State) {
+        self.status.send_if_modified(|s| {
+            let changed = s.state != state;
+            if changed {
+                tracing::debug!(session = %self.cfg.name, from = %s.state, to = %state, "FSM");
+            }
+            s.state = state;
+            if state == State::Established {
+                s.established_at = Some(Instant::now());
+                s.established_count += 1;
+            }
+            changed
+        });
+    }
+
+    pub fn set_error(&self, error: String) {
+        tracing::info!(session = %self.cfg.name, %error, "session");
+        self.status.send_modify(|s| s.last_error = Some(error));
+    }
+
+    pub fn record(&self, direction: Direction, code: u8, subcode: u8, data: Vec<u8>) {
+        let r = NotificationRecord { direction, code, subcode, data, at: Instant::now() };
+        tracing::warn!(session = %self.cfg.name, "{r}");
+        self.notifications.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+    }
+
+    pub fn socket_options(&self) -> SocketOptions {
+        let c = &self.cfg;
+        SocketOptions {
+            netns: c.netns.clone(),
+            local: c.local_addr,
+            md5: c.md5_key.clone().and_then(|k| c.peer_addr.map(|p| (p, k))),
+            ttl_security: c.ttl_security,
+        }
+    }
+}
+
+/// Why a session could not be started or did not get where it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The configuration is invalid.
+    #[error("session {name}: {reason}")]
+    Config {
+        /// The session.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The listening socket could not be made.
+    #[error("session {name}: cannot listen on {addr}: {source}")]
+    Listen {
+        /// The session.
+        name: String,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A wait ran out.
+    #[error("session {name}: not established within {waited:?} (state {state}{})",
+        last.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default())]
+    Timeout {
+        /// The session.
+        name: String,
+        /// How long we waited.
+        waited: Duration,
+        /// The state at the end.
+        state: State,
+        /// The last error seen.
+        last: Option<String>,
+    },
+    /// The session task ended.
+    #[error("session {name} ended{}", last.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Ended {
+        /// The session.
+        name: String,
+        /// The last error seen.
+        last: Option<String>,
+    },
+}
+
+/// A running session.
+#[derive(Debug)]
+pub struct Session {
+    shared: Arc<Shared>,
+    task: Option<JoinHandle<()>>,
+    listen_addr: Option<SocketAddr>,
+}
+
+impl Session {
+    /// Validates `cfg`, creates the listening socket in passive mode, and starts the FSM
+    /// (ManualStart, RFC 4271 §8.1.2). Needs a tokio runtime.
+    pub fn start(cfg: SessionConfig) -> Result<Self, SessionError> {
+        let name = cfg.name.clone();
+        cfg.validate().map_err(|reason| SessionError::Config { name: name.clone(), reason })?;
+        let status = Status {
+            state: State::Idle,
+            established_at: None,
+            established_count: 0,
+            last_error: None,
+            finished: false,
+        };
+        let shared = Arc::new(Shared {
+            cfg,
+            status: watch::channel(status).0,
+            link: watch::channel(None).0,
+            rib_in: AdjRibIn::default(),
+            rib_out: AdjRibOut::default(),
+            notifications: Mutex::default(),
+            counters: Counters::default(),
+            stop: watch::channel(false).0,
+        });
+        let listener = match shared.cfg.mode {
+            Mode::Passive | Mode::Both => {
+                let c = &shared.cfg;
+                let ip = c.local_addr.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED.into());
+                let addr = SocketAddr::new(ip, c.port);
+                let l = socket::listen(addr, &shared.socket_options())
+                    .map_err(|source| SessionError::Listen { name: name.clone(), addr, source })?;
+                Some(l)
+            }
+            Mode::Active => None,
+        };
+        let listen_addr = listener.as_ref().and_then(|l| l.local_addr().ok());
+        let task = tokio::spawn(run(shared.clone(), listener));
+        Ok(Self { shared, task: Some(task), listen_addr })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.shared.cfg
+    }
+
+    /// Where a passive session listens (useful with port 0).
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen_addr
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.shared.status.borrow().clone()
+    }
+
+    /// A receiver of status changes.
+    pub fn watch_status(&self) -> watch::Receiver<Status> {
+        self.shared.status.subscribe()
+    }
+
+    /// The current FSM state.
+    pub fn state(&self) -> State {
+        self.shared.status.borrow().state
+    }
+
+    /// The link of the Established session, if there is one.
+    pub fn link(&self) -> Option<Link> {
+        self.shared.link.borrow().clone()
+    }
+
+    /// Waits until the session is Established, or the deadline passes, or the task ends.
+    pub async fn established(&self, deadline: tokio::time::Instant) -> Result<Link, SessionError> {
+        let started = tokio::time::Instant::now();
+        let mut rx = self.shared.link.subscribe();
+        let mut status = self.shared.status.subscribe();
+        let wait = async {
+            loop {
+                if let Some(l) = rx.borrow_and_update().clone() {
+                    return Ok(l);
+                }
+                if status.borrow_and_update().finished {
+                    return Err(self.ended());
+                }
+                tokio::select! {
+                    r = rx.changed() => if r.is_err() { return Err(self.ended()) },
+                    r = status.changed() => if r.is_err() { return Err(self.ended()) },
+                }
+            }
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Ok(r) => r,
+            Err(_) => {
+                let s = self.status();
+                Err(SessionError::Timeout {
+                    name: self.shared.cfg.name.clone(),
+                    waited: started.elapsed(),
+                    state: s.state,
+                    last: s.last_error,
+                })
+            }
+        }
+    }
+
+    fn ended(&self) -> SessionError {
+        SessionError::Ended { name: self.shared.cfg.name.clone(), last: self.status().last_error }
+    }
+
+    /// The Adj-RIB-In.
+    pub fn rib_in(&self) -> &AdjRibIn {
+        &self.shared.rib_in
+    }
+
+    /// The Adj-RIB-Out.
+    pub fn rib_out(&self) -> &AdjRibOut {
+        &self.shared.rib_out
+    }
+
+    /// Every NOTIFICATION sent or received so far.
+    pub fn notifications(&self) -> Vec<NotificationRecord> {
+        self.shared.notifications.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.shared.counters.snapshot()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Ends the session with Cease / Administrative Shutdown (RFC 4486) and waits (up to
+    /// `grace`) for the task to finish.
+    pub async fn stop(mut self, grace: Duration) {
+        self.shared.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(grace, task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// The FSM task: establish TCP, run one session, and again if the configuration says so.
+async fn run(shared: Arc<Shared>, listener: Option<TcpListener>) {
+    let mut stop = shared.stop.subscribe();
+    loop {
+        if let (Mode::Both, Some(l)) = (shared.cfg.mode, listener.as_ref()) {
+            let (conn, negotiated) = tokio::select! {
+                c = super::collision::establish(&shared, l) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            tokio::select! {
+                () = super::fsm::run_established(&shared, conn, negotiated) => {}
+                () = refuse_more(&shared, listener.as_ref()) => {}
+            }
+        } else {
+            let conn = tokio::select! {
+                c = transport(&shared, listener.as_ref()) => c,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            tokio::select! {
+                () = super::fsm::session(&shared, conn) => {}
+                () = refuse_more(&shared, listener.as_ref()) => {}
+            }
+        }
+        shared.link.send_replace(None);
+        shared.set_state(State::Idle);
+        if !shared.cfg.restart || *shared.stop.borrow() {
+            break;
+        }
+        // IdleHoldTimer before the automatic restart (RFC 4271 §8.1.1, DampPeerOscillations off).
+        let retry = tokio::time::sleep(shared.cfg.connect_retry);
+        tokio::select! { _ = retry => {}, _ = stop.wait_for(|s| *s) => break }
+    }
+    shared.link.send_replace(None);
+    shared.set_state(State::Idle);
+    shared.status.send_modify(|s| s.finished = true);
+}
+
+/// Connect (active) or accept (passive) until there is a TCP connection.
+async fn transport(shared: &Shared, listener: Option<&TcpListener>) -> TcpStream {
+    let cfg = &shared.cfg;
+    loop {
+        match (listener, cfg.peer_socket()) {
+            (Some(l), _) => {
+                shared.set_state(State::Active);
+                match l.accept().await {
+                    Ok((s, from))
+                        if cfg.peer_addr.is_none_or(|p| p == from.ip().to_canonical()) =>
+                    {
+                        let _ = s.set_nodelay(true);
+                        return s;
+                    }
+                    Ok((s, from)) => {
+                        shared.set_error(format!("refused a connection from {from}: not the peer"));
+                        reject(s).await;
+                    }
+                    Err(e) => shared.set_error(format!("accept: {e}")),
+                }
+            }
+            (None, Some(peer)) => {
+                shared.set_state(State::Connect);
+                let opts = shared.socket_options();
+                match tokio::time::timeout(cfg.connect_retry, socket::connect(peer, &opts)).await {
+                    Ok(Ok(s)) => return s,
+                    Ok(Err(e)) => shared.set_error(format!("connect to {peer}: {e}")),
+                    Err(_) => shared.set_error(format!("connect to {peer}: timed out")),
+                }
+                // ConnectRetryTimer: wait in Active, then try again (RFC 4271 §8.2.2).
+                shared.set_state(State::Active);
+                tokio::time::sleep(cfg.connect_retry).await;
+            }
+            // validate() makes an active session have a peer address.
+            (None, None) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+/// Cease / Connection Rejected to a connection we do not want (RFC 4486 §4).
+async fn reject(s: TcpStream) {
+    refuse(s, cease_subcode::CONNECTION_REJECTED).await;
+}
+
+async fn refuse(mut s: TcpStream, subcode: u8) {
+    use tokio::io::AsyncWriteExt;
+    let m = notification::encode(6, subcode, &[]);
+    let _ = tokio::time::timeout(Duration::from_secs(1), s.write_all(&m)).await;
+}
+
+/// While a session runs, a new connection collides with it and is closed (RFC 4271 §6.8:
+/// the existing one wins), with Cease / Connection Collision Resolution. Never returns.
+async fn refuse_more(shared: &Shared, listener: Option<&TcpListener>) {
+    let Some(l) = listener else { return std::future::pending().await };
+    loop {
+        if let Ok((s, from)) = l.accept().await {
+            shared.set_error(format!("closed a colliding connection from {from}"));
+            refuse(s, cease_subcode::COLLISION_RESOLUTION).await;
+        }
+    }
+}

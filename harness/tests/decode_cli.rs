@@ -1,0 +1,189 @@
+//! `bgpstorm decode` as users run it: the binary on real files, its output, its statistics,
+//! its errors and its exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RIS: &str = "mrt/ris-rrc00-2019/updates.20190101.0000.gz";
+
+/// The repository root: the binary is run from there so that paths in the output are the
+/// relative ones users type (`../shared/data/...`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
+}
+
+/// A data file as a path relative to the repository root.
+fn data(rel: &str) -> String {
+    format!("../shared/data/{rel}")
+}
+
+fn bgpstorm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run bgpstorm")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target/tmp/decode-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn pipe_output_of_the_ris_file_is_bgpdumps_byte_for_byte() {
+    let ours = bgpstorm(&["decode", &data(RIS)]);
+    assert_eq!(ours.status.code(), Some(0), "{}", text(&ours.stderr));
+    let theirs = Command::new("bgpdump")
+        .args(["-q", "-m"])
+        .arg(root().join(data(RIS)))
+        .output()
+        .expect("bgpdump cannot run: run ci/setup, it installs Debian's bgpdump");
+    assert!(theirs.status.success());
+    let (ours, theirs) = (text(&ours.stdout), text(&theirs.stdout));
+    assert_eq!(ours.lines().count(), 162_617);
+    if let Some((i, (a, b))) =
+        ours.lines().zip(theirs.lines()).enumerate().find(|(_, (a, b))| a != b)
+    {
+        panic!("line {} differs\n  ours:    {a}\n  bgpdump: {b}", i + 1);
+    }
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn stats_count_what_the_provenance_says_the_ris_file_holds() {
+    let out = bgpstorm(&["decode", "--stats", &data(RIS)]);
+    assert_eq!(out.status.code(), Some(0));
+    let stats = text(&out.stderr);
+    let field = |name: &str| -> String {
+        let line = stats
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {stats}"));
+        line[name.len()..].trim().to_string()
+    };
+    assert_eq!(field("records"), "54514");
+    assert_eq!(field("announcements"), "159948");
+    assert_eq!(field("withdrawals"), "2626");
+    assert_eq!(field("state changes"), "43");
+    assert_eq!(field("errors"), "0");
+    assert!(field("throughput").ends_with("prefixes/s"), "{stats}");
+}
+
+#[test]
+fn jsonl_has_one_object_per_message_with_stable_keys() {
+    let out = bgpstorm(&["decode", "--format", "jsonl", &data(RIS)]);
+    assert_eq!(out.status.code(), Some(0));
+    let (mut messages, mut states, mut announced) = (0, 0, 0);
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
+        assert!(
+            line.starts_with(r#"{"source":"mrt","file":"../shared/data/mrt/ris-rrc00-2019/"#),
+            "{line}"
+        );
+        match v["kind"].as_str() {
+            Some("message") => {
+                messages += 1;
+                if let Some(reach) = v["message"]["reach"].as_array() {
+                    announced +=
+                        reach.iter().map(|r| r["nlri"].as_array().unwrap().len()).sum::<usize>();
+                }
+            }
+            Some("state") => states += 1,
+            other => panic!("unexpected kind {other:?}: {line}"),
+        }
+    }
+    assert_eq!((messages, states, announced), (54_471, 43, 159_948));
+}
+
+#[test]
+fn a_truncated_archive_keeps_the_records_before_the_cut_and_exits_1() {
+    let whole =
+        std::fs::read(root().join(data("mrt/routeviews-2016/updates.20161101.0000.bz2"))).unwrap();
+    let plain = decompress(&whole);
+    let cut = scratch("truncated.mrt");
+    std::fs::write(&cut, &plain[..plain.len() / 2]).unwrap();
+    let out = bgpstorm(&["decode", cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("truncated.mrt") && err.contains("truncated MRT record at byte"), "{err}");
+    assert!(text(&out.stdout).lines().count() > 100);
+}
+
+/// The decompressed bytes of an MRT file, through the same reader users get.
+fn decompress(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut r = bgpstorm_monitor::wire::mrt::decompressed(std::io::Cursor::new(bytes.to_vec()))
+        .expect("compression detected")
+        .1;
+    std::io::Read::read_to_end(&mut r, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_missing_file_is_reported_and_exits_2() {
+    let out = bgpstorm(&["decode", "no/such/file.mrt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/file.mrt: cannot open"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn wrong_usage_exits_2_with_a_message() {
+    for args in [&["decode"][..], &["decode", "--format", "xml", "x"], &["frobnicate"]] {
+        let out = bgpstorm(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).starts_with("error:"), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn a_garbage_file_is_an_error_not_a_panic() {
+    let junk = scratch("junk.bin");
+    std::fs::write(&junk, b"this is not MRT, it is not a capture either\n").unwrap();
+    let out = bgpstorm(&["decode", "--stats", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn a_capture_prints_its_updates_with_capture_time_and_sender() {
+    let out = bgpstorm(&["decode", &data("pcap/feature-captures/bgp-large-community.pcap")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let first = stdout.lines().next().expect("an A line");
+    let fields: Vec<&str> = first.split('|').collect();
+    assert_eq!(fields[0], "BGP4MP_ET");
+    assert!(fields[1].contains('.') && fields[1].len() == 17, "seconds.micro: {first}");
+    assert_eq!(fields[2], "A");
+}
+
+#[test]
+fn a_capture_with_malformed_messages_reports_them_and_exits_1() {
+    let out = bgpstorm(&["decode", &data("pcap/feature-captures/bgp-lu-multiple-labels.pcap")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("bgp-lu-multiple-labels.pcap: flow 2.1.1.1:"), "{err}");
+    assert!(err.contains("session-reset"), "{err}");
+}
+
+/// jsonl decodes of a few captures, checked against insta snapshots in `snapshots/`.
+#[test]
+fn jsonl_of_captures_matches_the_snapshots() {
+    for (name, file) in [
+        ("jsonl_bgp4_update", "pcap/single-messages/bgp4-update.pcap"),
+        ("jsonl_large_community", "pcap/feature-captures/bgp-large-community.pcap"),
+        ("jsonl_4byte_asn", "pcap/feature-captures/bgp-4byte-asn.pcap"),
+        ("jsonl_table_dump_v2", "mrt/daemon-samples/bird-mrtdump_rib"),
+    ] {
+        let out = bgpstorm(&["decode", "--format", "jsonl", &data(file)]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", text(&out.stderr));
+        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, text(&out.stdout));
+        });
+    }
+}

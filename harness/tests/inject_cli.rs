@@ -1,0 +1,204 @@
+//! `bgpstorm inject` as a user runs it: a sink and a sender over loopback, the summary, and
+//! the exit status of usage and environment errors.
+
+use std::process::{Command, Stdio};
+
+fn bgpstorm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+}
+
+#[test]
+fn sender_and_sink_over_loopback_report_every_prefix() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let port = port.to_string();
+    let sink = bgpstorm()
+        .args([
+            "inject",
+            "--passive",
+            "--local",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--local-as",
+            "65002",
+        ])
+        .args([
+            "--peer-as",
+            "65001",
+            "--router-id",
+            "10.0.0.2",
+            "--expect",
+            "20000",
+            "--deadline",
+            "20s",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink starts");
+    let sender = bgpstorm()
+        .args([
+            "inject",
+            "--peer",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--local-as",
+            "65001",
+            "--peer-as",
+            "65002",
+        ])
+        .args([
+            "--announce",
+            "20000",
+            "--start",
+            "10.0.0.0/24",
+            "--community",
+            "65001:7",
+            "--deadline",
+            "20s",
+        ])
+        .args(["--hold", "20s"])
+        .output()
+        .expect("sender runs");
+    let out = sink.wait_with_output().expect("sink ends");
+    assert!(out.status.success(), "sink: {}", String::from_utf8_lossy(&out.stdout));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["prefixes_received"], 20000);
+    assert!(
+        summary["established_to_expected_s"].as_f64().is_some_and(|s| s > 0.0 && s < 20.0),
+        "{summary}"
+    );
+    assert!(sender.status.success(), "sender: {}", String::from_utf8_lossy(&sender.stderr));
+    let text = String::from_utf8_lossy(&sender.stdout);
+    assert!(text.contains("20000 prefixes announced"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_environment_errors_exit_3() {
+    let missing_peer =
+        bgpstorm().args(["inject", "--local-as", "1", "--peer-as", "2"]).output().expect("runs");
+    assert_eq!(missing_peer.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing_peer.stderr).contains("peer's address"));
+    let bad_community = bgpstorm()
+        .args(["inject", "--local-as", "1", "--peer-as", "2", "--community", "x"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad_community.status.code(), Some(2));
+    let no_such_ns = bgpstorm()
+        .args([
+            "inject",
+            "--local-as",
+            "1",
+            "--peer-as",
+            "2",
+            "--peer",
+            "10.0.0.1",
+            "--netns",
+            "bgpstorm-no-such-ns",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(no_such_ns.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&no_such_ns.stderr).contains("does not exist"));
+    let foreign_addr = bgpstorm()
+        .args([
+            "inject",
+            "--local-as",
+            "1",
+            "--peer-as",
+            "2",
+            "--peer",
+            "10.0.0.1",
+            "--local",
+            "192.0.2.77",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(foreign_addr.status.code(), Some(3));
+}
+
+#[test]
+fn sink_without_a_session_by_the_deadline_exits_1() {
+    let out = bgpstorm()
+        .args([
+            "inject",
+            "--passive",
+            "--local",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--local-as",
+            "65002",
+            "--peer-as",
+            "65001",
+        ])
+        .args(["--router-id", "10.0.0.2", "--expect", "5", "--deadline", "300ms"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not established"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rate_limited_sender_takes_as_long_as_its_rate_says() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+        .to_string();
+    let sink = bgpstorm()
+        .args([
+            "inject",
+            "--passive",
+            "--local",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--local-as",
+            "65002",
+        ])
+        .args([
+            "--peer-as",
+            "65001",
+            "--router-id",
+            "10.0.0.2",
+            "--expect",
+            "20000",
+            "--deadline",
+            "20s",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink starts");
+    let sender = bgpstorm()
+        .args([
+            "inject",
+            "--peer",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--local-as",
+            "65001",
+            "--peer-as",
+            "65002",
+        ])
+        .args(["--announce", "20000", "--start", "10.0.0.0/24", "--rate", "20000", "--hold", "20s"])
+        .output()
+        .expect("sender runs");
+    let out = sink.wait_with_output().expect("sink ends");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    let secs = summary["established_to_expected_s"].as_f64().expect("a time");
+    // 20,000 prefixes at 20,000/s with a 1,000-prefix burst: about 0.95 s, never much less.
+    assert!((0.85..5.0).contains(&secs), "took {secs} s");
+    assert!(sender.status.success(), "sender: {}", String::from_utf8_lossy(&sender.stderr));
+}

@@ -1,0 +1,162 @@
+//! `bgpstorm monitor --pcap` as users run it: the final state, the REST API and /metrics
+//! served over a real capture, configuration errors and exit codes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
+}
+
+fn data(rel: &str) -> String {
+    root().join("../shared/data").join(rel).to_string_lossy().into_owned()
+}
+
+fn bgpstorm() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bgpstorm"));
+    c.current_dir(root());
+    c
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `bgpstorm monitor --pcap FILE --listen 127.0.0.1:0` and returns it with the
+/// address it printed (waiting for that line, with a deadline).
+fn serve(pcap: &str) -> (Server, String) {
+    let mut child = bgpstorm()
+        .args(["monitor", "--pcap", pcap, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving http://").nth(1) {
+                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the monitor printed its address");
+    (server, addr)
+}
+
+/// A plain HTTP/1.1 GET; returns (status, body).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_rest_api_and_metrics_answer_from_a_capture() {
+    let (_server, addr) = serve(&data("pcap/feature-captures/bgp-large-community.pcap"));
+    let (status, body) = get(&addr, "/api/v1/routes?prefix=203.0.113.16/32");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let path = &v["routes"][0]["paths"][0];
+    assert_eq!(path["peer"], "192.0.2.2");
+    assert_eq!(path["best"], true);
+    assert_eq!(
+        path["attributes"]["as_path"],
+        serde_json::json!([{"kind": "sequence", "asns": [65536]}]),
+        "{path}"
+    );
+    assert_eq!(path["attributes"]["next_hop"], serde_json::json!(["192.0.2.2"]));
+    assert!(
+        path["attributes"]["large_communities"].as_array().is_some_and(|c| !c.is_empty()),
+        "{path}"
+    );
+    // Longer match from a covering prefix finds all five.
+    let (_, body) = get(&addr, "/api/v1/routes?prefix=203.0.113.0/24&match=longer");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["routes"].as_array().unwrap().len(), 5, "{body}");
+    let (status, body) = get(&addr, "/api/v1/routes?prefix=not-a-prefix");
+    assert_eq!(status, 400);
+    assert!(body.contains("not a prefix"), "{body}");
+    let (status, _) = get(&addr, "/api/v1/nothing");
+    assert_eq!(status, 404);
+    let (status, metrics) = get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(metrics.lines().any(|l| l == "bgpstorm_rib_paths 5"), "{metrics}");
+    assert!(metrics.lines().any(|l| l == "bgpstorm_prefixes_announced_total 5"), "{metrics}");
+    assert!(
+        metrics.contains("bgpstorm_session_up{peer_a=\"192.0.2.2\",peer_b=\"192.0.2.3\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn every_shipped_capture_runs_through_the_monitor_without_a_panic() {
+    let mut files = Vec::new();
+    let mut stack = vec![root().join("../shared/data/pcap")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")) {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 60, "{}", files.len());
+    for f in &files {
+        let out = bgpstorm().args(["monitor", "--json", "--pcap"]).arg(f).output().unwrap();
+        // 0: clean; 1: the capture has malformed messages or gaps (counted, reported).
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}: {:?} {}",
+            f.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(v["rib"]["paths"].is_u64());
+    }
+}
+
+#[test]
+fn an_invalid_configuration_is_reported_with_its_position_and_exits_2() {
+    let dir = root().join("target/tmp/monitor-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("bad.yaml");
+    std::fs::write(&cfg, "flap:\n  window: 30s\n  changes: 3\nfalp: 1\n").unwrap();
+    let out = bgpstorm()
+        .args(["monitor", "--config"])
+        .arg(&cfg)
+        .args(["--pcap", &data("pcap/single-messages/bgp4-update.pcap")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml") && err.contains("falp") && err.contains('4'), "{err}");
+    std::fs::write(&cfg, "flap: {window: 30s, changes: 1}\n").unwrap();
+    let out = bgpstorm()
+        .args(["monitor", "--config"])
+        .arg(&cfg)
+        .args(["--pcap", "x.pcap"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("flap.changes must be at least 2"));
+}

@@ -1,0 +1,110 @@
+//! Prometheus exposition of the monitor's state (`/metrics`), built from the engine at each
+//! scrape so that every figure is current and nothing is counted twice.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::detect::session::State;
+use crate::engine::Engine;
+
+use super::CaptureCounters;
+
+type Labels = Vec<(String, String)>;
+
+fn counter(reg: &mut Registry, name: &str, help: &str, v: u64) {
+    let c: Counter = Counter::default();
+    c.inc_by(v);
+    reg.register(name, help, c);
+}
+
+fn gauge(reg: &mut Registry, name: &str, help: &str, v: i64) {
+    let g: Gauge = Gauge::default();
+    g.set(v);
+    reg.register(name, help, g);
+}
+
+/// The text exposition of `engine` and the capture counters.
+pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
+    let mut reg = Registry::with_prefix("bgpstorm");
+    let c = engine.counters();
+    let messages = Family::<Labels, Counter>::default();
+    for (t, n) in &c.messages {
+        messages.get_or_create(&vec![("type".into(), (*t).into())]).inc_by(*n);
+    }
+    reg.register("messages", "BGP messages seen on the wire, by type", messages);
+    counter(&mut reg, "prefixes_announced", "Prefixes announced in UPDATEs", c.announced);
+    counter(&mut reg, "prefixes_withdrawn", "Prefixes withdrawn in UPDATEs", c.withdrawn);
+    counter(&mut reg, "flap_alerts", "Flap alerts raised", c.flap_alerts);
+    counter(&mut reg, "community_alerts", "Community policy alerts raised", c.community_alerts);
+    counter(
+        &mut reg,
+        "damping_suppressions",
+        "Prefixes suppressed by RFC 2439 damping",
+        c.suppressions,
+    );
+    counter(&mut reg, "malformed_messages", "Messages that could not be decoded", c.malformed);
+    counter(&mut reg, "reassembly_gap_bytes", "TCP payload bytes never captured", c.gap_bytes);
+    counter(
+        &mut reg,
+        "events_dropped",
+        "Events that fell off the bounded event log",
+        c.events_dropped,
+    );
+    counter(&mut reg, "capture_events", "Capture events read", capture.events);
+    counter(
+        &mut reg,
+        "capture_drops",
+        "Capture events lost (ring buffer full, or similar)",
+        capture.drops,
+    );
+    let rib = engine.rib();
+    gauge(&mut reg, "rib_paths", "Paths held in all Adj-RIBs-In", rib.path_count() as i64);
+    gauge(&mut reg, "rib_prefixes", "Distinct prefixes held", rib.prefix_count() as i64);
+    gauge(
+        &mut reg,
+        "rib_attribute_sets",
+        "Distinct interned attribute sets",
+        rib.attr_set_count() as i64,
+    );
+    gauge(
+        &mut reg,
+        "hidden_routes",
+        "Valid paths that are not the best at their receiver",
+        rib.hidden_count() as i64,
+    );
+    let paths = Family::<Labels, Gauge>::default();
+    for s in rib.sessions() {
+        let labels = vec![
+            ("sender".into(), s.flow.src.to_string()),
+            ("receiver".into(), s.flow.dst.to_string()),
+        ];
+        paths.get_or_create(&labels).set(s.paths as i64);
+    }
+    reg.register("session_paths", "Paths a session holds", paths);
+    let up = Family::<Labels, Gauge>::default();
+    let resets = Family::<Labels, Counter>::default();
+    let notifications = Family::<Labels, Counter>::default();
+    for h in engine.health().sessions() {
+        let labels = vec![
+            ("peer_a".into(), h.peers.0.to_string()),
+            ("peer_b".into(), h.peers.1.to_string()),
+        ];
+        up.get_or_create(&labels).set(i64::from(h.state == State::Established));
+        resets.get_or_create(&labels).inc_by(h.resets);
+        notifications.get_or_create(&labels).inc_by(h.notifications.len() as u64);
+    }
+    reg.register("session_up", "1 when the session is Established", up);
+    reg.register("session_resets", "Established sessions that went down", resets);
+    reg.register(
+        "session_notifications",
+        "NOTIFICATIONs seen (last 16 kept per session)",
+        notifications,
+    );
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = encode(&mut out, &reg);
+    out
+}

@@ -1,0 +1,119 @@
+//! Flap detection: a prefix whose path on one session changes `changes` times within
+//! `window` raises one alert; the detector re-arms once the prefix has been quiet (fewer than
+//! `changes` changes in the window) again.
+//!
+//! A change is a withdrawal, a re-announcement after a withdrawal, or an attribute change;
+//! the first announcement of a path and an unchanged re-announcement are not changes.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rib::{RibChange, SessionId};
+use crate::wire::Nlri;
+
+/// Flap detector settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlapConfig {
+    /// Time window.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+    /// Changes within the window that make a flap.
+    pub changes: usize,
+}
+
+impl Default for FlapConfig {
+    /// 3 changes in 30 s, the figure of the original design.
+    fn default() -> Self {
+        Self { window: Duration::from_secs(30), changes: 3 }
+    }
+}
+
+/// A flap alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FlapAlert {
+    /// The session.
+    pub session: SessionId,
+    /// The prefix (and path id).
+    pub nlri: Nlri,
+    /// Changes counted in the window when the alert was raised.
+    pub changes: usize,
+    /// Wire time of the first counted change, ns.
+    pub first_ns: u64,
+    /// Wire time of the change that raised the alert, ns.
+    pub at_ns: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    times: VecDeque<u64>,
+    alerted: bool,
+}
+
+/// The detector.
+#[derive(Debug)]
+pub struct FlapDetector {
+    config: FlapConfig,
+    state: HashMap<(SessionId, Nlri), State>,
+    seen: u64,
+}
+
+impl FlapDetector {
+    /// A detector with `config`.
+    pub fn new(config: FlapConfig) -> Self {
+        Self { config, state: HashMap::new(), seen: 0 }
+    }
+
+    /// Feeds one RIB change at wire time `ts_ns`; returns an alert when it completes a flap.
+    pub fn observe(&mut self, change: &RibChange, ts_ns: u64) -> Option<FlapAlert> {
+        let key = (change.session(), change.nlri());
+        let counts = match change {
+            RibChange::Replaced { .. } | RibChange::Withdrawn { .. } => true,
+            // A re-announcement after a withdrawal is a change; a first announcement is not.
+            RibChange::Announced { .. } => self.state.contains_key(&key),
+            RibChange::Refreshed { .. } | RibChange::UnknownWithdrawn { .. } => false,
+        };
+        if !counts {
+            return None;
+        }
+        self.seen += 1;
+        if self.seen.is_multiple_of(4096) {
+            self.prune(ts_ns);
+        }
+        let window = self.config.window.as_nanos() as u64;
+        let st = self.state.entry(key).or_default();
+        st.times.push_back(ts_ns);
+        while st.times.front().is_some_and(|&t| ts_ns.saturating_sub(t) > window) {
+            st.times.pop_front();
+        }
+        if st.times.len() < self.config.changes {
+            st.alerted = false;
+            return None;
+        }
+        if st.alerted {
+            return None;
+        }
+        st.alerted = true;
+        Some(FlapAlert {
+            session: key.0,
+            nlri: key.1,
+            changes: st.times.len(),
+            first_ns: st.times.front().copied().unwrap_or(ts_ns),
+            at_ns: ts_ns,
+        })
+    }
+
+    /// Forgets prefixes quiet for longer than the window.
+    fn prune(&mut self, now_ns: u64) {
+        let window = self.config.window.as_nanos() as u64;
+        self.state
+            .retain(|_, st| st.times.back().is_some_and(|&t| now_ns.saturating_sub(t) <= window));
+    }
+
+    /// (session, prefix) pairs tracked now.
+    pub fn tracked(&self) -> usize {
+        self.state.len()
+    }
+}
