@@ -86,6 +86,13 @@ static __always_inline void count(__u32 idx, __u64 n)
 		*v += n; /* per-CPU slot: no other writer */
 }
 
+static __always_inline void count_max(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&COUNTERS, &idx);
+	if (v && *v < n)
+		*v = n;
+}
+
 static __always_inline int port_selected(__u16 sport, __u16 dport)
 {
 	return bpf_map_lookup_elem(&PORTS, &sport) || bpf_map_lookup_elem(&PORTS, &dport);
@@ -155,15 +162,28 @@ static __always_inline int ipv6_tcp_offset(struct __sk_buff *skb, __u8 nh, int o
 }
 
 /* Fills s from the IP and TCP headers: 1 when it is a TCP segment, 0 when not TCP, -1 when
- * it looks like TCP we cannot parse (counted as C_UNPARSED when on a BGP port). */
+ * it is TCP we cannot parse (counted as C_UNPARSED whatever its ports: they are unknown). */
 static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 {
 	__u16 proto = skb->protocol;
-	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
-		return 0;
-	int off = l3_offset(skb, proto);
-	if (off < 0)
-		return 0;
+	int off;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		/* One in-band VLAN tag (IEEE 802.1Q), where the device does not offload it; an
+		 * offloaded tag lives in skb metadata and the frame looks untagged. */
+		__u16 tag[2]; /* TCI, inner EtherType */
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, tag, 4))
+			return 0;
+		proto = tag[1];
+		off = ETH_HLEN + 4;
+		if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+			return 0;
+	} else {
+		if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+			return 0;
+		off = l3_offset(skb, proto);
+		if (off < 0)
+			return 0;
+	}
 	__u32 ip_payload; /* bytes after the IP header, from the IP length fields */
 	if (proto == bpf_htons(ETH_P_IP)) {
 		__u8 ip[20];
@@ -249,6 +269,23 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 		_rc;                                                                       \
 	})
 
+/* A segment without payload (pure ACK, SYN, FIN): the header alone, 72 bytes. */
+static __always_inline int emit_empty(struct seg *s)
+{
+	struct bgp_rec_hdr *h = bpf_ringbuf_reserve(&EVENTS, sizeof(*h), 0);
+	if (!h) {
+		count(C_RECORDS_DROPPED, 1);
+		return 1;
+	}
+	__builtin_memcpy(h, &s->h, sizeof(*h));
+	h->chunk_offset = 0;
+	h->chunk_len = 0;
+	h->rec_flags = REC_FIRST | REC_LAST;
+	bpf_ringbuf_submit(h, 0);
+	count(C_RECORDS, 1);
+	return 0;
+}
+
 static __always_inline int emit_chunk(struct __sk_buff *skb, struct seg *s, __u32 coff,
 				      __u32 captured)
 {
@@ -264,6 +301,25 @@ static __always_inline int emit_chunk(struct __sk_buff *skb, struct seg *s, __u3
 	if (len <= CHUNK_MID)
 		return EMIT(rec_mid, CHUNK_MID);
 	return EMIT(rec_big, CHUNK_BIG);
+}
+
+/* State of the bpf_loop over a segment's chunks (bpf_loop: Linux 5.17; its callback is
+ * verified once, whatever the number of chunks). */
+struct chunks {
+	struct __sk_buff *skb;
+	struct seg *s;
+	__u32 captured;
+	int lost;
+};
+
+static long emit_nth_chunk(__u64 i, void *data)
+{
+	struct chunks *c = data;
+	__u32 coff = (__u32)i * CHUNK_BIG;
+	if (coff >= c->captured)
+		return 1;
+	c->lost |= emit_chunk(c->skb, c->s, coff, c->captured);
+	return 0;
 }
 
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
@@ -285,6 +341,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	s.h.direction = direction;
 	count(C_SEGMENTS, 1);
 	count(C_PAYLOAD_BYTES, s.h.payload_len);
+	count_max(C_MAX_SEGMENT, s.h.payload_len);
 
 	__u32 captured = s.h.payload_len;
 	if (captured > MAX_CHUNKS * CHUNK_BIG) {
@@ -292,17 +349,12 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		count(C_TRUNCATED_BYTES, captured - MAX_CHUNKS * CHUNK_BIG);
 		captured = MAX_CHUNKS * CHUNK_BIG;
 	}
-	int lost = 0;
-	if (captured == 0) {
-		lost = emit_chunk(skb, &s, 0, 0);
-	} else {
-		for (__u32 i = 0; i < MAX_CHUNKS; i++) {
-			__u32 coff = i * CHUNK_BIG;
-			if (coff >= captured)
-				break;
-			lost |= emit_chunk(skb, &s, coff, captured);
-		}
-	}
+	struct chunks c = {.skb = skb, .s = &s, .captured = captured};
+	if (captured == 0)
+		c.lost = emit_empty(&s);
+	else
+		bpf_loop((captured + CHUNK_BIG - 1) / CHUNK_BIG, emit_nth_chunk, &c, 0);
+	int lost = c.lost;
 	if (lost)
 		count(C_SEGMENTS_DROPPED, 1);
 	return TC_ACT_UNSPEC;

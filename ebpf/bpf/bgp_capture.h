@@ -9,13 +9,13 @@
 /* Payload bytes per ring buffer record. bpf_ringbuf_reserve needs a constant size, so a
  * segment's payload goes out in chunks of CHUNK_BIG bytes, each in a record of one of three
  * fixed sizes (powers of two): small for KEEPALIVEs and short UPDATEs, mid for one MSS of an
- * Ethernet link, big for the rest. */
+ * Ethernet link, big for the rest. A segment without payload is a header-only record. */
 #define CHUNK_SMALL 512
 #define CHUNK_MID 2048
 #define CHUNK_BIG 4096
-/* 16 big chunks hold 64 KiB: the largest GSO/GRO super-packet without BIG TCP
- * (GSO_LEGACY_MAX_SIZE). Bytes beyond are counted as truncated. */
-#define MAX_CHUNKS 16
+/* 128 big chunks hold 512 KiB: the largest GSO/GRO super-packet, BIG TCP included
+ * (GSO_MAX_SIZE; 64 KiB without BIG TCP). Bytes beyond are counted as truncated. */
+#define MAX_CHUNKS 128
 
 #define DIR_INGRESS 0
 #define DIR_EGRESS 1
@@ -75,7 +75,8 @@ enum counter {
 	C_LOAD_ERRORS,        /* records lost: bpf_skb_load_bytes failed */
 	C_TRUNCATED_SEGMENTS, /* segments longer than MAX_CHUNKS * CHUNK_BIG */
 	C_TRUNCATED_BYTES,    /* payload bytes beyond that limit, not captured */
-	C_UNPARSED,           /* BGP-port candidates skipped: IPv6 extension headers, fragments, cut headers */
+	C_UNPARSED,           /* TCP not parsed, any port: IP fragments, long IPv6 header chains, cut headers */
+	C_MAX_SEGMENT,        /* largest payload of a selected segment (a maximum, not a sum) */
 	C_NUM
 };
 

@@ -35,9 +35,9 @@ pub const CHUNK_SMALL: usize = 512;
 pub const CHUNK_MID: usize = 2048;
 /// Payload bytes in a big record: a segment's payload is cut at multiples of this.
 pub const CHUNK_BIG: usize = 4096;
-/// Records per segment at most; payload beyond `MAX_CHUNKS * CHUNK_BIG` (64 KiB) is counted
-/// as truncated and not captured.
-pub const MAX_CHUNKS: usize = 16;
+/// Records per segment at most; payload beyond `MAX_CHUNKS * CHUNK_BIG` (512 KiB, the largest
+/// BIG TCP super-packet) is counted as truncated and not captured.
+pub const MAX_CHUNKS: usize = 128;
 
 /// Layout of a ring buffer record (`struct bgp_rec_hdr` followed by the chunk's bytes).
 pub mod record {
@@ -108,13 +108,16 @@ pub enum Counter {
     TruncatedSegments,
     /// Payload bytes beyond that limit, not captured.
     TruncatedBytes,
-    /// Candidate segments not parsed: IPv6 extension headers, fragments, cut headers.
+    /// TCP packets not parsed, whatever their ports (unknown): IP fragments, IPv6 header
+    /// chains longer than 4 extension headers, cut headers.
     Unparsed,
+    /// Largest payload of a selected segment: a maximum per CPU, not a sum.
+    MaxSegment,
 }
 
 impl Counter {
     /// Every counter, in index order.
-    pub const ALL: [Counter; 11] = [
+    pub const ALL: [Counter; 12] = [
         Self::Packets,
         Self::Bytes,
         Self::Segments,
@@ -126,6 +129,7 @@ impl Counter {
         Self::TruncatedSegments,
         Self::TruncatedBytes,
         Self::Unparsed,
+        Self::MaxSegment,
     ];
 }
 

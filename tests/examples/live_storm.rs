@@ -1,9 +1,10 @@
 //! Throughput of the live capture: an UPDATE storm through a watched veth, decoded live.
 //!
 //! ```text
-//! sudo cargo run --release -p bgpstorm-tests --example live_storm -- [PREFIXES] [RING_MIB]
+//! sudo cargo run --release -p bgpstorm-tests --example live_storm -- [PREFIXES] [RING_MIB] [RATE]
 //! ```
-//! RING_MIB defaults to the live capture's default ring size (64 MiB).
+//! RING_MIB defaults to the live capture's default ring size (64 MiB). RATE paces the sender
+//! at that many prefixes per second (default 0: one burst, as fast as TCP goes).
 //! Builds a throwaway namespace pair (removed at the end), attaches the capture to side a,
 //! sends PREFIXES (default 5,000,000) IPv4 /24 announcements from a to b in UPDATEs of 500
 //! prefixes, and decodes them live through [`LiveStream`]. Prints the prefixes announced on
@@ -33,6 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let prefixes: u32 = args.next().map_or(Ok(5_000_000), |a| a.parse())?;
     let ring_mib: u32 =
         args.next().map_or(Ok(LiveConfig::default().ring_bytes >> 20), |a| a.parse())?;
+    let rate: u64 = args.next().map_or(Ok(0), |a| a.parse())?;
     // Unicast /24s from 16.0.0.0 up to 223.255.255.0 (224/3 is not unicast: the decoder
     // ignores it, RFC 7606 §7.2 style).
     const MAX: u32 = (224 - 16) << 16;
@@ -55,13 +57,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let flow_src = client.local_addr()?;
     let sent = burst.len();
     let start = Instant::now();
-    let tx = std::thread::spawn(move || -> std::io::Result<()> {
+    let side_b = std::thread::spawn(move || -> std::io::Result<()> {
         server.write_all(&bgp::open(65002, Ipv4Addr::new(10, 0, 0, 2)))?;
         server.shutdown(std::net::Shutdown::Write)?;
         std::io::copy(&mut server, &mut std::io::sink()).map(drop)
     });
-    let rx = std::thread::spawn(move || -> std::io::Result<()> {
-        client.write_all(&burst)?;
+    let side_a = std::thread::spawn(move || -> std::io::Result<()> {
+        if rate == 0 {
+            client.write_all(&burst)?;
+        } else {
+            // Paced: the burst's bytes in 10 ms slices, at `rate` prefixes per second.
+            let per_tick = (sent as u64 * rate / u64::from(prefixes) / 100).max(1) as usize;
+            let start = Instant::now();
+            for (i, slice) in burst.chunks(per_tick).enumerate() {
+                client.write_all(slice)?;
+                let next = start + Duration::from_millis(10 * (i as u64 + 1));
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+        }
         client.shutdown(std::net::Shutdown::Write)?;
         client.read_to_end(&mut Vec::new()).map(drop)
     });
@@ -71,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Until both FINs are decoded, or, when records were lost (a FIN among them), until the
     // senders are done and the ring buffer is empty.
     while closed < 2 {
-        let senders_done = tx.is_finished() && rx.is_finished();
+        let senders_done = side_a.is_finished() && side_b.is_finished();
         match tokio::time::timeout(Duration::from_millis(200), stream.next_items(&mut items)).await
         {
             Ok(r) => {
@@ -92,8 +105,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     stream.finish(&mut items);
     let (elapsed, cpu) = (start.elapsed(), thread_cpu() - cpu0);
-    tx.join().expect("sender b")?;
-    rx.join().expect("sender a")?;
+    side_b.join().expect("side b")?;
+    side_a.join().expect("side a")?;
     let (live, decode) = stream.stats()?;
     let secs = elapsed.as_secs_f64();
     println!("sent:     {prefixes} prefixes, {sent} bytes of BGP from a to b");

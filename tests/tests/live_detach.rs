@@ -56,6 +56,31 @@ async fn dropping_the_capture_detaches_and_unloads_its_programs() {
     }
 }
 
+#[tokio::test]
+async fn every_interface_of_a_capture_is_attached_and_released() {
+    require_root();
+    let pair = VethPair::new().expect("namespaces and veth pair");
+    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A, "lo"], &LiveConfig::default())
+        .expect("attach");
+    assert_eq!(cap.attachments().len(), 4, "{:?}", cap.attachments());
+    let ids: Vec<u32> = cap.attachments().iter().map(|a| a.program_id).collect();
+    let on_lo = || attached_programs(&pair.netns_a(), "lo").expect("query TCX of lo");
+    assert_ours(&attached(&pair), &ids);
+    assert_ours(&on_lo(), &ids);
+    drop(cap);
+    assert_eq!((attached(&pair), on_lo()), (vec![], vec![]), "still attached after drop");
+}
+
+#[tokio::test]
+async fn an_unknown_interface_is_a_clear_error_and_nothing_stays_attached() {
+    require_root();
+    let pair = VethPair::new().expect("namespaces and veth pair");
+    let r = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A, "nope0"], &LiveConfig::default());
+    let Err(e) = r else { panic!("attached to an interface that does not exist") };
+    assert!(e.to_string().contains("attach to nope0"), "{e}");
+    assert_eq!(attached(&pair), [], "the interface that exists kept an attachment");
+}
+
 #[test]
 fn a_capture_killed_with_sigkill_leaves_nothing_attached() {
     require_root();

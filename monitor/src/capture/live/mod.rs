@@ -126,6 +126,12 @@ pub struct AttachedProgram {
     pub name: String,
 }
 
+// The capture moves between tasks and threads (a monitor spawns it): checked at compile time.
+const _: () = {
+    const fn send<T: Send>() {}
+    send::<LiveCapture>();
+};
+
 /// The loaded, attached program and the reader of its ring buffer.
 pub struct LiveCapture {
     ring: AsyncFd<RingBuf<MapData>>,
@@ -206,12 +212,15 @@ impl LiveCapture {
         Ok(self.stats.clone())
     }
 
-    /// The kernel's per-CPU counters, summed.
+    /// The kernel's per-CPU counters, summed (the largest segment: the maximum).
     pub fn kernel_counters(&self) -> Result<KernelCounters, LiveError> {
         let mut v = [0u64; Counter::ALL.len()];
         for c in Counter::ALL {
             let per_cpu = self.counters.get(&(c as u32), 0).map_err(map_err(kern::MAP_COUNTERS))?;
-            v[c as usize] = per_cpu.iter().sum();
+            v[c as usize] = match c {
+                Counter::MaxSegment => per_cpu.iter().copied().max().unwrap_or(0),
+                _ => per_cpu.iter().sum(),
+            };
         }
         Ok(KernelCounters::from_values(&v))
     }
@@ -383,4 +392,47 @@ pub fn attached_programs(netns: &Netns, iface: &str) -> Result<Vec<AttachedProgr
 /// Whether a program with kernel id `id` is still loaded.
 pub fn program_loaded(id: u32) -> bool {
     aya::programs::loaded_programs().flatten().any(|p| p.id() == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_peers_are_mapped_into_the_ipv6_trie() {
+        let k = peer_key(&"192.0.2.0/24".parse().unwrap());
+        assert_eq!(k.prefix_len(), 120);
+        assert_eq!(k.data(), "::ffff:192.0.2.0".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        let k = peer_key(&"2001:db8::/32".parse().unwrap());
+        assert_eq!((k.prefix_len(), &k.data()[..4]), (32, &[0x20, 0x01, 0x0d, 0xb8][..]));
+    }
+
+    #[test]
+    fn a_missing_namespace_is_a_clear_error() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+        let _in_runtime = rt.enter();
+        let ns = Netns::named("bgpstorm-no-such-namespace");
+        let Err(e) = LiveCapture::open(&ns, &["eth0"], &LiveConfig::default()) else {
+            panic!("opened a capture in a namespace that does not exist");
+        };
+        assert!(matches!(e, LiveError::Netns(_)), "{e:?}");
+        assert!(e.to_string().contains("/run/netns/bgpstorm-no-such-namespace"), "{e}");
+    }
+
+    #[test]
+    fn outside_a_runtime_opening_is_an_error_not_a_panic() {
+        let e = LiveCapture::open(&Netns::Current, &["lo"], &LiveConfig::default()).err();
+        assert!(matches!(e, Some(LiveError::NoRuntime)), "{e:?}");
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_before_loading() {
+        let ok = LiveConfig::default();
+        assert!(validate(&["eth0"], &ok).is_ok());
+        assert!(matches!(validate(&[], &ok), Err(LiveError::Config(_))));
+        let no_ports = LiveConfig { ports: vec![], ..ok.clone() };
+        assert!(matches!(validate(&["eth0"], &no_ports), Err(LiveError::Config(_))));
+        let odd_ring = LiveConfig { ring_bytes: 3 << 20, ..ok };
+        assert!(matches!(validate(&["eth0"], &odd_ring), Err(LiveError::Config(_))));
+    }
 }

@@ -3,7 +3,8 @@ use bgpstorm_ebpf::{CHUNK_MID, CHUNK_SMALL};
 
 /// A record as the kernel writes it: `chunk` bytes at `coff` of a `payload_len` segment.
 fn rec(seq: u32, tcp_flags: u8, payload_len: u32, coff: u32, chunk: &[u8], rf: u8) -> Vec<u8> {
-    let size = [CHUNK_SMALL, CHUNK_MID, CHUNK_BIG].into_iter().find(|&s| chunk.len() <= s).unwrap();
+    let size =
+        [0, CHUNK_SMALL, CHUNK_MID, CHUNK_BIG].into_iter().find(|&s| chunk.len() <= s).unwrap();
     let mut b = vec![0u8; r::HEADER_LEN + size];
     b[r::TS_NS..r::TS_NS + 8].copy_from_slice(&77u64.to_ne_bytes());
     b[r::IFINDEX..r::IFINDEX + 4].copy_from_slice(&3u32.to_ne_bytes());

@@ -29,12 +29,16 @@ pub struct KernelCounters {
     pub truncated_segments: u64,
     /// Payload bytes beyond that limit, not captured.
     pub truncated_bytes: u64,
-    /// Candidate segments not parsed (IPv6 extension headers, IP fragments, cut headers).
+    /// TCP packets not parsed, on any port since theirs are unknown: IP fragments, IPv6
+    /// header chains longer than 4 extension headers, cut headers.
     pub unparsed: u64,
+    /// Largest payload of a selected segment (GSO/GRO super-packets are seen whole).
+    pub max_segment: u64,
 }
 
 impl KernelCounters {
-    /// Builds the struct from values indexed like [`Counter::ALL`].
+    /// Builds the struct from values indexed like [`Counter::ALL`] (summed over CPUs, except
+    /// [`Counter::MaxSegment`]: the maximum).
     pub fn from_values(v: &[u64; Counter::ALL.len()]) -> Self {
         let at = |c: Counter| v[c as usize];
         Self {
@@ -49,6 +53,7 @@ impl KernelCounters {
             truncated_segments: at(Counter::TruncatedSegments),
             truncated_bytes: at(Counter::TruncatedBytes),
             unparsed: at(Counter::Unparsed),
+            max_segment: at(Counter::MaxSegment),
         }
     }
 
@@ -73,7 +78,8 @@ pub struct LiveStats {
 
 impl LiveStats {
     /// Every way a byte can have been lost: records dropped in the kernel, segments cut,
-    /// segments not parsed, records not decoded. Zero means the capture is complete.
+    /// TCP packets not parsed (conservatively: their ports are unknown, they may not be BGP),
+    /// records not decoded. Zero means the capture is complete.
     pub fn drops(&self) -> u64 {
         let k = &self.kernel;
         k.lost_records() + k.truncated_segments + k.unparsed + self.malformed_records
@@ -86,8 +92,8 @@ impl fmt::Display for LiveStats {
         writeln!(f, "kernel: {} packets, {} bytes seen", k.packets, k.bytes)?;
         writeln!(
             f,
-            "kernel: {} BGP segments, {} payload bytes, {} records written",
-            k.segments, k.payload_bytes, k.records
+            "kernel: {} BGP segments, {} payload bytes (largest segment {}), {} records written",
+            k.segments, k.payload_bytes, k.max_segment, k.records
         )?;
         writeln!(
             f,
