@@ -161,12 +161,9 @@ pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<Str
         ));
     }
     if matches!(q, ControlQuery::Version) {
-        return Ok(text
-            .lines()
-            .find(|l| l.contains("FRRouting"))
-            .unwrap_or("FRRouting")
-            .trim()
-            .to_string());
+        let line = text.lines().find(|l| l.contains("FRRouting")).unwrap_or("FRRouting").trim();
+        // "FRRouting 8.4.4 (host) on Linux(...)": the name and the version.
+        return Ok(line.split(" (").next().unwrap_or(line).to_string());
     }
     Ok(text)
 }
