@@ -282,8 +282,13 @@ impl Rib {
             }
             let set =
                 AttrSet { attributes: update.attributes.clone(), next_hop: reach.next_hop.clone() };
-            for n in &reach.nlri {
-                self.announce(session, *n, &set, ts_ns, out);
+            // One lookup per reach, not per prefix: hashing the set is the costly part.
+            let id = self.attrs.acquire(&set);
+            for (i, n) in reach.nlri.iter().enumerate() {
+                if i > 0 {
+                    self.attrs.retain(id);
+                }
+                self.announce(session, *n, id, ts_ns, out);
             }
         }
     }
@@ -339,15 +344,15 @@ impl Rib {
         }
     }
 
+    /// Announces `n` with the interned set `id`, whose reference the caller took for it.
     fn announce(
         &mut self,
         session: SessionId,
         n: Nlri,
-        set: &AttrSet,
+        id: AttrId,
         ts_ns: u64,
         out: &mut Vec<RibChange>,
     ) {
-        let id = self.attrs.acquire(set);
         let new = Path::new(session, n.path_id, id, ts_ns);
         let slot = self.slot_mut(n.prefix);
         let previous = match slot.as_mut_slice().iter_mut().find(|p| p.same_key(&new)) {
