@@ -102,7 +102,7 @@ fn parse_args() -> Result<Shape, String> {
 /// is about 60 % of the prefixes and shorter ones cover them), from 1.0.0.0 up.
 fn prefix(i: u32) -> Ipv4Net {
     let base = (1u32 << 24).wrapping_add(i << 8);
-    let len = if i % 16 == 0 { 20 } else { 24 };
+    let len = if i.is_multiple_of(16) { 20 } else { 24 };
     Ipv4Net::new(Ipv4Addr::from(base), len).map(|n| n.trunc()).unwrap_or_default()
 }
 
@@ -114,9 +114,9 @@ fn attributes(s: u32, k: u32) -> PathAttributes {
     path.extend((0..(k % 5)).map(|j| 174 + 1000 * j + k % 7));
     path.push(10_000 + k);
     PathAttributes {
-        origin: Some(if k % 10 == 0 { Origin::Incomplete } else { Origin::Igp }),
+        origin: Some(if k.is_multiple_of(10) { Origin::Incomplete } else { Origin::Igp }),
         as_path: Some(AsPath::sequence(path)),
-        med: (k % 3 == 0).then_some(k * 10),
+        med: k.is_multiple_of(3).then_some(k * 10),
         communities: (0..1 + k % 4).map(|j| Community(peer << 16 | (k * 4 + j) & 0xffff)).collect(),
         ..PathAttributes::default()
     }
