@@ -52,18 +52,25 @@ struct State {
     alerted: bool,
 }
 
+/// Fewest counted changes between two prunes of quiet prefixes.
+const PRUNE_EVERY: u64 = 4096;
+
 /// The detector.
 #[derive(Debug)]
 pub struct FlapDetector {
     config: FlapConfig,
     state: HashMap<(SessionId, Nlri), State>,
     seen: u64,
+    /// `seen` at which to prune next. A prune scans the whole map, so the next one waits for
+    /// at least as many changes as the map still holds: amortised O(1) per change, where a
+    /// fixed period made a storm of N withdrawals cost O(N²).
+    next_prune: u64,
 }
 
 impl FlapDetector {
     /// A detector with `config`.
     pub fn new(config: FlapConfig) -> Self {
-        Self { config, state: HashMap::new(), seen: 0 }
+        Self { config, state: HashMap::new(), seen: 0, next_prune: PRUNE_EVERY }
     }
 
     /// Feeds one RIB change at wire time `ts_ns`; returns an alert when it completes a flap.
@@ -79,8 +86,9 @@ impl FlapDetector {
             return None;
         }
         self.seen += 1;
-        if self.seen.is_multiple_of(4096) {
+        if self.seen >= self.next_prune {
             self.prune(ts_ns);
+            self.next_prune = self.seen + (self.state.len() as u64).max(PRUNE_EVERY);
         }
         let window = self.config.window.as_nanos() as u64;
         let st = self.state.entry(key).or_default();

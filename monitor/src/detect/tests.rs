@@ -129,3 +129,19 @@ fn a_rule_without_allow_or_deny_or_with_a_bad_regex_is_an_error() {
     let e = CommunityPolicy::new(&[rule(Some("(unclosed"))]).err().unwrap();
     assert!(e.to_string().contains("(unclosed"), "{e}");
 }
+
+#[test]
+fn prefixes_quiet_for_longer_than_the_window_are_forgotten_during_a_storm() {
+    let mut d = FlapDetector::new(FlapConfig { window: Duration::from_secs(30), changes: 3 });
+    let prefix = |i: u32| format!("{}/32", std::net::Ipv4Addr::from((10 << 24) + i));
+    // 10,000 withdrawals at 0 s, then 10,000 of other prefixes a minute later: the first ones
+    // are outside the window by then, and a prune during the second storm drops them.
+    for i in 0..10_000 {
+        assert!(d.observe(&withdrawn(&prefix(i)), 0).is_none());
+    }
+    assert_eq!(d.tracked(), 10_000);
+    for i in 10_000..20_000 {
+        assert!(d.observe(&withdrawn(&prefix(i)), 60 * S).is_none());
+    }
+    assert_eq!(d.tracked(), 10_000);
+}

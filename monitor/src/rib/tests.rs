@@ -152,3 +152,21 @@ fn a_session_going_down_withdraws_everything_it_held() {
     let r = rib.routes("192.0.2.0/24".parse().unwrap(), Match::Exact);
     assert!(r[0].paths[0].best && r[0].paths[0].session == b);
 }
+
+#[test]
+fn the_prefixes_of_one_update_share_one_attribute_set_until_the_last_is_withdrawn() {
+    let mut rib = Rib::new(0);
+    let s = rib.session(flow("10.0.1.2:40000", "10.0.1.1:179"));
+    let mut out = Vec::new();
+    let prefixes = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+    rib.apply(s, 1, &announce(&prefixes, &[65001], "10.0.1.2"), &mut out);
+    assert_eq!((rib.path_count(), rib.attr_set_count()), (3, 1));
+    rib.apply(s, 2, &withdraw(&prefixes[..2]), &mut out);
+    assert_eq!((rib.path_count(), rib.attr_set_count()), (1, 1));
+    // The same attributes announced again for the first two share the set with the third.
+    rib.apply(s, 3, &announce(&prefixes, &[65001], "10.0.1.2"), &mut out);
+    assert_eq!((rib.path_count(), rib.attr_set_count()), (3, 1));
+    assert!(matches!(out.last(), Some(RibChange::Refreshed { .. })), "{out:?}");
+    rib.apply(s, 4, &withdraw(&prefixes), &mut out);
+    assert_eq!((rib.path_count(), rib.attr_set_count()), (0, 0));
+}

@@ -1,0 +1,269 @@
+//! The monitoring files in deploy/ against the real monitor: every `bgpstorm_` metric that the
+//! Grafana dashboard and the Prometheus alerting rules query is one `bgpstorm monitor --listen`
+//! exposes, and the files parse as Grafana JSON and Prometheus / Alertmanager YAML.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
+}
+
+fn read(rel: &str) -> String {
+    let p = root().join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `bgpstorm monitor --pcap FILE --listen 127.0.0.1:0`, and the address it printed (waited for
+/// with a deadline).
+fn serve(pcap: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+        .current_dir(root())
+        .args(["monitor", "--listen", "127.0.0.1:0", "--pcap"])
+        .arg(pcap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving http://").nth(1) {
+                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the monitor printed its address");
+    (server, addr)
+}
+
+/// The body of a plain HTTP/1.1 GET that must answer 200.
+fn get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// The names of the samples in a text exposition (counters carry their `_total` there; the
+/// `# TYPE` lines name them without it, so only sample lines count).
+fn exposed(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every identifier starting with `bgpstorm_` in a PromQL expression.
+fn metric_names(expr: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = expr.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':';
+    let mut i = 0;
+    while let Some(at) = expr[i..].find("bgpstorm_") {
+        let start = i + at;
+        let mut end = start;
+        while end < bytes.len() && ident(bytes[end]) {
+            end += 1;
+        }
+        if start == 0 || !ident(bytes[start - 1]) {
+            names.insert(expr[start..end].to_string());
+        }
+        i = end;
+    }
+    names
+}
+
+/// Every PromQL expression of a Grafana dashboard: panel targets (rows included) and
+/// query variables.
+fn dashboard_exprs(dash: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("expr" | "definition", serde_json::Value::String(s)) => {
+                            out.push(s.clone())
+                        }
+                        ("query", serde_json::Value::String(s)) if s.contains('(') => {
+                            out.push(s.clone())
+                        }
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(dash, &mut out);
+    out
+}
+
+/// A Prometheus rule file, as strict as Prometheus itself about unknown keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleGroup {
+    name: String,
+    rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rule {
+    alert: String,
+    expr: String,
+    #[serde(rename = "for")]
+    for_: Option<String>,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
+fn rules() -> RuleFile {
+    let text = read("deploy/prometheus/bgpstorm-alerts.yml");
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("bgpstorm-alerts.yml: {e}"))
+}
+
+fn dashboard() -> serde_json::Value {
+    serde_json::from_str(&read("deploy/grafana/bgpstorm.json"))
+        .unwrap_or_else(|e| panic!("bgpstorm.json: {e}"))
+}
+
+#[test]
+fn every_metric_the_dashboard_and_the_alerts_query_is_exposed_by_the_monitor() {
+    let pcap = root().join("../shared/data/pcap/feature-captures/bgp-large-community.pcap");
+    let (_server, addr) = serve(&pcap);
+    let have = exposed(&get(&addr, "/metrics"));
+    assert!(have.contains("bgpstorm_session_up"), "{have:?}");
+    let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+    for e in dashboard_exprs(&dashboard()) {
+        for n in metric_names(&e) {
+            wanted.insert(n, format!("bgpstorm.json: {e}"));
+        }
+    }
+    let dashboard_count = wanted.len();
+    for r in rules().groups.iter().flat_map(|g| &g.rules) {
+        for n in metric_names(&r.expr) {
+            wanted.insert(n, format!("alert {}: {}", r.alert, r.expr));
+        }
+    }
+    assert!(dashboard_count >= 15 && wanted.len() >= dashboard_count, "{wanted:?}");
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(n, _)| !have.contains(*n))
+        .map(|(n, used)| format!("{n} (in {used})"))
+        .collect();
+    assert!(missing.is_empty(), "not exposed by the monitor: {missing:#?}\nexposed: {have:#?}");
+}
+
+#[test]
+fn metric_names_are_read_out_of_promql() {
+    let e = r#"sum by (type) (rate(bgpstorm_messages_total{x="bgpstorm_no"}[5m])) / bgpstorm_a:b"#;
+    let names: Vec<String> = metric_names(e).into_iter().collect();
+    // Inside a label value `bgpstorm_no` follows a quote, so it is picked up too: harmless,
+    // it would only make the check stricter.
+    assert_eq!(names, ["bgpstorm_a:b", "bgpstorm_messages_total", "bgpstorm_no"]);
+    assert!(metric_names("xbgpstorm_y + up").is_empty());
+}
+
+#[test]
+fn the_alert_rules_cover_flaps_communities_sessions_and_capture_drops_with_routing_labels() {
+    let file = rules();
+    let all: Vec<&Rule> = file.groups.iter().flat_map(|g| &g.rules).collect();
+    assert!(file.groups.iter().all(|g| !g.name.is_empty() && !g.rules.is_empty()));
+    for needed in [
+        "bgpstorm_flap_alerts_total",
+        "bgpstorm_community_alerts_total",
+        "bgpstorm_session_up",
+        "bgpstorm_capture_drops_total",
+    ] {
+        assert!(all.iter().any(|r| r.expr.contains(needed)), "no alert on {needed}");
+    }
+    let mut names = BTreeSet::new();
+    for r in &all {
+        assert!(names.insert(&r.alert), "two alerts named {}", r.alert);
+        assert!(
+            matches!(
+                r.labels.get("severity").map(String::as_str),
+                Some("critical" | "warning" | "info")
+            ),
+            "{}: severity",
+            r.alert
+        );
+        assert_eq!(r.labels.get("service").map(String::as_str), Some("bgpstorm"), "{}", r.alert);
+        assert!(r.annotations.contains_key("summary"), "{}: summary", r.alert);
+        if let Some(d) = &r.for_ {
+            assert!(humantime::parse_duration(d).is_ok(), "{}: for: {d}", r.alert);
+        }
+    }
+}
+
+#[test]
+fn the_example_alertmanager_and_prometheus_configurations_parse_and_fit_the_rules() {
+    let am: serde_json::Value =
+        serde_saphyr::from_str(&read("deploy/alertmanager/alertmanager.yml")).unwrap();
+    let receivers: Vec<&str> =
+        am["receivers"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    let route = &am["route"]["routes"][0];
+    assert_eq!(route["matchers"][0], "service=\"bgpstorm\"");
+    let receiver = route["receiver"].as_str().unwrap();
+    assert!(receivers.contains(&receiver), "{receiver} is not among {receivers:?}");
+    let hook = am["receivers"].as_array().unwrap().iter().find(|r| r["name"] == receiver).unwrap();
+    assert!(hook["webhook_configs"][0]["url"].as_str().is_some_and(|u| u.starts_with("http")));
+    let prom: serde_json::Value =
+        serde_saphyr::from_str(&read("deploy/prometheus/prometheus.yml")).unwrap();
+    assert_eq!(prom["rule_files"][0], "bgpstorm-alerts.yml");
+    // BgpstormMonitorDown watches `up` of exactly this job.
+    let job = prom["scrape_configs"][0]["job_name"].as_str().unwrap();
+    let down =
+        rules().groups.into_iter().flat_map(|g| g.rules).find(|r| r.alert == "BgpstormMonitorDown");
+    assert!(down.is_some_and(|r| r.expr.contains(&format!("job=\"{job}\""))));
+}
+
+#[test]
+fn the_dashboard_is_a_grafana_dashboard_over_a_prometheus_data_source() {
+    let d = dashboard();
+    assert_eq!(d["uid"], "bgpstorm-monitor");
+    let panels = d["panels"].as_array().unwrap();
+    let mut ids = BTreeSet::new();
+    for p in panels {
+        assert!(ids.insert(p["id"].as_u64().unwrap()), "duplicate panel id {}", p["id"]);
+        let pos = &p["gridPos"];
+        assert!(pos["x"].as_u64().unwrap() + pos["w"].as_u64().unwrap() <= 24, "{}", p["title"]);
+        if p["type"] != "row" {
+            assert_eq!(p["datasource"]["type"], "prometheus", "{}", p["title"]);
+            assert!(!p["targets"].as_array().unwrap().is_empty(), "{}", p["title"]);
+        }
+    }
+    let vars = d["templating"]["list"].as_array().unwrap();
+    assert!(vars.iter().any(|v| v["name"] == "datasource" && v["query"] == "prometheus"));
+}
