@@ -205,6 +205,18 @@ impl Runner<'_> {
         let s = self.sessions.remove(name).ok_or_else(|| format!("no session {name}"))?;
         let cfg = s.config().clone();
         s.stop(Duration::from_secs(2)).await;
+        // Reconnect once the old connection is seen closed on the wire, as a router would
+        // after its connect-retry timer, so the DUT does not meet the new OPEN while it still
+        // holds the old session (FRR logs that as an OPEN receipt failure).
+        if let (Some(w), Some(local), Some(peer)) = (&self.watch, cfg.local_addr, cfg.peer_addr) {
+            let key = if local <= peer { (local, peer) } else { (peer, local) };
+            let closed = |e: &bgpstorm_monitor::engine::Engine| {
+                e.health().sessions().any(|h| {
+                    h.peers == key && h.state == bgpstorm_monitor::detect::session::State::Closed
+                })
+            };
+            w.wait_for(Instant::now() + Duration::from_secs(5), closed).await;
+        }
         let s =
             Session::start(cfg).map_err(|e| format!("{name}: cannot restart the session: {e}"))?;
         self.sessions.insert(name.to_string(), s);
