@@ -280,6 +280,11 @@ impl Runner<'_> {
         if !action {
             return self.act(step).await;
         }
+        // Let the monitor take in the DUT's answers to the last action first (the capture may
+        // lag behind the speakers), so they are not closed as unanswered by the new phase.
+        if self.settle_target > 0 {
+            self.settle(tokio::time::Instant::now() + std::time::Duration::from_secs(3)).await;
+        }
         // A new phase: what the DUT must answer from here on is what this step sends.
         let base = match &self.watch {
             Some(w) => {
