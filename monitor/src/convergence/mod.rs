@@ -161,6 +161,32 @@ impl Convergence {
         }
     }
 
+    /// Feeds an ingress UPDATE of `nlri` prefixes of which only `changes` changed the
+    /// sender's Adj-RIB-In (a re-announcement of an unchanged path is no trigger: the device
+    /// rightly has nothing to send). Egress UPDATEs go through [`Convergence::observe`].
+    pub fn observe_ingress(
+        &mut self,
+        flow: &Flow,
+        nlri: usize,
+        changes: &[(IpNet, Trigger)],
+        ts_ns: u64,
+    ) {
+        if !self.device.contains(&flow.dst.ip()) || self.device.contains(&flow.src.ip()) {
+            return;
+        }
+        self.first_in_ns.get_or_insert(ts_ns);
+        let seen = nlri.saturating_sub(changes.len()) as u64;
+        for &(prefix, kind) in changes {
+            self.trigger(prefix, kind, ts_ns);
+        }
+        self.triggers += seen;
+    }
+
+    /// Whether `flow` enters the device.
+    pub fn is_ingress(&self, flow: &Flow) -> bool {
+        self.device.contains(&flow.dst.ip()) && !self.device.contains(&flow.src.ip())
+    }
+
     fn trigger(&mut self, prefix: IpNet, trigger: Trigger, ts_ns: u64) {
         self.triggers += 1;
         let previous = self.open.get(&prefix).copied();

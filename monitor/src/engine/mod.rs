@@ -199,9 +199,28 @@ impl Engine {
                 let id = self.session_of(m);
                 let mut changes = std::mem::take(&mut self.scratch);
                 self.rib.apply(id, m.ts_ns, u, &mut changes);
+                if self.convergence.is_enabled() && self.convergence.is_ingress(&m.flow) {
+                    use crate::convergence::Trigger;
+                    let real: Vec<(ipnet::IpNet, Trigger)> = changes
+                        .iter()
+                        .filter_map(|c| match c {
+                            RibChange::Announced { nlri, .. }
+                            | RibChange::Replaced { nlri, .. } => {
+                                Some((nlri.prefix, Trigger::Announce))
+                            }
+                            RibChange::Withdrawn { nlri, .. } => {
+                                Some((nlri.prefix, Trigger::Withdraw))
+                            }
+                            RibChange::Refreshed { .. } | RibChange::UnknownWithdrawn { .. } => {
+                                None
+                            }
+                        })
+                        .collect();
+                    self.convergence.observe_ingress(&m.flow, changes.len(), &real, m.ts_ns);
+                }
                 self.changes(m.flow, &mut changes, m.ts_ns);
                 self.scratch = changes;
-                if self.convergence.is_enabled() {
+                if self.convergence.is_enabled() && !self.convergence.is_ingress(&m.flow) {
                     self.convergence.observe(&m.flow, u, m.ts_ns);
                 }
             }

@@ -162,3 +162,25 @@ fn a_bad_configuration_is_an_error() {
     };
     assert!(bad.validate().unwrap_err().to_string().contains("flap.changes"));
 }
+
+#[test]
+fn an_unchanged_re_announcement_entering_the_device_is_no_convergence_trigger() {
+    let config = MonitorConfig {
+        device: vec!["10.0.1.1".parse().unwrap(), "10.0.3.1".parse().unwrap()],
+        ..MonitorConfig::default()
+    };
+    let mut e = Engine::new(&config).unwrap();
+    let (up1, _, down) = sessions(&mut e);
+    e.push(&item(up1, S, update(&["192.0.2.0/24"], &[65001], &[])));
+    assert_eq!(e.convergence().pending(), 1);
+    e.push(&item(down, S + 1_000_000, update(&["192.0.2.0/24"], &[65000, 65001], &[])));
+    assert_eq!(e.convergence().pending(), 0);
+    // The same path again: counted as seen, but the device has nothing to answer.
+    e.push(&item(up1, 2 * S, update(&["192.0.2.0/24"], &[65001], &[])));
+    assert_eq!((e.convergence().triggers(), e.convergence().pending()), (2, 0));
+    let s = e.convergence().sample("192.0.2.0/24".parse().unwrap()).unwrap();
+    assert_eq!(s.latency_ns(), Some(1_000_000));
+    // A real change does start a new event.
+    e.push(&item(up1, 3 * S, update(&["192.0.2.0/24"], &[65001, 65001], &[])));
+    assert_eq!(e.convergence().pending(), 1);
+}
