@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bgpstorm_monitor::api::{self, CaptureCounters, Shared};
+use bgpstorm_monitor::api::{self, Shared};
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, Netns};
 use bgpstorm_monitor::engine::{Engine, MonitorConfig};
 use bgpstorm_monitor::stream::{DecodeOptions, LiveStream};
@@ -119,30 +119,19 @@ async fn run(o: &LiveOptions, shared: Shared) -> Result<bool, String> {
             r = stream.next_items(&mut items) => { r.map_err(|e| e.to_string())?; }
             _ = &mut stop => break,
         }
-        feed(&shared, &mut items);
+        shared.push_all(&items);
+        items.clear();
         if let Ok((live, _)) = stream.stats() {
-            *shared.capture.lock().unwrap_or_else(|p| p.into_inner()) =
-                CaptureCounters { events: live.records_read, drops: live.drops() };
+            shared.set_capture(&live);
         }
     }
     stream.finish(&mut items);
-    feed(&shared, &mut items);
+    shared.push_all(&items);
     let (live, decode) = stream.stats().map_err(|e| e.to_string())?;
-    *shared.capture.lock().unwrap_or_else(|p| p.into_inner()) =
-        CaptureCounters { events: live.records_read, drops: live.drops() };
+    shared.set_capture(&live);
     let _ = stop_tx.send(true);
     let _ = server.await;
     Ok(live.drops() > 0 || decode.anything_lost())
-}
-
-fn feed(shared: &Shared, items: &mut Vec<bgpstorm_monitor::stream::StreamItem>) {
-    if items.is_empty() {
-        return;
-    }
-    let mut e = shared.engine();
-    for it in items.drain(..) {
-        e.push(&it);
-    }
 }
 
 async fn stop_signal(duration: Option<Duration>) {

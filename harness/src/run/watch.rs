@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use bgpstorm_monitor::api::{CaptureCounters, Shared};
+use bgpstorm_monitor::api::Shared;
 use bgpstorm_monitor::capture::live::{
     LiveCapture, LiveConfig, LiveError, LiveStats, Netns as LiveNetns,
 };
@@ -77,14 +77,14 @@ impl Watch {
                 }
                 feed(&s, &l, &mut items);
                 if let Ok((live, _)) = stream.stats() {
-                    publish(&s, &live);
+                    s.set_capture(&live);
                 }
                 tx.send_modify(|n| *n += 1);
             }
             stream.finish(&mut items);
             feed(&s, &l, &mut items);
             let (live, decode) = stream.stats()?;
-            publish(&s, &live);
+            s.set_capture(&live);
             tx.send_modify(|n| *n += 1);
             Ok((live, decode))
         });
@@ -176,49 +176,18 @@ fn feed(
     log: &Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
     items: &mut Vec<StreamItem>,
 ) {
-    if items.is_empty() {
-        return;
-    }
-    let mut e = s.engine();
-    for it in items.iter() {
-        e.push(it);
-    }
-    drop(e);
+    s.push_all(items);
     if let Some(l) = log {
+        // The same JSON lines as `bgpstorm decode --format jsonl` writes for a capture.
         let mut l = l.lock().unwrap_or_else(|p| p.into_inner());
         for it in items.iter() {
-            l.push(describe(it));
+            let mut line = Vec::new();
+            if crate::decode::jsonl::write_captured(&mut line, "live", it).is_ok() {
+                l.push(String::from_utf8_lossy(line.trim_ascii_end()).into_owned());
+            }
         }
     }
     items.clear();
-}
-
-fn describe(it: &StreamItem) -> String {
-    let v = match it {
-        StreamItem::Message(m) => serde_json::json!({
-            "ts_ns": m.ts_ns, "flow": m.flow, "offset": m.offset,
-            "message": m.message.as_ref().ok(), "error": m.message.as_ref().err().map(|e| e.to_string()),
-        }),
-        StreamItem::Opened { flow, ts_ns, syn } => {
-            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "opened": {"syn": syn}})
-        }
-        StreamItem::Closed { flow, ts_ns, reason, unfinished } => {
-            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "closed": {"reason": reason, "unfinished": unfinished}})
-        }
-        StreamItem::Gap { flow, ts_ns, len, cause, .. } => {
-            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "gap": {"bytes": len, "cause": cause}})
-        }
-        StreamItem::Resync { flow, ts_ns, dropped, .. } => {
-            serde_json::json!({"ts_ns": ts_ns, "flow": flow, "resync": {"dropped": dropped}})
-        }
-        StreamItem::CaptureError(e) => serde_json::json!({"capture_error": e.to_string()}),
-    };
-    v.to_string()
-}
-
-fn publish(s: &Shared, live: &LiveStats) {
-    *s.capture.lock().unwrap_or_else(|p| p.into_inner()) =
-        CaptureCounters { events: live.records_read, drops: live.drops() };
 }
 
 /// CLOCK_MONOTONIC in ns: the clock of the kernel's capture timestamps (bpf_ktime_get_ns).

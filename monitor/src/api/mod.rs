@@ -56,6 +56,23 @@ impl Shared {
         self.engine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Feeds decoded stream items to the engine, in order.
+    pub fn push_all(&self, items: &[crate::stream::StreamItem]) {
+        if items.is_empty() {
+            return;
+        }
+        let mut e = self.engine();
+        for it in items {
+            e.push(it);
+        }
+    }
+
+    /// Records the live capture's counters (records read, every kind of loss).
+    pub fn set_capture(&self, live: &crate::capture::live::LiveStats) {
+        *self.capture.lock().unwrap_or_else(|p| p.into_inner()) =
+            CaptureCounters { events: live.records_read, drops: live.drops() };
+    }
+
     fn capture(&self) -> CaptureCounters {
         *self.capture.lock().unwrap_or_else(|p| p.into_inner())
     }
