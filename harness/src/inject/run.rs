@@ -76,6 +76,9 @@ fn list_peers(f: &PathBuf) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The largest Adj-RIB-In a sink prepares in advance (prefixes).
+const MAX_PRESIZED: usize = 4 << 20;
+
 fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
     let router_id = match (a.router_id, a.local) {
         (Some(id), _) => id,
@@ -115,6 +118,8 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
             .map(|&family| AddPath { family, send: true, receive: true })
             .collect();
     }
+    // Room for what the sink expects, up to a bound that keeps the table ≤ about 100 MB.
+    c.rib_in_capacity = a.expect.unwrap_or(0).min(MAX_PRESIZED);
     c.md5_key = a.md5.clone();
     c.ttl_security = a.ttl_security;
     c.netns = a.netns.as_ref().map(|n| {

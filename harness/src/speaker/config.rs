@@ -77,6 +77,9 @@ pub struct SessionConfig {
     pub netns: Option<PathBuf>,
     /// Start again (through Idle) after a session ends, instead of stopping.
     pub restart: bool,
+    /// IPv4 prefixes to make room for in the Adj-RIB-In before the session starts (a sink
+    /// that knows how many it expects; 0: grow as needed).
+    pub rib_in_capacity: usize,
 }
 
 impl SessionConfig {
@@ -105,6 +108,7 @@ impl SessionConfig {
             ttl_security: false,
             netns: None,
             restart: false,
+            rib_in_capacity: 0,
         }
     }
 

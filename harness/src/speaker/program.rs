@@ -17,6 +17,8 @@ use super::template::{self, PackedNlri, Template, TooLarge};
 
 /// Bytes collected before a write is queued: few large writes (DESIGN.md hot path).
 const CHUNK: usize = 256 * 1024;
+/// Prefixes encoded at a time by [`Injector::emit_prefixes`] (about 64 KiB of IPv4 NLRI).
+const PACK_SLICE: usize = 16 * 1024;
 
 /// A program step failed.
 #[derive(Debug, thiserror::Error)]
@@ -124,8 +126,7 @@ impl Injector {
     ) -> Result<(), ProgramError> {
         self.check_family(family)?;
         let t = Template::announce(&attributes, family, &next_hop, &self.link.negotiated.send)?;
-        let packed = PackedNlri::pack(prefixes.iter().copied(), t.add_path, path_id);
-        self.emit(&t, &packed, true).await?;
+        self.emit_prefixes(&t, prefixes, path_id, true).await?;
         let route = Arc::new(OutRoute { attributes, next_hop, path_id });
         self.shared.rib_out.announce(prefixes, &route);
         Ok(())
@@ -140,8 +141,7 @@ impl Injector {
             }
             self.check_family(family)?;
             let t = Template::withdraw(family, &self.link.negotiated.send);
-            let packed = PackedNlri::pack(of.iter().copied(), t.add_path, 0);
-            self.emit(&t, &packed, false).await?;
+            self.emit_prefixes(&t, &of, 0, false).await?;
             self.shared.rib_out.withdraw(&of);
         }
         self.send_buf().await
@@ -252,14 +252,39 @@ impl Injector {
 
     /// Writes the packed NLRI in as many UPDATEs as needed; the last chunk stays buffered
     /// until the step ends (so a program of many small steps still makes large writes).
+    /// Encodes and sends `prefixes` a slice at a time, so that the first UPDATE is on the
+    /// wire while the rest of a large set is still being encoded; only the last message can
+    /// be partly filled.
+    async fn emit_prefixes(
+        &mut self,
+        t: &Template,
+        prefixes: &[IpNet],
+        path_id: u32,
+        announce: bool,
+    ) -> Result<(), ProgramError> {
+        let mut packed = PackedNlri::default();
+        let slices = prefixes.len().div_ceil(PACK_SLICE);
+        for (i, slice) in prefixes.chunks(PACK_SLICE).enumerate() {
+            for &p in slice {
+                packed.push(p, t.add_path, path_id);
+            }
+            let used = self.emit(t, &packed.bytes, announce, i + 1 < slices).await?;
+            packed.bytes.drain(..used);
+        }
+        Ok(())
+    }
+
+    /// Queues UPDATEs carrying `nlri`; with `whole_only`, stops before a message that would
+    /// not be full and leaves those bytes to the caller. Returns the bytes used.
     async fn emit(
         &mut self,
         t: &Template,
-        packed: &PackedNlri,
+        nlri: &[u8],
         announce: bool,
-    ) -> Result<(), ProgramError> {
-        let mut rest = packed.bytes.as_slice();
-        while !rest.is_empty() {
+        whole_only: bool,
+    ) -> Result<usize, ProgramError> {
+        let mut rest = nlri;
+        while !rest.is_empty() && !(whole_only && rest.len() < t.room()) {
             let (used, count) = t.fill(rest, &mut self.buf);
             rest = &rest[used..];
             self.buf_messages += 1;
@@ -274,7 +299,7 @@ impl Injector {
                 self.send_buf().await?;
             }
         }
-        Ok(())
+        Ok(nlri.len() - rest.len())
     }
 
     async fn send_buf(&mut self) -> Result<(), ProgramError> {

@@ -2,11 +2,12 @@
 //! with the path and the monotonic time it arrived, and an event-driven way to wait for it.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Update};
+use ipnet::{IpNet, Ipv4Net};
 use tokio::sync::watch;
 
 /// One route of the Adj-RIB-In.
@@ -29,12 +30,67 @@ pub struct RouteAttrs {
     pub next_hop: Arc<[IpAddr]>,
 }
 
-/// A stored route: 16 bytes next to its key, so a million-prefix RIB stays small.
-#[derive(Clone, Debug)]
+/// A stored route: 16 bytes next to its key, so a million-prefix RIB stays small and a
+/// storm's inserts touch little memory.
+#[derive(Clone, Copy, Debug)]
 struct Entry {
-    attrs: Arc<RouteAttrs>,
     /// Receive time, nanoseconds after the RIB's base instant.
     at: u64,
+    /// Index of its attributes in the [`AttrTable`].
+    attrs: u32,
+}
+
+/// The distinct attribute sets the RIB's routes point at, each counted by the routes that use
+/// it (plain counts: the table lives under the RIB's lock, so a storm pays no atomic
+/// operation per prefix), and freed with the last of them.
+#[derive(Debug, Default)]
+struct AttrTable {
+    slots: Vec<(Option<Arc<RouteAttrs>>, u32)>,
+    free: Vec<u32>,
+    last: Option<u32>,
+}
+
+impl AttrTable {
+    /// A slot for `attrs` used by `uses` routes: the last slot again if it holds the same
+    /// allocation (the fast path hands out one `Arc` for a run of identical blocks).
+    fn add(&mut self, attrs: Arc<RouteAttrs>, uses: u32) -> u32 {
+        if let Some(last) = self.last
+            && let (Some(a), n) = &mut self.slots[last as usize]
+            && Arc::ptr_eq(a, &attrs)
+        {
+            *n += uses;
+            return last;
+        }
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = (Some(attrs), uses);
+                id
+            }
+            None => {
+                self.slots.push((Some(attrs), uses));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.last = Some(id);
+        id
+    }
+
+    /// One route stopped using slot `id`.
+    fn release(&mut self, id: u32) {
+        let slot = &mut self.slots[id as usize];
+        slot.1 -= 1;
+        if slot.1 == 0 {
+            slot.0 = None;
+            self.free.push(id);
+            if self.last == Some(id) {
+                self.last = None;
+            }
+        }
+    }
+
+    fn get(&self, id: u32) -> &Arc<RouteAttrs> {
+        self.slots[id as usize].0.as_ref().expect("a route points at a live attribute slot")
+    }
 }
 
 /// A point in the RIB's history, as published to waiters.
@@ -55,7 +111,10 @@ struct FastHasher(u64);
 
 impl std::hash::Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits depending only on the low bits of the input, and
+        // the table indexes by the low bits: a /24 key varies only above bit 16, so without
+        // this rotation (rustc-hash's finisher) every prefix would land in the same bucket.
+        self.0.rotate_left(26)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -81,7 +140,11 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 #[derive(Debug)]
 struct Inner {
     base: Instant,
-    routes: FastMap<Nlri, Entry>,
+    /// IPv4 prefixes without a path id (the common case, and every storm): 8-byte keys.
+    v4: FastMap<u64, Entry>,
+    /// Everything else: IPv6, and ADD-PATH routes.
+    other: FastMap<Nlri, Entry>,
+    attrs: AttrTable,
     end_of_rib: Vec<AfiSafi>,
     announced: u64,
     withdrawn: u64,
@@ -101,7 +164,9 @@ impl Default for AdjRibIn {
         let c = RibCount { prefixes: 0, at: base, updates: 0 };
         let inner = Inner {
             base,
-            routes: FastMap::default(),
+            v4: FastMap::default(),
+            other: FastMap::default(),
+            attrs: AttrTable::default(),
             end_of_rib: Vec::new(),
             announced: 0,
             withdrawn: 0,
@@ -117,12 +182,64 @@ impl Inner {
     }
 
     fn route(&self, e: &Entry) -> Route {
+        let a = self.attrs.get(e.attrs);
         Route {
-            attributes: e.attrs.attributes.clone(),
-            next_hop: e.attrs.next_hop.clone(),
+            attributes: a.attributes.clone(),
+            next_hop: a.next_hop.clone(),
             received: self.base + std::time::Duration::from_nanos(e.at),
         }
     }
+
+    fn len(&self) -> usize {
+        self.v4.len() + self.other.len()
+    }
+
+    fn remove(&mut self, n: &Nlri) {
+        let old = match key4(n) {
+            Some(k) => self.v4.remove(&k),
+            None => self.other.remove(n),
+        };
+        if let Some(e) = old {
+            self.attrs.release(e.attrs);
+        }
+    }
+
+    /// Stores `announced` with attribute slot `id`, which already counts them.
+    fn insert_all(&mut self, announced: &[Nlri], id: u32, at: u64) {
+        let e = Entry { at, attrs: id };
+        self.v4.reserve(announced.len());
+        for n in announced {
+            let old = match key4(n) {
+                Some(k) => self.v4.insert(k, e),
+                None => self.other.insert(*n, e),
+            };
+            if let Some(o) = old {
+                self.attrs.release(o.attrs);
+            }
+        }
+    }
+
+    fn get(&self, n: &Nlri) -> Option<&Entry> {
+        match key4(n) {
+            Some(k) => self.v4.get(&k),
+            None => self.other.get(n),
+        }
+    }
+}
+
+/// The 8-byte key of an IPv4 prefix without a path id.
+fn key4(n: &Nlri) -> Option<u64> {
+    match (n.prefix, n.path_id) {
+        (IpNet::V4(p), None) => {
+            Some((u64::from(u32::from(p.network())) << 8) | u64::from(p.prefix_len()))
+        }
+        _ => None,
+    }
+}
+
+fn unkey4(k: u64) -> Nlri {
+    let net = Ipv4Net::new_assert(Ipv4Addr::from((k >> 8) as u32), (k & 0xff) as u8);
+    Nlri { prefix: IpNet::V4(net), path_id: None }
 }
 
 /// The deadline passed before the RIB got there.
@@ -141,7 +258,7 @@ impl AdjRibIn {
     pub fn apply(&self, update: &Update, at: Instant) {
         let mut g = self.lock();
         for n in &update.withdrawn {
-            g.routes.remove(n);
+            g.remove(n);
         }
         g.withdrawn += update.withdrawn.len() as u64;
         g.treat_as_withdraw += u64::from(update.treat_as_withdraw);
@@ -154,17 +271,19 @@ impl AdjRibIn {
             let attributes = Arc::new(update.attributes.clone());
             let t = g.nanos(at);
             for r in &update.reach {
+                if r.nlri.is_empty() {
+                    continue;
+                }
                 let attrs = Arc::new(RouteAttrs {
                     attributes: attributes.clone(),
                     next_hop: r.next_hop.as_slice().into(),
                 });
-                for n in &r.nlri {
-                    g.routes.insert(*n, Entry { attrs: attrs.clone(), at: t });
-                }
+                let id = g.attrs.add(attrs, r.nlri.len() as u32);
+                g.insert_all(&r.nlri, id, t);
                 g.announced += r.nlri.len() as u64;
             }
         }
-        let prefixes = g.routes.len();
+        let prefixes = g.len();
         drop(g);
         self.count.send_modify(|c| {
             c.prefixes = prefixes;
@@ -184,18 +303,18 @@ impl AdjRibIn {
     ) {
         let mut g = self.lock();
         for n in withdrawn {
-            g.routes.remove(n);
+            g.remove(n);
         }
         g.withdrawn += withdrawn.len() as u64;
-        if let Some(attrs) = route {
+        if let Some(attrs) = route
+            && !announced.is_empty()
+        {
             let t = g.nanos(at);
-            g.routes.reserve(announced.len());
-            for n in announced {
-                g.routes.insert(*n, Entry { attrs: attrs.clone(), at: t });
-            }
+            let id = g.attrs.add(attrs, announced.len() as u32);
+            g.insert_all(announced, id, t);
             g.announced += announced.len() as u64;
         }
-        let prefixes = g.routes.len();
+        let prefixes = g.len();
         drop(g);
         self.count.send_modify(|c| {
             c.prefixes = prefixes;
@@ -207,7 +326,9 @@ impl AdjRibIn {
     /// Forgets everything (the session went down, RFC 4271 §8.2.2 releases its routes).
     pub fn clear(&self) {
         let mut g = self.lock();
-        g.routes.clear();
+        g.v4.clear();
+        g.other.clear();
+        g.attrs = AttrTable::default();
         g.end_of_rib.clear();
         drop(g);
         self.count.send_modify(|c| {
@@ -216,9 +337,28 @@ impl AdjRibIn {
         });
     }
 
+    /// Makes room for `n` IPv4 prefixes and touches it, so that a storm of that size is not
+    /// slowed by the table growing or by first-touch page faults while it is measured (the
+    /// sink of `bgpstorm inject --expect N`).
+    pub fn reserve(&self, n: usize) {
+        let mut g = self.lock();
+        let room = n.saturating_sub(g.v4.len());
+        if !g.v4.is_empty() || room == 0 {
+            g.v4.reserve(room);
+            return;
+        }
+        // Filling and clearing the empty table writes every bucket once; `clear` keeps the
+        // allocation.
+        let e = Entry { at: 0, attrs: 0 };
+        for k in 0..room as u64 {
+            g.v4.insert(k, e);
+        }
+        g.v4.clear();
+    }
+
     /// Number of prefixes held.
     pub fn len(&self) -> usize {
-        self.lock().routes.len()
+        self.lock().len()
     }
 
     /// Whether it holds nothing.
@@ -229,13 +369,14 @@ impl AdjRibIn {
     /// The route of one prefix.
     pub fn get(&self, nlri: &Nlri) -> Option<Route> {
         let g = self.lock();
-        g.routes.get(nlri).map(|e| g.route(e))
+        g.get(nlri).map(|e| g.route(e))
     }
 
     /// A copy of every route.
     pub fn snapshot(&self) -> Vec<(Nlri, Route)> {
         let g = self.lock();
-        g.routes.iter().map(|(n, e)| (*n, g.route(e))).collect()
+        let v4 = g.v4.iter().map(|(&k, e)| (unkey4(k), g.route(e)));
+        v4.chain(g.other.iter().map(|(n, e)| (*n, g.route(e)))).collect()
     }
 
     /// Families for which End-of-RIB arrived (RFC 4724 §2).
@@ -285,5 +426,86 @@ impl AdjRibIn {
         deadline: tokio::time::Instant,
     ) -> Result<RibCount, Timeout> {
         self.wait_until(deadline, |c| c.prefixes == n).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    fn attrs(med: u32) -> Arc<RouteAttrs> {
+        Arc::new(RouteAttrs {
+            attributes: Arc::new(PathAttributes { med: Some(med), ..PathAttributes::default() }),
+            next_hop: Arc::from([IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))].as_slice()),
+        })
+    }
+
+    fn v4(i: u32, path_id: Option<u32>) -> Nlri {
+        let net = Ipv4Net::new_assert(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24);
+        Nlri { prefix: IpNet::V4(net), path_id }
+    }
+
+    fn med_of(rib: &AdjRibIn, n: &Nlri) -> Option<u32> {
+        rib.get(n).and_then(|r| r.attributes.med)
+    }
+
+    /// The table indexes by the low bits of the hash: consecutive /24 keys (which differ only
+    /// above bit 16) must spread over them.
+    #[test]
+    fn hashes_of_consecutive_prefixes_spread_over_the_low_bits() {
+        use std::hash::BuildHasher;
+        let build = std::hash::BuildHasherDefault::<FastHasher>::default();
+        let low: std::collections::HashSet<u64> =
+            (0..65536u32).map(|i| build.hash_one(key4(&v4(i, None)).unwrap()) & 0xf_ffff).collect();
+        // 65,536 random values in 2^20 slots give about 63,500 distinct ones.
+        assert!(low.len() > 60_000, "only {} distinct low-bit patterns", low.len());
+    }
+
+    /// Replacements and withdrawals keep each prefix on its latest attributes, in both maps
+    /// (plain IPv4, and IPv6 / ADD-PATH), and free attribute slots nobody uses any more.
+    #[test]
+    fn routes_follow_their_latest_announcement_and_slots_are_freed() {
+        let rib = AdjRibIn::default();
+        rib.reserve(100);
+        assert!(rib.is_empty());
+        let at = Instant::now();
+        let six = Nlri {
+            prefix: IpNet::V6(ipnet::Ipv6Net::new_assert(
+                Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0),
+                32,
+            )),
+            path_id: None,
+        };
+        let first: Vec<Nlri> = (0..10).map(|i| v4(i, None)).chain([v4(0, Some(7)), six]).collect();
+        rib.apply_parts(&[], &first, Some(attrs(1)), at);
+        assert_eq!(rib.len(), 12);
+        let second: Vec<Nlri> = (5..15).map(|i| v4(i, None)).chain([six]).collect();
+        rib.apply_parts(&[v4(0, None), v4(0, Some(7))], &second, Some(attrs(2)), at);
+        assert_eq!(rib.len(), 15);
+        assert_eq!(med_of(&rib, &v4(0, None)), None);
+        assert_eq!(med_of(&rib, &v4(0, Some(7))), None);
+        assert_eq!(med_of(&rib, &v4(1, None)), Some(1));
+        assert_eq!(med_of(&rib, &v4(5, None)), Some(2));
+        assert_eq!(med_of(&rib, &six), Some(2));
+        let mut snap: Vec<Nlri> = rib.snapshot().into_iter().map(|(n, _)| n).collect();
+        snap.sort();
+        let mut want: Vec<Nlri> = (1..15).map(|i| v4(i, None)).chain([six]).collect();
+        want.sort();
+        assert_eq!(snap, want);
+        // Withdrawing every route of the first set frees its slot for the next one.
+        let rest: Vec<Nlri> = (1..5).map(|i| v4(i, None)).collect();
+        rib.apply_parts(&rest, &[], None, at);
+        {
+            let g = rib.lock();
+            assert_eq!(g.attrs.slots.iter().filter(|s| s.0.is_some()).count(), 1);
+            assert_eq!(g.attrs.free.len(), 1);
+        }
+        rib.apply_parts(&[], &[v4(99, None)], Some(attrs(3)), at);
+        assert_eq!(rib.lock().attrs.slots.len(), 2, "the freed slot is reused");
+        assert_eq!(med_of(&rib, &v4(99, None)), Some(3));
+        assert_eq!(rib.totals(), (12 + 11 + 1, 6, 0));
+        rib.clear();
+        assert!(rib.is_empty());
     }
 }

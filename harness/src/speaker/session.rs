@@ -235,11 +235,13 @@ impl Session {
             last_error: None,
             finished: false,
         };
+        let rib_in = AdjRibIn::default();
+        rib_in.reserve(cfg.rib_in_capacity);
         let shared = Arc::new(Shared {
             cfg,
             status: watch::channel(status).0,
             link: watch::channel(None).0,
-            rib_in: AdjRibIn::default(),
+            rib_in,
             rib_out: AdjRibOut::default(),
             notifications: Mutex::default(),
             counters: Counters::default(),
