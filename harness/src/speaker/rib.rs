@@ -140,8 +140,11 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 #[derive(Debug)]
 struct Inner {
     base: Instant,
-    /// IPv4 prefixes without a path id (the common case, and every storm): 8-byte keys.
-    v4: FastMap<u64, Entry>,
+    /// IPv4 prefixes without a path id (the common case, and every storm), in blocks of
+    /// neighbouring prefixes of one length.
+    v4: FastMap<u64, Block>,
+    /// Routes held in `v4`.
+    v4_len: usize,
     /// Everything else: IPv6, and ADD-PATH routes.
     other: FastMap<Nlri, Entry>,
     attrs: AttrTable,
@@ -165,6 +168,7 @@ impl Default for AdjRibIn {
         let inner = Inner {
             base,
             v4: FastMap::default(),
+            v4_len: 0,
             other: FastMap::default(),
             attrs: AttrTable::default(),
             end_of_rib: Vec::new(),
@@ -191,12 +195,22 @@ impl Inner {
     }
 
     fn len(&self) -> usize {
-        self.v4.len() + self.other.len()
+        self.v4_len + self.other.len()
     }
 
     fn remove(&mut self, n: &Nlri) {
-        let old = match key4(n) {
-            Some(k) => self.v4.remove(&k),
+        let old = match block_of(n) {
+            Some((key, slot)) => {
+                let Some(b) = self.v4.get_mut(&key) else { return };
+                let old = std::mem::replace(&mut b.0[slot], Entry::EMPTY);
+                if b.is_empty() {
+                    self.v4.remove(&key);
+                }
+                if old.is_used() {
+                    self.v4_len -= 1;
+                }
+                Some(old).filter(|e| e.is_used())
+            }
             None => self.other.remove(n),
         };
         if let Some(e) = old {
@@ -204,41 +218,102 @@ impl Inner {
         }
     }
 
-    /// Stores `announced` with attribute slot `id`, which already counts them.
+    /// Stores `announced` with attribute slot `id`, which already counts them. Neighbouring
+    /// prefixes share a block: one table lookup for a run of them.
     fn insert_all(&mut self, announced: &[Nlri], id: u32, at: u64) {
         let e = Entry { at, attrs: id };
-        self.v4.reserve(announced.len());
-        for n in announced {
-            let old = match key4(n) {
-                Some(k) => self.v4.insert(k, e),
-                None => self.other.insert(*n, e),
+        let Inner { v4, v4_len, other, attrs, .. } = self;
+        let mut rest = announced;
+        while let Some((first, tail)) = rest.split_first() {
+            rest = tail;
+            let Some((key, slot)) = block_of(first) else {
+                if let Some(o) = other.insert(*first, e) {
+                    attrs.release(o.attrs);
+                }
+                continue;
             };
-            if let Some(o) = old {
-                self.attrs.release(o.attrs);
+            let block = v4.entry(key).or_insert(Block::EMPTY);
+            let mut put = |slot: usize| {
+                let old = std::mem::replace(&mut block.0[slot], e);
+                if old.is_used() {
+                    attrs.release(old.attrs);
+                } else {
+                    *v4_len += 1;
+                }
+            };
+            put(slot);
+            while let Some((next, tail)) = rest.split_first()
+                && let Some((k, slot)) = block_of(next)
+                && k == key
+            {
+                put(slot);
+                rest = tail;
             }
         }
     }
 
     fn get(&self, n: &Nlri) -> Option<&Entry> {
-        match key4(n) {
-            Some(k) => self.v4.get(&k),
+        match block_of(n) {
+            Some((key, slot)) => self.v4.get(&key).map(|b| &b.0[slot]).filter(|e| e.is_used()),
             None => self.other.get(n),
         }
     }
+
+    /// Every IPv4 route of `v4`.
+    fn v4_routes(&self) -> impl Iterator<Item = (Nlri, &Entry)> {
+        self.v4.iter().flat_map(|(&key, b)| {
+            b.0.iter()
+                .enumerate()
+                .filter(|(_, e)| e.is_used())
+                .map(move |(slot, e)| (unblock(key, slot), e))
+        })
+    }
 }
 
-/// The 8-byte key of an IPv4 prefix without a path id.
-fn key4(n: &Nlri) -> Option<u64> {
+/// Prefixes per block.
+const BLOCK: usize = 8;
+
+/// `BLOCK` neighbouring IPv4 prefixes of one length (128 bytes): a storm of consecutive
+/// prefixes writes memory in order instead of one random table slot per prefix.
+#[derive(Clone, Copy, Debug)]
+struct Block([Entry; BLOCK]);
+
+impl Block {
+    const EMPTY: Self = Self([Entry::EMPTY; BLOCK]);
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|e| !e.is_used())
+    }
+}
+
+impl Entry {
+    /// An unused slot of a [`Block`].
+    const EMPTY: Self = Self { at: 0, attrs: u32::MAX };
+
+    fn is_used(&self) -> bool {
+        self.attrs != u32::MAX
+    }
+}
+
+/// The block key and slot of an IPv4 prefix without a path id: the prefix length, and the
+/// prefix's bits as a number (its index among the prefixes of that length) split in two.
+fn block_of(n: &Nlri) -> Option<(u64, usize)> {
     match (n.prefix, n.path_id) {
         (IpNet::V4(p), None) => {
-            Some((u64::from(u32::from(p.network())) << 8) | u64::from(p.prefix_len()))
+            let len = p.prefix_len();
+            let index = u32::from(p.network()).checked_shr(32 - u32::from(len)).unwrap_or(0);
+            let key = (u64::from(len) << 32) | u64::from(index / BLOCK as u32);
+            Some((key, index as usize % BLOCK))
         }
         _ => None,
     }
 }
 
-fn unkey4(k: u64) -> Nlri {
-    let net = Ipv4Net::new_assert(Ipv4Addr::from((k >> 8) as u32), (k & 0xff) as u8);
+fn unblock(key: u64, slot: usize) -> Nlri {
+    let len = (key >> 32) as u8;
+    let index = (key as u32) * BLOCK as u32 + slot as u32;
+    let addr = index.checked_shl(32 - u32::from(len)).unwrap_or(0);
+    let net = Ipv4Net::new_assert(Ipv4Addr::from(addr), len);
     Nlri { prefix: IpNet::V4(net), path_id: None }
 }
 
@@ -327,6 +402,7 @@ impl AdjRibIn {
     pub fn clear(&self) {
         let mut g = self.lock();
         g.v4.clear();
+        g.v4_len = 0;
         g.other.clear();
         g.attrs = AttrTable::default();
         g.end_of_rib.clear();
@@ -337,21 +413,20 @@ impl AdjRibIn {
         });
     }
 
-    /// Makes room for `n` IPv4 prefixes and touches it, so that a storm of that size is not
-    /// slowed by the table growing or by first-touch page faults while it is measured (the
-    /// sink of `bgpstorm inject --expect N`).
+    /// Makes room for `n` neighbouring IPv4 prefixes and touches it, so that a storm of
+    /// that size is not slowed by the table growing or by first-touch page faults while it
+    /// is measured (the sink of `bgpstorm inject --expect N`).
     pub fn reserve(&self, n: usize) {
         let mut g = self.lock();
-        let room = n.saturating_sub(g.v4.len());
-        if !g.v4.is_empty() || room == 0 {
-            g.v4.reserve(room);
+        let blocks = n.div_ceil(BLOCK);
+        g.v4.reserve(blocks);
+        if !g.v4.is_empty() {
             return;
         }
         // Filling and clearing the empty table writes every bucket once; `clear` keeps the
         // allocation.
-        let e = Entry { at: 0, attrs: 0 };
-        for k in 0..room as u64 {
-            g.v4.insert(k, e);
+        for k in 0..blocks as u64 {
+            g.v4.insert(k, Block::EMPTY);
         }
         g.v4.clear();
     }
@@ -375,7 +450,7 @@ impl AdjRibIn {
     /// A copy of every route.
     pub fn snapshot(&self) -> Vec<(Nlri, Route)> {
         let g = self.lock();
-        let v4 = g.v4.iter().map(|(&k, e)| (unkey4(k), g.route(e)));
+        let v4 = g.v4_routes().map(|(n, e)| (n, g.route(e)));
         v4.chain(g.other.iter().map(|(n, e)| (*n, g.route(e)))).collect()
     }
 
@@ -450,14 +525,25 @@ mod tests {
         rib.get(n).and_then(|r| r.attributes.med)
     }
 
-    /// The table indexes by the low bits of the hash: consecutive /24 keys (which differ only
-    /// above bit 16) must spread over them.
+    proptest::proptest! {
+        /// Every IPv4 prefix, /0 to /32, comes back from its block key and slot.
+        #[test]
+        fn block_keys_round_trip(addr in proptest::prelude::any::<u32>(), len in 0u8..=32) {
+            let n = Nlri { prefix: IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::from(addr), len).trunc()), path_id: None };
+            let (key, slot) = block_of(&n).unwrap();
+            proptest::prop_assert_eq!(unblock(key, slot), n);
+        }
+    }
+
+    /// The table indexes by the low bits of the hash: the keys of consecutive blocks of /24s
+    /// must spread over them.
     #[test]
     fn hashes_of_consecutive_prefixes_spread_over_the_low_bits() {
         use std::hash::BuildHasher;
         let build = std::hash::BuildHasherDefault::<FastHasher>::default();
-        let low: std::collections::HashSet<u64> =
-            (0..65536u32).map(|i| build.hash_one(key4(&v4(i, None)).unwrap()) & 0xf_ffff).collect();
+        let low: std::collections::HashSet<u64> = (0..65536u32)
+            .map(|i| build.hash_one(block_of(&v4(i * 8, None)).unwrap().0) & 0xf_ffff)
+            .collect();
         // 65,536 random values in 2^20 slots give about 63,500 distinct ones.
         assert!(low.len() > 60_000, "only {} distinct low-bit patterns", low.len());
     }
