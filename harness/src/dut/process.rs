@@ -56,25 +56,11 @@ impl DaemonProcess {
         lines[lines.len().saturating_sub(n)..].join("\n")
     }
 
-    /// Peak resident memory (KiB, VmHWM) and CPU time used (user + system, ms), from /proc.
+    /// Peak resident memory (KiB, the sum of each process's VmHWM) and CPU time used (user +
+    /// system, ms) of the daemon and every process it forked: OpenBGPD keeps its RIB in a
+    /// child, so the parent alone says little.
     pub fn usage(&self) -> Option<(u64, u64)> {
-        let pid = self.child.id();
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let hwm = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name (which may contain spaces) in parentheses.
-        let rest = stat.rsplit_once(')')?.1;
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-        Some((hwm, ticks * 1000 / hz))
+        tree_usage(self.child.id())
     }
 
     /// SIGTERM, then SIGKILL if it is still there after `grace`.
@@ -99,5 +85,108 @@ impl Drop for DaemonProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// [`DaemonProcess::usage`] of the process tree under `root`.
+fn tree_usage(root: u32) -> Option<(u64, u64)> {
+    let (mut rss, mut ticks) = proc_usage(root)?;
+    // Children that exited and were reaped count in the root's cutime and cstime.
+    ticks += proc_stat_fields(root).map_or(0, |f| f.cutime + f.cstime);
+    for pid in descendants(root) {
+        if let Some((r, t)) = proc_usage(pid) {
+            rss += r;
+            ticks += t;
+        }
+    }
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some((rss, ticks * 1000 / hz))
+}
+
+/// The fields of /proc/PID/stat that [`DaemonProcess::usage`] reads.
+struct StatFields {
+    ppid: u32,
+    utime: u64,
+    stime: u64,
+    cutime: u64,
+    cstime: u64,
+}
+
+fn proc_stat_fields(pid: u32) -> Option<StatFields> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may contain spaces) in parentheses: state is
+    // field 3 of proc(5), so index i here is field i + 3.
+    let f: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+    Some(StatFields {
+        ppid: num(1)? as u32,
+        utime: num(11)?,
+        stime: num(12)?,
+        cutime: num(13)?,
+        cstime: num(14)?,
+    })
+}
+
+/// VmHWM (KiB) and own CPU ticks of one process.
+fn proc_usage(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let f = proc_stat_fields(pid)?;
+    Some((hwm, f.utime + f.stime))
+}
+
+/// Every live process below `root`, from the parent links in /proc.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, proc_stat_fields(pid)?.ppid)))
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parents.iter().filter(|&&(_, pp)| pp == p).map(|&(pid, _)| pid));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shell that forks a child: the child's memory is counted with the parent's.
+    #[test]
+    fn usage_counts_forked_children() {
+        let mut sh = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .spawn()
+            .expect("sh runs");
+        let root = sh.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while descendants(root).is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the shell never forked");
+            std::thread::yield_now();
+        }
+        let (own, _) = proc_usage(root).unwrap();
+        let (total, _) = tree_usage(root).unwrap();
+        let _ = sh.kill();
+        let _ = sh.wait();
+        for pid in descendants(root) {
+            // SAFETY: signalling the orphaned sleep this test started.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        assert!(total > own, "children add their memory: {total} KiB vs {own} KiB");
     }
 }
