@@ -112,26 +112,39 @@ impl Runner<'_> {
 
     pub(super) async fn announce(&mut self, a: &Announce, storm: bool) -> Outcome {
         let prefixes = resolve(&a.prefixes, self.base)?;
-        let v6 = self.speaker_v6(&a.from)?;
-        let spec = route_spec(a, v6);
+        let names: Vec<&String> = std::iter::once(&a.from).chain(&a.with).collect();
+        let mut senders = Vec::with_capacity(names.len());
+        for &name in &names {
+            let spec = route_spec(a, self.speaker_v6(name)?);
+            self.injector(name).await?;
+            let inj =
+                self.injectors.remove(name).ok_or_else(|| format!("no injector for {name}"))?;
+            senders.push((name, inj, spec));
+        }
         let started = Instant::now();
-        let inj = self.injector(&a.from).await?;
-        inj.announce(&prefixes, &spec).await.map_err(|e| format!("{}: {e}", a.from))?;
-        inj.flush().await.map_err(|e| format!("{}: {e}", a.from))?;
-        self.sent = prefixes.len() as u64;
+        let prefixes = &prefixes;
+        // Every sender at once: each future owns its injector for the duration.
+        let results = futures_util::future::join_all(senders.iter_mut().map(
+            |(name, inj, spec)| async move {
+                inj.announce(prefixes, spec).await.map_err(|e| format!("{name}: {e}"))?;
+                inj.flush().await.map_err(|e| format!("{name}: {e}"))
+            },
+        ))
+        .await;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
-        let rate = prefixes.len() as f64 / secs;
+        for (name, inj, _) in senders {
+            self.injectors.insert(name.clone(), inj);
+        }
+        results.into_iter().collect::<Result<Vec<()>, String>>()?;
+        self.sent = (prefixes.len() * names.len()) as u64;
+        let rate = (prefixes.len() * names.len()) as f64 / secs;
         // Small announcements say nothing about the sender's speed.
         if prefixes.len() >= 10_000 {
             self.sender_rate = Some(self.sender_rate.map_or(rate, |r: f64| r.max(rate)));
         }
         let what = if storm { "storm" } else { "announced" };
-        Ok(format!(
-            "{what} {} prefixes from {} ({:.0} prefixes/s)",
-            prefixes.len(),
-            a.from,
-            prefixes.len() as f64 / secs
-        ))
+        let from = names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
+        Ok(format!("{what} {} prefixes from {from} ({rate:.0} prefixes/s)", prefixes.len()))
     }
 
     pub(super) async fn withdraw(&mut self, from: &str, set: &WithdrawSet) -> Outcome {

@@ -372,6 +372,10 @@ pub struct MrtPrefixes {
 pub struct Announce {
     /// The speaker.
     pub from: String,
+    /// Other speakers that announce the same prefixes at the same time, each with its own AS
+    /// in front (one phase with concurrent senders, e.g. ten upstreams of one table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
     /// The prefixes.
     pub prefixes: Prefixes,
     /// AS numbers after the speaker's own (which eBGP adds in front).

@@ -45,7 +45,7 @@ speakers:
   up: {asn: 65001, hold_time: 2}
 steps:
   - wait: ready
-  - {announce: {from: upp, prefixes: [10.0.0.0/8], communities: ["65001:70000"]}}
+  - {announce: {from: upp, with: [up, dn], prefixes: [10.0.0.0/8], communities: ["65001:70000"]}}
   - {wait: established, snapshot: a}
   - expect: {routes: 3}
   - restart: up
@@ -60,6 +60,7 @@ steps:
         "speakers.up.hold_time",
         "steps[0].wait",
         "steps[1].announce.from: no speaker named \"upp\" (speakers: up)",
+        "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
         "\"65001:70000\" is not asn:value",
         "steps[2]: a step has exactly one action",
         "steps[3].expect: routes, prefixes, snapshot and rib_diff need `at: SPEAKER`",

@@ -148,6 +148,9 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     }
     for a in step.announce.iter().chain(&step.storm) {
         known("announce.from", &a.from, p);
+        for w in &a.with {
+            known("announce.with", w, p);
+        }
         prefixes(&format!("{at}.announce.prefixes"), &a.prefixes, p);
         communities(at, a, p);
         if let Some(o) = &a.origin
