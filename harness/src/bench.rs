@@ -4,8 +4,9 @@
 //! and then `--repeat` times. From every run: convergence time (first triggering byte into
 //! the DUT → last UPDATE out of it, over the measured phase), per-prefix latency p50/p99/max
 //! for announcements and withdrawals, throughput (prefixes / convergence time), the DUT's peak
-//! RSS and CPU time, and the harness's headroom (its sender rate against the DUT's
-//! throughput; capture drops must be 0). Reported: the median of the repetitions with its
+//! RSS and CPU time, and the harness's headroom (its sender capacity, prefixes per second of
+//! the sender's own busy time with waits for the DUT excluded, against the DUT's throughput;
+//! capture drops must be 0). Reported: the median of the repetitions with its
 //! min–max spread, as JSON, a Markdown table and an SVG plot of the per-prefix latency CDF;
 //! `--baseline FILE` (an earlier JSON) flags regressions beyond `--threshold`.
 

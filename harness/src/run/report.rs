@@ -55,7 +55,8 @@ pub struct RunReport {
     pub dut: Option<DutInfo>,
     /// What the DUT used (taken before it stops).
     pub dut_usage: Option<crate::dut::DutUsage>,
-    /// The fastest rate a speaker sent at (prefixes/s), to check the harness's headroom.
+    /// The largest sender capacity of an announcement (prefixes per second of the senders'
+    /// busy time, backpressure excluded), to check the harness's headroom.
     pub sender_rate: Option<f64>,
     /// Steps.
     pub steps: Vec<StepReport>,

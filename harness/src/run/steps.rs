@@ -119,32 +119,42 @@ impl Runner<'_> {
             self.injector(name).await?;
             let inj =
                 self.injectors.remove(name).ok_or_else(|| format!("no injector for {name}"))?;
-            senders.push((name, inj, spec));
+            let busy = inj.busy();
+            senders.push((name, inj, spec, busy));
         }
         let started = Instant::now();
         let prefixes = &prefixes;
         // Every sender at once: each future owns its injector for the duration.
         let results = futures_util::future::join_all(senders.iter_mut().map(
-            |(name, inj, spec)| async move {
+            |(name, inj, spec, _)| async move {
                 inj.announce(prefixes, spec).await.map_err(|e| format!("{name}: {e}"))?;
                 inj.flush().await.map_err(|e| format!("{name}: {e}"))
             },
         ))
         .await;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
-        for (name, inj, _) in senders {
+        let mut busy = Duration::ZERO;
+        for (name, inj, _, before) in senders {
+            busy += inj.busy() - before;
             self.injectors.insert(name.clone(), inj);
         }
         results.into_iter().collect::<Result<Vec<()>, String>>()?;
         self.sent = (prefixes.len() * names.len()) as u64;
-        let rate = (prefixes.len() * names.len()) as f64 / secs;
+        let total = (prefixes.len() * names.len()) as f64;
+        let rate = total / secs;
+        // What the senders could produce: prefixes per second of their own busy time (the
+        // wall rate above is held back by the DUT reading its socket).
+        let capacity = total / busy.as_secs_f64().max(1e-9);
         // Small announcements say nothing about the sender's speed.
         if prefixes.len() >= 10_000 {
-            self.sender_rate = Some(self.sender_rate.map_or(rate, |r: f64| r.max(rate)));
+            self.sender_rate = Some(self.sender_rate.map_or(capacity, |r: f64| r.max(capacity)));
         }
         let what = if storm { "storm" } else { "announced" };
         let from = names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
-        Ok(format!("{what} {} prefixes from {from} ({rate:.0} prefixes/s)", prefixes.len()))
+        Ok(format!(
+            "{what} {} prefixes from {from} ({rate:.0} prefixes/s; sender capacity {capacity:.0}/s)",
+            prefixes.len()
+        ))
     }
 
     pub(super) async fn withdraw(&mut self, from: &str, set: &WithdrawSet) -> Outcome {

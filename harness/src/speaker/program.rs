@@ -64,6 +64,10 @@ pub struct Injector {
     rate: Option<TokenBucket>,
     buf: Vec<u8>,
     buf_messages: u64,
+    /// Time spent encoding and queueing UPDATEs, not waiting for the session to take them.
+    busy: Duration,
+    /// Time spent waiting: for room in the writer's queue, or for the rate limit.
+    waited: Duration,
 }
 
 impl Injector {
@@ -76,7 +80,23 @@ impl Injector {
             local_addr: link.local.ip().to_canonical(),
         };
         let rate = rate.map(|r| TokenBucket::new(r, (r / 20.0).max(1.0)));
-        Self { link, shared, origin, rate, buf: Vec::with_capacity(CHUNK + 65536), buf_messages: 0 }
+        Self {
+            link,
+            shared,
+            origin,
+            rate,
+            buf: Vec::with_capacity(CHUNK + 65536),
+            buf_messages: 0,
+            busy: Duration::ZERO,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Time this injector has spent producing UPDATEs for announcements and withdrawals,
+    /// without the time it waited for the peer (backpressure) or a rate limit: prefixes over
+    /// it are what the sender could do.
+    pub fn busy(&self) -> Duration {
+        self.busy
     }
 
     /// What the session adds to routes.
@@ -128,7 +148,9 @@ impl Injector {
         let t = Template::announce(&attributes, family, &next_hop, &self.link.negotiated.send)?;
         self.emit_prefixes(&t, prefixes, path_id, true).await?;
         let route = Arc::new(OutRoute { attributes, next_hop, path_id });
+        let t = Instant::now();
         self.shared.rib_out.announce(prefixes, &route);
+        self.busy += t.elapsed();
         Ok(())
     }
 
@@ -262,6 +284,7 @@ impl Injector {
         path_id: u32,
         announce: bool,
     ) -> Result<(), ProgramError> {
+        let (started, waited) = (Instant::now(), self.waited);
         let mut packed = PackedNlri::default();
         let slices = prefixes.len().div_ceil(PACK_SLICE);
         for (i, slice) in prefixes.chunks(PACK_SLICE).enumerate() {
@@ -271,6 +294,7 @@ impl Injector {
             let used = self.emit(t, &packed.bytes, announce, i + 1 < slices).await?;
             packed.bytes.drain(..used);
         }
+        self.busy += started.elapsed().saturating_sub(self.waited - waited);
         Ok(())
     }
 
@@ -294,7 +318,9 @@ impl Injector {
                 .prefixes(if announce { n } else { 0 }, if announce { 0 } else { n });
             if let Some(wait) = self.rate.as_mut().and_then(|b| b.take(count)) {
                 self.send_buf().await?;
+                let t = Instant::now();
                 tokio::time::sleep(wait).await;
+                self.waited += t.elapsed();
             } else if self.buf.len() >= CHUNK {
                 self.send_buf().await?;
             }
@@ -308,7 +334,9 @@ impl Injector {
         }
         let bytes = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + 65536));
         let n = std::mem::take(&mut self.buf_messages);
+        let t = Instant::now();
         self.link.send(bytes, n, n).await?;
+        self.waited += t.elapsed();
         Ok(())
     }
 
