@@ -297,7 +297,16 @@ impl Runner<'_> {
         let msg = frame(kind::UPDATE, &body, max).ok_or_else(|| {
             format!("{}: an UPDATE of {} octets is over {max}", r.from, body.len())
         })?;
-        inj.send_raw(&msg).await.map_err(|e| format!("{}: {e}", r.from))?;
+        if let Err(e) = inj.send_raw(&msg).await {
+            // Most likely the DUT answered with a NOTIFICATION: say which.
+            let s = self.session(&r.from)?;
+            let notes: Vec<String> = s.notifications().iter().map(|n| n.to_string()).collect();
+            return Err(format!(
+                "{}: {e} ({}; NOTIFICATIONs so far: {notes:?})",
+                r.from,
+                s.status().last_error.unwrap_or_default()
+            ));
+        }
         Ok(format!("{} sent a raw UPDATE of {} octets", r.from, msg.len()))
     }
 
