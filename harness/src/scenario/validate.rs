@@ -322,7 +322,7 @@ fn communities(at: &str, a: &Announce, p: &mut Vec<String>) {
 /// The bytes of a hex string with optional whitespace (`send_raw.update`).
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return Err(format!("{} hex digits: give whole octets, at least one", digits.len()));
     }
     digits
