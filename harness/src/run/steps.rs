@@ -228,8 +228,8 @@ impl Runner<'_> {
         Ok(format!("{name}: session reset (Cease sent, restarted)"))
     }
 
-    /// A speaker restarts (RFC 4724 §4): its connection closes without a NOTIFICATION; once
-    /// the close is on the wire it connects again, and the step ends when it is Established.
+    /// A speaker restarts (RFC 4724 §4): its connection closes without a NOTIFICATION, its
+    /// connect-retry timer brings it back, and the step ends when it is Established again.
     pub(super) async fn restart_speaker(&mut self, r: &RestartSpeaker) -> Outcome {
         let name = r.speaker.as_str();
         let within = r.within.unwrap_or(DEFAULT_WAIT);
@@ -241,8 +241,7 @@ impl Runner<'_> {
         let cfg = s.config().clone();
         let started = Instant::now();
         let before = s.restart_connection(r.graceful);
-        // The speaker's own connect-retry timer brings it back; the close seen by the monitor
-        // only bounds the window reported.
+        // The close seen on the wire is only reported: the restart does not wait for it.
         let closed = self.wait_closed(cfg.local_addr, cfg.peer_addr).await;
         let s = self.session(name)?;
         s.established_again(before, started + within).await.map_err(|e| {
