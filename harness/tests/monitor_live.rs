@@ -99,6 +99,7 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         families: vec![Family::Ipv4],
         md5: None,
         ttl_security: false,
+        graceful_restart: false,
     };
     let plan = DutPlan {
         kind: DutKind::Bird,

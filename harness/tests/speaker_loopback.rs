@@ -298,3 +298,46 @@ async fn a_second_connection_during_a_session_is_closed_as_a_collision() {
     assert_eq!((got[18], got[19], got[20]), (3, 6, 7));
     assert_eq!(b.state(), State::Established, "the existing session is kept");
 }
+
+/// The graceful restart capability of an OPEN, as the wire layer's JSON of it.
+fn gr_capability(open: &bgpstorm_monitor::wire::Open) -> String {
+    open.capabilities
+        .iter()
+        .find(|c| c.to_string().contains("GracefulRestart"))
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_closes_without_notification_and_reconnects_with_restart_state() {
+    let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
+    b.mode = Mode::Passive;
+    b.local_addr = Some(LOOPBACK);
+    b.port = 0;
+    b.restart = true;
+    b.connect_retry = Duration::from_millis(200);
+    let sink = Session::start(b).expect("sink starts");
+    let mut a = SessionConfig::new(65001, 65002, Ipv4Addr::new(10, 255, 0, 1));
+    a.peer_addr = Some(LOOPBACK);
+    a.port = sink.listen_addr().expect("listening").port();
+    a.connect_retry = Duration::from_millis(200);
+    a.restart = true;
+    a.graceful_restart_families = true;
+    let sender = Session::start(a).expect("sender starts");
+    sender.established(deadline(10)).await.expect("established");
+    let first = sink.established(deadline(10)).await.expect("sink established");
+    let before = gr_capability(&first.negotiated.peer);
+    let count = sender.restart_connection(true);
+    assert_eq!(count, 1);
+    sender.established_again(count, deadline(10)).await.expect("established again");
+    let again = sink.established_again(1, deadline(10)).await.expect("sink established again");
+    let after = gr_capability(&again.negotiated.peer);
+    assert!(sender.notifications().is_empty() && sink.notifications().is_empty());
+    assert_ne!(before, after, "the Restart State and Forwarding State bits changed");
+    assert!(before.contains("false") && after.contains("true"), "{before}\n{after}");
+    // Restart State is cleared once Established: a second restart without it.
+    let count = sender.restart_connection(false);
+    sender.established_again(count, deadline(10)).await.expect("established a third time");
+    let third = sink.established_again(2, deadline(10)).await.expect("sink third");
+    assert_eq!(gr_capability(&third.negotiated.peer), before);
+}

@@ -29,6 +29,10 @@ pub(super) fn config(plan: &DutPlan) -> String {
             let _ = writeln!(c, "    passive-mode = true");
         }
         let _ = writeln!(c, "  [neighbors.timers.config]\n    connect-retry = 1");
+        if n.graceful_restart {
+            // Off by default: without it GoBGP neither sends End-of-RIB nor helps a restart.
+            let _ = writeln!(c, "  [neighbors.graceful-restart.config]\n    enabled = true");
+        }
         if n.ttl_security {
             let _ = writeln!(
                 c,

@@ -52,6 +52,9 @@ pub struct Neighbor {
     pub md5: Option<String>,
     /// GTSM.
     pub ttl_security: bool,
+    /// The speaker advertises graceful restart: the DUT must too, and help it restart
+    /// (RFC 4724 receiving speaker).
+    pub graceful_restart: bool,
 }
 
 /// What to run.

@@ -9,12 +9,38 @@ use ipnet::IpNet;
 use tokio::time::Instant;
 
 use super::Runner;
-use super::steps::{Outcome, resolve};
-use crate::scenario::model::{Budget, Expect};
-use crate::speaker::Route;
+use super::steps::{Outcome, afi_safi, resolve};
+use crate::scenario::model::{Budget, Expect, Family};
+use crate::speaker::{Route, Session};
 
 /// Default deadline of route checks.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
+
+/// What a speaker's session had received and been through at a named snapshot.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    /// Prefix announcements received (repeats count).
+    announced: u64,
+    /// Prefix withdrawals received (treat-as-withdraw included only as the peer sent them).
+    withdrawn: u64,
+    /// Times the session was Established.
+    established: u32,
+    /// NOTIFICATIONs sent or received.
+    notifications: usize,
+}
+
+impl Mark {
+    /// The session's counts now.
+    pub fn of(s: &Session) -> Self {
+        let (announced, withdrawn, _) = s.rib_in().totals();
+        Self {
+            announced,
+            withdrawn,
+            established: s.status().established_count,
+            notifications: s.notifications().len(),
+        }
+    }
+}
 
 /// One line per route of a speaker's RIB: `prefix[#id] as_path next_hop communities`.
 pub fn rib_lines(rib: &[(Nlri, Route)]) -> Vec<String> {
@@ -63,6 +89,12 @@ impl Runner<'_> {
         }
         if let Some(at) = &e.at {
             done.extend(self.expect_routes(at, e, deadline, within).await?);
+            if let Some(families) = &e.end_of_rib {
+                done.push(self.expect_end_of_rib(at, families, deadline, within).await?);
+            }
+            if let Some(since) = &e.since {
+                done.extend(self.expect_since(at, since, e, deadline, within).await?);
+            }
         }
         if let Some(b) = &e.convergence {
             done.push(self.expect_convergence(b, deadline).await?);
@@ -224,6 +256,103 @@ impl Runner<'_> {
                 d.snapshot,
                 diff.len()
             ));
+        }
+        Ok(done)
+    }
+
+    /// End-of-RIB of each family arrived at `at` after every route of that family it holds
+    /// (RFC 4724 §2: the marker ends the initial update).
+    async fn expect_end_of_rib(
+        &self,
+        at: &str,
+        families: &[Family],
+        deadline: Instant,
+        within: Duration,
+    ) -> Result<String, String> {
+        let s = self.sessions.get(at).ok_or_else(|| format!("no speaker {at}"))?;
+        let mut done = Vec::new();
+        for &f in families {
+            let family = afi_safi(f);
+            let arrived = s
+                .rib_in()
+                .wait_until(deadline, |_| s.rib_in().end_of_rib_at(family).is_some())
+                .await;
+            let Some(eor) = arrived.ok().and_then(|_| s.rib_in().end_of_rib_at(family)) else {
+                return Err(format!("{at}: no End-of-RIB for {family} within {within:?}"));
+            };
+            let routes: Vec<(Nlri, Route)> = s
+                .rib_in()
+                .snapshot()
+                .into_iter()
+                .filter(|(n, _)| n.prefix.addr().is_ipv4() == (f == Family::Ipv4))
+                .collect();
+            let late: Vec<String> = routes
+                .iter()
+                .filter(|(_, r)| r.received > eor)
+                .take(5)
+                .map(|(n, _)| n.prefix.to_string())
+                .collect();
+            if !late.is_empty() {
+                return Err(format!(
+                    "{at}: End-of-RIB for {family} came before routes of its table, such as {late:?}"
+                ));
+            }
+            done.push(format!("{family} after {} routes", routes.len()));
+        }
+        Ok(format!("{at} received End-of-RIB: {}", done.join(", ")))
+    }
+
+    /// Counts since a named snapshot: announcements (at least, waited for), the session's
+    /// continuity, then withdrawals (exactly, once the rest has passed).
+    async fn expect_since(
+        &self,
+        at: &str,
+        since: &str,
+        e: &Expect,
+        deadline: Instant,
+        within: Duration,
+    ) -> Result<Vec<String>, String> {
+        let s = self.sessions.get(at).ok_or_else(|| format!("no speaker {at}"))?;
+        let mark = self
+            .marks
+            .get(since)
+            .and_then(|m| m.get(at))
+            .copied()
+            .ok_or_else(|| format!("no snapshot named {since:?} taken before"))?;
+        let mut done = Vec::new();
+        let announced = || s.rib_in().totals().0.saturating_sub(mark.announced);
+        if let Some(n) = e.announced {
+            let _ = s.rib_in().wait_until(deadline, |_| announced() >= n).await;
+            let got = announced();
+            if got < n {
+                return Err(format!(
+                    "{at} received {got} prefix announcements since {since}, expected at least {n} within {within:?}{}",
+                    self.dut_log_tail()
+                ));
+            }
+            done.push(format!("{at} received {got} prefix announcements since {since}"));
+        }
+        if e.uninterrupted == Some(true) {
+            let now = Mark::of(s);
+            let notes: Vec<String> =
+                s.notifications().iter().skip(mark.notifications).map(|n| n.to_string()).collect();
+            if now.established != mark.established || s.link().is_none() || !notes.is_empty() {
+                return Err(format!(
+                    "{at}: the session did not stay up since {since}: Established {} time(s) since, now {}, NOTIFICATIONs {notes:?}",
+                    now.established.saturating_sub(mark.established),
+                    s.state()
+                ));
+            }
+            done.push(format!("{at}'s session stayed up since {since}"));
+        }
+        if let Some(n) = e.withdrawn {
+            let got = s.rib_in().totals().1.saturating_sub(mark.withdrawn);
+            if got != n {
+                return Err(format!(
+                    "{at} received {got} prefix withdrawals since {since}, expected {n}"
+                ));
+            }
+            done.push(format!("{at} received {got} prefix withdrawals since {since}"));
         }
         Ok(done)
     }

@@ -19,7 +19,7 @@ use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::dut::Dut;
 use crate::scenario::Scenario;
-use crate::scenario::model::{DutKind, Step};
+use crate::scenario::model::{DutKind, Restart, Step};
 use crate::speaker::{Injector, Session};
 use crate::topology::Topology;
 
@@ -57,6 +57,8 @@ pub(crate) struct Runner<'a> {
     watch: Option<watch::Watch>,
     /// Named points in time: speaker → RIB lines.
     named: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Named points in time: speaker → what its session had received and been through.
+    marks: BTreeMap<String, BTreeMap<String, expect::Mark>>,
     snapshot_dir: PathBuf,
     /// Prefix changes the last action sent (announced, withdrawn, flapped).
     sent: u64,
@@ -196,6 +198,7 @@ async fn execute(
         injectors: BTreeMap::new(),
         watch,
         named: BTreeMap::new(),
+        marks: BTreeMap::new(),
         snapshot_dir: opts.snapshots.clone(),
         sent: 0,
         sender_rate: None,
@@ -339,8 +342,19 @@ impl Runner<'_> {
         if let Some(i) = &step.impair {
             return self.impair(i);
         }
-        if step.restart.is_some() {
-            return self.restart_dut();
+        match &step.restart {
+            Some(Restart::Speaker(r)) => return self.restart_speaker(r).await,
+            Some(Restart::Keyword(_)) => return self.restart_dut(),
+            None => {}
+        }
+        if let Some(r) = &step.refresh {
+            return self.refresh(r).await;
+        }
+        if let Some(n) = &step.end_of_rib {
+            return self.end_of_rib(n).await;
+        }
+        if let Some(r) = &step.send_raw {
+            return self.send_raw(r).await;
         }
         if let Some(name) = &step.snapshot {
             self.settle(tokio::time::Instant::now() + steps::DEFAULT_WAIT).await;
@@ -380,6 +394,8 @@ impl Runner<'_> {
             .collect();
         let total: usize = ribs.values().map(Vec::len).sum();
         self.named.insert(name.to_string(), ribs);
+        let marks = self.sessions.iter().map(|(n, s)| (n.clone(), expect::Mark::of(s))).collect();
+        self.marks.insert(name.to_string(), marks);
         // Convergence budgets count from here.
         if let Some(w) = &self.watch {
             w.shared.engine().convergence_mut().reset();

@@ -148,6 +148,8 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
         cfg.route_refresh = c.route_refresh;
         cfg.extended_messages = c.extended_messages;
         cfg.graceful_restart = c.graceful_restart;
+        // A speaker that says it can restart gracefully lists its families (RFC 4724 §3).
+        cfg.graceful_restart_families = c.graceful_restart.is_some();
         cfg.add_path = c
             .add_path
             .map(|m| {
@@ -183,6 +185,7 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
                 families: sp.families.clone(),
                 md5: sp.md5.clone(),
                 ttl_security: sp.ttl_security,
+                graceful_restart: sp.capabilities.graceful_restart.is_some(),
             });
         }
     }

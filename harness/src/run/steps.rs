@@ -4,15 +4,20 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use bgpstorm_monitor::wire::AfiSafi;
+use bgpstorm_monitor::wire::framing::kind;
 use bgpstorm_monitor::wire::model::Origin;
 use ipnet::IpNet;
 use tokio::time::Instant;
 
 use super::Runner;
-use crate::scenario::model::{Announce, Prefixes, Wait, WithdrawSet};
+use crate::scenario::model::{
+    Announce, Family, Prefixes, Refresh, RestartSpeaker, SendRaw, Wait, WithdrawSet,
+};
 use crate::scenario::{parse_community, parse_extended_community, parse_large_community};
 use crate::speaker::prefixes::{from_mrt, range};
 use crate::speaker::replay::{PeerSelector, load_updates};
+use crate::speaker::template::frame;
 use crate::speaker::{Injector, RouteSpec, Session};
 use crate::topology::Impairment;
 
@@ -28,6 +33,14 @@ pub fn resolve(set: &Prefixes, base: &Path) -> Result<Vec<IpNet>, String> {
         Prefixes::List(l) => Ok(l.iter().map(|p| p.trunc()).collect()),
         Prefixes::Range(r) => range(r.start, r.count).map_err(|e| e.to_string()),
         Prefixes::Mrt(m) => from_mrt(&base.join(&m.mrt), m.limit).map_err(|e| e.to_string()),
+    }
+}
+
+/// The wire family of a scenario family.
+pub fn afi_safi(f: Family) -> AfiSafi {
+    match f {
+        Family::Ipv4 => AfiSafi::IPV4_UNICAST,
+        Family::Ipv6 => AfiSafi::IPV6_UNICAST,
     }
 }
 
@@ -231,19 +244,92 @@ impl Runner<'_> {
         // Reconnect once the old connection is seen closed on the wire, as a router would
         // after its connect-retry timer, so the DUT does not meet the new OPEN while it still
         // holds the old session (FRR logs that as an OPEN receipt failure).
-        if let (Some(w), Some(local), Some(peer)) = (&self.watch, cfg.local_addr, cfg.peer_addr) {
-            let key = if local <= peer { (local, peer) } else { (peer, local) };
-            let closed = |e: &bgpstorm_monitor::engine::Engine| {
-                e.health().sessions().any(|h| {
-                    h.peers == key && h.state == bgpstorm_monitor::detect::session::State::Closed
-                })
-            };
-            w.wait_for(Instant::now() + Duration::from_secs(5), closed).await;
-        }
+        self.wait_closed(cfg.local_addr, cfg.peer_addr).await;
         let s =
             Session::start(cfg).map_err(|e| format!("{name}: cannot restart the session: {e}"))?;
         self.sessions.insert(name.to_string(), s);
         Ok(format!("{name}: session reset (Cease sent, restarted)"))
+    }
+
+    /// A speaker restarts (RFC 4724 §4): its connection closes without a NOTIFICATION, its
+    /// connect-retry timer brings it back, and the step ends when it is Established again.
+    pub(super) async fn restart_speaker(&mut self, r: &RestartSpeaker) -> Outcome {
+        let name = r.speaker.as_str();
+        let within = r.within.unwrap_or(DEFAULT_WAIT);
+        self.injectors.remove(name);
+        let s = self.session(name)?;
+        if s.link().is_none() {
+            return Err(format!("{name}: not Established, nothing to restart"));
+        }
+        let cfg = s.config().clone();
+        let started = Instant::now();
+        let before = s.restart_connection(r.graceful);
+        // The close seen on the wire is only reported: the restart does not wait for it.
+        let closed = self.wait_closed(cfg.local_addr, cfg.peer_addr).await;
+        let s = self.session(name)?;
+        s.established_again(before, started + within).await.map_err(|e| {
+            format!("{name}: not Established again within {within:?}: {e}{}", self.dut_log_tail())
+        })?;
+        let how = if r.graceful { "Restart State set" } else { "Restart State clear" };
+        let seen = if closed { "close seen on the wire" } else { "close not seen by the monitor" };
+        Ok(format!(
+            "{name}: connection dropped without NOTIFICATION ({seen}), Established again after {:.3}s ({how})",
+            started.elapsed().as_secs_f64()
+        ))
+    }
+
+    /// Waits (up to 5 s) until the monitor sees the connection between two addresses closed.
+    async fn wait_closed(&self, local: Option<IpAddr>, peer: Option<IpAddr>) -> bool {
+        let (Some(w), Some(local), Some(peer)) = (&self.watch, local, peer) else { return false };
+        let key = if local <= peer { (local, peer) } else { (peer, local) };
+        let closed = |e: &bgpstorm_monitor::engine::Engine| {
+            e.health().sessions().any(|h| {
+                h.peers == key && h.state == bgpstorm_monitor::detect::session::State::Closed
+            })
+        };
+        w.wait_for(Instant::now() + Duration::from_secs(5), closed).await
+    }
+
+    /// A speaker sends ROUTE-REFRESH (RFC 2918 §3) for a family.
+    pub(super) async fn refresh(&mut self, r: &Refresh) -> Outcome {
+        let family = afi_safi(r.family);
+        let inj = self.injector(&r.from).await?;
+        if !inj.link().negotiated.route_refresh {
+            return Err(format!("{}: route refresh was not negotiated with the DUT", r.from));
+        }
+        inj.route_refresh(family).await.map_err(|e| format!("{}: {e}", r.from))?;
+        Ok(format!("{} sent ROUTE-REFRESH for {family}", r.from))
+    }
+
+    /// A speaker sends End-of-RIB for its session's families (RFC 4724 §2).
+    pub(super) async fn end_of_rib(&mut self, name: &str) -> Outcome {
+        let inj = self.injector(name).await?;
+        let families = inj.link().negotiated.families.clone();
+        inj.end_of_rib().await.map_err(|e| format!("{name}: {e}"))?;
+        inj.flush().await.map_err(|e| format!("{name}: {e}"))?;
+        let list: Vec<String> = families.iter().map(|f| f.to_string()).collect();
+        Ok(format!("{name} sent End-of-RIB for {}", list.join(", ")))
+    }
+
+    /// A speaker sends an UPDATE given in hex (the header is added).
+    pub(super) async fn send_raw(&mut self, r: &SendRaw) -> Outcome {
+        let body = crate::scenario::parse_hex(&r.update)?;
+        let inj = self.injector(&r.from).await?;
+        let max = inj.link().negotiated.send.max_message_len();
+        let msg = frame(kind::UPDATE, &body, max).ok_or_else(|| {
+            format!("{}: an UPDATE of {} octets is over {max}", r.from, body.len())
+        })?;
+        if let Err(e) = inj.send_raw(&msg).await {
+            // Most likely the DUT answered with a NOTIFICATION: say which.
+            let s = self.session(&r.from)?;
+            let notes: Vec<String> = s.notifications().iter().map(|n| n.to_string()).collect();
+            return Err(format!(
+                "{}: {e} ({}; NOTIFICATIONs so far: {notes:?})",
+                r.from,
+                s.status().last_error.unwrap_or_default()
+            ));
+        }
+        Ok(format!("{} sent a raw UPDATE of {} octets", r.from, msg.len()))
     }
 
     pub(super) fn link(&mut self, name: &str, up: bool) -> Outcome {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use bgpstorm_monitor::wire::model::{Community, ExtendedCommunity, LargeCommunity};
 
 pub use model::Scenario;
+pub use validate::parse_hex;
 
 /// A scenario that cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -298,15 +298,81 @@ pub struct Step {
     /// Impair a speaker's link (netem).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impair: Option<Impair>,
-    /// Restart the DUT (`restart: dut`).
+    /// Restart the DUT (`restart: dut`), or a speaker (`restart: {speaker: up}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart: Option<String>,
+    pub restart: Option<Restart>,
+    /// A speaker asks the DUT to send a family's routes again (ROUTE-REFRESH, RFC 2918).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Refresh>,
+    /// A speaker sends End-of-RIB for every family of its session (RFC 4724 §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_of_rib: Option<String>,
+    /// A speaker sends an UPDATE written out in hex, such as one with an attribute error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_raw: Option<SendRaw>,
     /// Name this point in time (RIBs are recorded for `rib_diff`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
     /// Check something, waiting (event-driven) up to a deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
+}
+
+/// `restart:`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Restart {
+    /// `dut`: stop and start the daemon.
+    Keyword(String),
+    /// A speaker restarts.
+    Speaker(RestartSpeaker),
+}
+
+/// `restart: {speaker: up, graceful: true}`: the speaker's TCP connection closes without a
+/// NOTIFICATION, as when its BGP process restarts, and it connects again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestartSpeaker {
+    /// The speaker.
+    pub speaker: String,
+    /// The new OPEN says it restarted with its forwarding state kept (RFC 4724 §4.1: the
+    /// Restart State and Forwarding State bits); it needs `capabilities.graceful_restart`.
+    #[serde(default = "yes")]
+    pub graceful: bool,
+    /// Deadline for the session to be Established again (default 30 s).
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub within: Option<Duration>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `refresh:`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    /// The speaker that asks.
+    pub from: String,
+    /// The family (default ipv4).
+    #[serde(default = "ipv4")]
+    pub family: Family,
+}
+
+fn ipv4() -> Family {
+    Family::Ipv4
+}
+
+/// `send_raw:`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRaw {
+    /// The speaker.
+    pub from: String,
+    /// The UPDATE's body in hex, after the 19-octet header (withdrawn routes, path
+    /// attributes, NLRI; RFC 4271 §4.3); the harness writes the header. Spaces are allowed.
+    pub update: String,
 }
 
 /// `wait:`.
@@ -567,6 +633,21 @@ pub struct Expect {
     /// The monitor's view of the DUT → `at` session holds exactly the prefixes `at` received.
     #[serde(default)]
     pub monitor_agrees: Option<bool>,
+    /// `at` received End-of-RIB for these families, after every route it holds of them.
+    #[serde(default)]
+    pub end_of_rib: Option<Vec<Family>>,
+    /// The named snapshot that `announced`, `withdrawn` and `uninterrupted` count from.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// `at` received at least this many prefix announcements since `since` (repeats count).
+    #[serde(default)]
+    pub announced: Option<u64>,
+    /// `at` received exactly this many prefix withdrawals since `since` (checked last).
+    #[serde(default)]
+    pub withdrawn: Option<u64>,
+    /// `at`'s session stayed up since `since`: no NOTIFICATION either way, no new session.
+    #[serde(default)]
+    pub uninterrupted: Option<bool>,
 }
 
 /// Latency budgets.

@@ -63,7 +63,7 @@ steps:
         "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
         "\"65001:70000\" is not asn:value",
         "steps[2]: a step has exactly one action",
-        "steps[3].expect: routes, prefixes, snapshot and rib_diff need `at: SPEAKER`",
+        "steps[3].expect: routes, prefixes, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
         "steps[4].restart",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
@@ -90,4 +90,58 @@ fn communities_parse_as_written() {
         parse_extended_community("rt:65001:7").map(|c| c.to_string()),
         Some("rt:65001:7".into())
     );
+}
+
+#[test]
+fn refresh_restart_end_of_rib_and_raw_updates_are_steps() {
+    let text = r#"
+version: 1
+name: x
+dut: {kind: bird, asn: 65000}
+speakers:
+  up: {asn: 65001, capabilities: {graceful_restart: 120}}
+  down: {asn: 65100, passive: true}
+steps:
+  - wait: established
+  - snapshot: before
+  - refresh: {from: down, family: ipv4}
+  - restart: {speaker: up, graceful: true, within: 20s}
+  - restart: dut
+  - end_of_rib: up
+  - send_raw: {from: up, update: "0000 0000"}
+  - expect: {at: down, since: before, announced: 3, withdrawn: 0, uninterrupted: true}
+  - expect: {at: down, end_of_rib: [ipv4]}
+"#;
+    let s = parse(Path::new("s.yaml"), text).expect("valid");
+    assert!(matches!(&s.steps[3].restart, Some(model::Restart::Speaker(r)) if r.graceful));
+    assert_eq!(s.steps[2].refresh.as_ref().map(|r| r.family), Some(model::Family::Ipv4));
+}
+
+#[test]
+fn counts_need_an_earlier_snapshot_and_raw_updates_need_hex() {
+    let text = r#"
+version: 1
+name: x
+dut: {kind: bird, asn: 65000}
+speakers:
+  up: {asn: 65001}
+steps:
+  - expect: {at: up, since: later, withdrawn: 0}
+  - snapshot: later
+  - send_raw: {from: up, update: "00 0g"}
+  - refresh: {from: nobody}
+  - expect: {at: up, announced: 1}
+"#;
+    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
+        panic!("expected semantic problems")
+    };
+    let all = problems.join("\n");
+    for needle in [
+        "steps[0].expect.since: no `snapshot: later` step comes before",
+        "steps[2].send_raw.update: \"0g\" is not a hex octet",
+        "steps[3].refresh.from: no speaker named \"nobody\"",
+        "steps[4].expect: announced, withdrawn and uninterrupted go with `since: SNAPSHOT`",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+    }
 }

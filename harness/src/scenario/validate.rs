@@ -72,12 +72,21 @@ pub fn problems(s: &Scenario) -> Vec<String> {
     if s.steps.is_empty() {
         p.push("steps: at least one step".into());
     }
+    let mut named = BTreeSet::new();
     for (i, step) in s.steps.iter().enumerate() {
         let at = match &step.name {
             Some(n) => format!("steps[{i}] ({n})"),
             None => format!("steps[{i}]"),
         };
         steps(&at, step, &names, &mut p);
+        if let Some(since) = step.expect.as_ref().and_then(|e| e.since.as_ref())
+            && !named.contains(since.as_str())
+        {
+            p.push(format!("{at}.expect.since: no `snapshot: {since}` step comes before this one"));
+        }
+        if let Some(n) = &step.snapshot {
+            named.insert(n.as_str());
+        }
     }
     p
 }
@@ -118,13 +127,16 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         step.link.is_some(),
         step.impair.is_some(),
         step.restart.is_some(),
+        step.refresh.is_some(),
+        step.end_of_rib.is_some(),
+        step.send_raw.is_some(),
         step.snapshot.is_some(),
         step.expect.is_some(),
     ];
     let n = actions.iter().filter(|a| **a).count();
     if n != 1 {
         p.push(format!(
-            "{at}: a step has exactly one action (wait, announce, withdraw, flap, churn, storm, replay, reset, link, impair, restart, snapshot, expect); this one has {n}"
+            "{at}: a step has exactly one action (wait, announce, withdraw, flap, churn, storm, replay, reset, link, impair, restart, refresh, end_of_rib, send_raw, snapshot, expect); this one has {n}"
         ));
         return;
     }
@@ -196,10 +208,24 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     if let Some(i) = &step.impair {
         known("impair.speaker", &i.speaker, p);
     }
-    if let Some(r) = &step.restart
-        && r != "dut"
-    {
-        p.push(format!("{at}.restart: only `dut` can be restarted, not {r:?}"));
+    match &step.restart {
+        Some(Restart::Keyword(k)) if k != "dut" => {
+            p.push(format!("{at}.restart: `dut` or {{speaker: NAME, graceful: true}}, not {k:?}"))
+        }
+        Some(Restart::Speaker(r)) => known("restart.speaker", &r.speaker, p),
+        _ => {}
+    }
+    if let Some(r) = &step.refresh {
+        known("refresh.from", &r.from, p);
+    }
+    if let Some(n) = &step.end_of_rib {
+        known("end_of_rib", n, p);
+    }
+    if let Some(r) = &step.send_raw {
+        known("send_raw.from", &r.from, p);
+        if let Err(e) = parse_hex(&r.update) {
+            p.push(format!("{at}.send_raw.update: {e}"));
+        }
     }
     if let Some(e) = &step.expect {
         expect(at, e, names, p);
@@ -221,22 +247,34 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         e.clean.is_some(),
         e.dut_matches.is_some(),
         e.monitor_agrees.is_some(),
+        e.end_of_rib.is_some(),
+        e.announced.is_some(),
+        e.withdrawn.is_some(),
+        e.uninterrupted.is_some(),
     ];
     if !checks.iter().any(|c| *c) {
         p.push(format!("{at}.expect: nothing to check"));
+    }
+    let counts = e.announced.is_some() || e.withdrawn.is_some() || e.uninterrupted.is_some();
+    if counts != e.since.is_some() {
+        p.push(format!(
+            "{at}.expect: announced, withdrawn and uninterrupted go with `since: SNAPSHOT`, and `since` with one of them"
+        ));
     }
     let needs_at = e.routes.is_some()
         || e.prefixes.is_some()
         || e.snapshot.is_some()
         || e.rib_diff.is_some()
         || e.dut_matches.is_some()
-        || e.monitor_agrees.is_some();
+        || e.monitor_agrees.is_some()
+        || e.end_of_rib.is_some()
+        || counts;
     match &e.at {
         Some(a) if !names.contains(a.as_str()) => {
             p.push(format!("{at}.expect.at: no speaker named {a:?}"))
         }
         None if needs_at => p.push(format!(
-            "{at}.expect: routes, prefixes, snapshot and rib_diff need `at: SPEAKER`"
+            "{at}.expect: routes, prefixes, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`"
         )),
         _ => {}
     }
@@ -282,4 +320,19 @@ fn communities(at: &str, a: &Announce, p: &mut Vec<String>) {
             ));
         }
     }
+}
+
+/// The bytes of a hex string with optional whitespace (`send_raw.update`).
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
+        return Err(format!("{} hex digits: give whole octets, at least one", digits.len()));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).unwrap_or("?");
+            u8::from_str_radix(s, 16).map_err(|_| format!("{s:?} is not a hex octet"))
+        })
+        .collect()
 }

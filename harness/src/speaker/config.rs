@@ -69,6 +69,10 @@ pub struct SessionConfig {
     pub add_path: Vec<AddPath>,
     /// Offer graceful restart with this restart time in seconds (RFC 4724 §3).
     pub graceful_restart: Option<u16>,
+    /// List our families in the graceful restart capability, so that the peer keeps our
+    /// routes as stale when the connection drops without a NOTIFICATION (RFC 4724 §4.2).
+    /// Off: the capability only asks for End-of-RIB markers.
+    pub graceful_restart_families: bool,
     /// TCP MD5 signature key (RFC 2385); needs `peer_addr`.
     pub md5_key: Option<String>,
     /// GTSM (RFC 5082): send with TTL 255 and accept only TTL ≥ 254.
@@ -104,6 +108,7 @@ impl SessionConfig {
             extended_messages: false,
             add_path: Vec::new(),
             graceful_restart: Some(120),
+            graceful_restart_families: false,
             md5_key: None,
             ttl_security: false,
             netns: None,

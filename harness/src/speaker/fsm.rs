@@ -67,6 +67,7 @@ pub(crate) async fn run_established(shared: &Arc<Shared>, conn: Conn, negotiated
     let negotiated = Arc::new(negotiated);
     shared.rib_in.clear();
     shared.rib_out.clear();
+    shared.restarting.store(false, std::sync::atomic::Ordering::SeqCst);
     let (data_tx, data_rx) = mpsc::channel(16);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let link = Link { negotiated: negotiated.clone(), local, peer, data: data_tx };
@@ -115,7 +116,8 @@ pub(crate) async fn finish(shared: &Shared, wr: &mut OwnedWriteHalf, end: End) {
 pub(crate) async fn open_exchange(shared: &Shared, conn: &mut Conn) -> Result<Negotiated, End> {
     let cfg = &shared.cfg;
     let ours = open::our_open(cfg).map_err(End::Close)?;
-    conn.wr.write_all(&open::encode_open(cfg)).await.map_err(io_err)?;
+    let restarting = shared.restarting.load(std::sync::atomic::Ordering::SeqCst);
+    conn.wr.write_all(&open::encode_open_restarting(cfg, restarting)).await.map_err(io_err)?;
     shared.counters.sent(0, 1, 0);
     shared.set_state(State::OpenSent);
     let msg =
@@ -205,6 +207,9 @@ async fn timed<T>(
             }
             other => End::Close(other.to_string()),
         }),
+        () = shared.drop_connection.notified() => Err(End::Close(
+            "connection dropped without NOTIFICATION (restart)".into(),
+        )),
         () = hold_timer => Err(End::Notify(ErrorCode::HoldTimerExpired as u8, 0, Vec::new(), "hold timer expired".into())),
         _ = stop.wait_for(|s| *s) => Err(End::Notify(
             ErrorCode::Cease as u8,

@@ -37,6 +37,12 @@ const PARAM_CAPABILITIES: u8 = 2;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// ```
 pub fn encode_open(cfg: &SessionConfig) -> Vec<u8> {
+    encode_open_restarting(cfg, false)
+}
+
+/// Our OPEN after a graceful restart when `restarting`: the Restart State bit set and, for
+/// every family listed, the forwarding state preserved (RFC 4724 §3, §4.1).
+pub fn encode_open_restarting(cfg: &SessionConfig, restarting: bool) -> Vec<u8> {
     let mut caps = Vec::with_capacity(64);
     let mut put = |code: u8, value: &[u8]| {
         caps.push(code);
@@ -54,9 +60,19 @@ pub fn encode_open(cfg: &SessionConfig) -> Vec<u8> {
         put(cap::EXTENDED_MESSAGE, &[]);
     }
     if let Some(t) = cfg.graceful_restart {
-        // Restart flags 0 (not restarting), 12-bit restart time, no families preserved:
-        // we only want End-of-RIB semantics (RFC 4724 §3).
-        put(cap::GRACEFUL_RESTART, &(t.min(4095)).to_be_bytes());
+        // Restart flags (R: restarting), 12-bit restart time, then the families whose routes
+        // the peer should keep across a restart, each with its Forwarding State bit
+        // (RFC 4724 §3). Without families the capability only asks for End-of-RIB.
+        let flags: u16 = if restarting { 0x8000 } else { 0 };
+        let mut v = (flags | t.min(4095)).to_be_bytes().to_vec();
+        if cfg.graceful_restart_families {
+            for f in &cfg.families {
+                v.extend_from_slice(&f.afi.to_be_bytes());
+                v.push(f.safi);
+                v.push(if restarting { 0x80 } else { 0 });
+            }
+        }
+        put(cap::GRACEFUL_RESTART, &v);
     }
     if cfg.four_octet_as {
         put(cap::FOUR_OCTET_AS, &cfg.local_asn.to_be_bytes());
@@ -242,6 +258,38 @@ mod tests {
         assert!(o.add_path[0].send && !o.add_path[0].receive);
         // My AS is AS_TRANS for a 4-octet ASN (RFC 6793 §4.2.1).
         assert_eq!(&encode_open(&c)[20..22], &(AS_TRANS as u16).to_be_bytes());
+    }
+
+    /// The graceful restart capability's value in an encoded OPEN.
+    fn gr_value(open: &[u8]) -> Vec<u8> {
+        let caps = &open[31..];
+        let mut i = 0;
+        while i + 1 < caps.len() {
+            let (code, len) = (caps[i], caps[i + 1] as usize);
+            if code == cap::GRACEFUL_RESTART {
+                return caps[i + 2..i + 2 + len].to_vec();
+            }
+            i += 2 + len;
+        }
+        Vec::new()
+    }
+
+    #[test]
+    fn graceful_restart_capability_lists_families_and_restart_state_when_asked() {
+        let mut c = cfg(65001, 65000, [10, 0, 0, 1]);
+        // End-of-RIB only: restart time, no families.
+        assert_eq!(gr_value(&encode_open(&c)), vec![0x00, 120]);
+        c.graceful_restart_families = true;
+        // Before a restart: families listed, R and F clear.
+        assert_eq!(gr_value(&encode_open(&c)), vec![0x00, 120, 0, 1, 1, 0, 0, 2, 1, 0]);
+        // After one (RFC 4724 §4.1): R set, forwarding state preserved for every family.
+        let restarted = encode_open_restarting(&c, true);
+        assert_eq!(gr_value(&restarted), vec![0x80, 120, 0, 1, 1, 0x80, 0, 2, 1, 0x80]);
+        let o = match MessageDecoder::new(SessionContext::default()).decode(&restarted) {
+            Ok(Message::Open(o)) => o,
+            other => panic!("restarting OPEN does not decode: {other:?}"),
+        };
+        assert_eq!(o.graceful_restart, Some(120));
     }
 
     #[test]

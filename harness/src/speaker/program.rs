@@ -195,6 +195,15 @@ impl Injector {
         self.flush().await
     }
 
+    /// Sends a whole message as it is (header included) and waits until it is written: for
+    /// bytes no program would send, such as attribute errors (RFC 7606). The Adj-RIB-Out is
+    /// not changed.
+    pub async fn send_raw(&mut self, message: &[u8]) -> Result<(), ProgramError> {
+        self.buf.extend_from_slice(message);
+        self.buf_messages += 1;
+        self.flush().await
+    }
+
     /// Storm: `cycles` times withdraw and re-announce the (announced) set back to back, as
     /// fast as the session allows (no pause; the injector's rate if it has one), ending
     /// announced. Large writes throughout.

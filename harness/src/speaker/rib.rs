@@ -148,7 +148,8 @@ struct Inner {
     /// Everything else: IPv6, and ADD-PATH routes.
     other: FastMap<Nlri, Entry>,
     attrs: AttrTable,
-    end_of_rib: Vec<AfiSafi>,
+    /// Families whose End-of-RIB arrived, with when (nanoseconds after `base`).
+    end_of_rib: Vec<(AfiSafi, u64)>,
     announced: u64,
     withdrawn: u64,
     treat_as_withdraw: u64,
@@ -338,9 +339,10 @@ impl AdjRibIn {
         g.withdrawn += update.withdrawn.len() as u64;
         g.treat_as_withdraw += u64::from(update.treat_as_withdraw);
         if let Some(f) = update.end_of_rib
-            && !g.end_of_rib.contains(&f)
+            && !g.end_of_rib.iter().any(|(e, _)| *e == f)
         {
-            g.end_of_rib.push(f);
+            let t = g.nanos(at);
+            g.end_of_rib.push((f, t));
         }
         if !update.reach.is_empty() {
             let attributes = Arc::new(update.attributes.clone());
@@ -456,7 +458,14 @@ impl AdjRibIn {
 
     /// Families for which End-of-RIB arrived (RFC 4724 §2).
     pub fn end_of_rib(&self) -> Vec<AfiSafi> {
-        self.lock().end_of_rib.clone()
+        self.lock().end_of_rib.iter().map(|(f, _)| *f).collect()
+    }
+
+    /// When End-of-RIB for `family` arrived, if it did.
+    pub fn end_of_rib_at(&self, family: AfiSafi) -> Option<Instant> {
+        let g = self.lock();
+        let t = g.end_of_rib.iter().find(|(f, _)| *f == family)?.1;
+        Some(g.base + std::time::Duration::from_nanos(t))
     }
 
     /// Prefixes announced and withdrawn so far (counting repeats), and UPDATEs treated as

@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::config::{Mode, SessionConfig};
@@ -130,6 +131,10 @@ pub(crate) struct Shared {
     pub notifications: Mutex<Vec<NotificationRecord>>,
     pub counters: Counters,
     pub stop: watch::Sender<bool>,
+    /// Drop the current connection without a NOTIFICATION (a restart, RFC 4724 §4).
+    pub drop_connection: Notify,
+    /// Our next OPEN carries the Restart State bit (RFC 4724 §4.1); cleared once Established.
+    pub restarting: AtomicBool,
 }
 
 impl Shared {
@@ -246,6 +251,8 @@ impl Session {
             notifications: Mutex::default(),
             counters: Counters::default(),
             stop: watch::channel(false).0,
+            drop_connection: Notify::new(),
+            restarting: AtomicBool::new(false),
         });
         let listener = match shared.cfg.mode {
             Mode::Passive | Mode::Both => {
@@ -348,6 +355,45 @@ impl Session {
     /// The counters.
     pub fn counters(&self) -> CounterSnapshot {
         self.shared.counters.snapshot()
+    }
+
+    /// Restarts like a speaker whose BGP process restarts (RFC 4724 §4): the TCP connection
+    /// closes without a NOTIFICATION and, with `restart_state`, the next OPEN says the
+    /// speaker restarted and kept its forwarding state. The session reconnects only if it
+    /// is configured to `restart`. Returns how many times it was Established before.
+    pub fn restart_connection(&self, restart_state: bool) -> u32 {
+        self.shared.restarting.store(restart_state, Ordering::SeqCst);
+        let before = self.status().established_count;
+        self.shared.drop_connection.notify_one();
+        before
+    }
+
+    /// Waits until the session is Established more than `count` times (the connection after
+    /// a restart), or the deadline passes.
+    pub async fn established_again(
+        &self,
+        count: u32,
+        deadline: tokio::time::Instant,
+    ) -> Result<Link, SessionError> {
+        let started = tokio::time::Instant::now();
+        let mut status = self.shared.status.subscribe();
+        let again = |s: &Status| s.established_count > count || s.finished;
+        match tokio::time::timeout_at(deadline, status.wait_for(again)).await {
+            Ok(Ok(s)) if !s.finished => {
+                drop(s);
+                self.established(deadline).await
+            }
+            Ok(_) => Err(self.ended()),
+            Err(_) => {
+                let s = self.status();
+                Err(SessionError::Timeout {
+                    name: self.shared.cfg.name.clone(),
+                    waited: started.elapsed(),
+                    state: s.state,
+                    last: s.last_error,
+                })
+            }
+        }
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {

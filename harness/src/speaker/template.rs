@@ -155,6 +155,19 @@ impl Template {
     }
 }
 
+/// A whole message of type `kind` around `body`: marker, length, type (RFC 4271 §4.1), for
+/// bytes the template encoder would never write (malformed UPDATEs, RFC 7606 tests). `None`
+/// when the body does not fit in `max_len` (4096, or 65535 with extended messages).
+pub fn frame(kind: u8, body: &[u8], max_len: usize) -> Option<Vec<u8>> {
+    let len = u16::try_from(HEADER_LEN + body.len()).ok().filter(|&l| usize::from(l) <= max_len)?;
+    let mut m = Vec::with_capacity(usize::from(len));
+    m.extend_from_slice(&[0xff; 16]);
+    m.extend_from_slice(&len.to_be_bytes());
+    m.push(kind);
+    m.extend_from_slice(body);
+    Some(m)
+}
+
 /// The End-of-RIB marker of a family (RFC 4724 §2): an empty UPDATE for IPv4 unicast, an
 /// UPDATE with an empty MP_UNREACH_NLRI for the others.
 pub fn end_of_rib(family: AfiSafi) -> Vec<u8> {

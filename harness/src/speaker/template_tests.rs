@@ -7,7 +7,7 @@ use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, SessionContext, U
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
 
-use super::template::{PackedNlri, Template, end_of_rib};
+use super::template::{PackedNlri, Template, end_of_rib, frame};
 
 fn decode_all(bytes: &[u8], ctx: &SessionContext) -> Vec<Update> {
     let mut d = MessageDecoder::new(ctx.clone());
@@ -181,4 +181,34 @@ fn two_octet_session_gets_as_trans_and_as4_path() {
     // The decoder merges AS4_PATH back (RFC 6793 §4.2.3).
     let u = decode_all(&out, &ctx);
     assert_eq!(u[0].attributes.as_path, a.as_path);
+}
+
+/// The UPDATE bodies of scenarios/malformed-attribute.yaml: AS_PATH [65001], NEXT_HOP
+/// 10.0.2.2, with ORIGIN 7 (RFC 7606 §7.1) or a 3-octet MED (§7.4).
+const ORIGIN_7: &str = "0000 0014 40010107 40020602010000fde9 4003040a000202 18644001";
+const MED_3_OCTETS: &str =
+    "0000 001a 40010100 40020602010000fde9 4003040a000202 80040300 0000 18644002";
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
+}
+
+#[test]
+fn framed_attribute_errors_decode_as_treat_as_withdraw() {
+    for (body, prefix) in [(ORIGIN_7, "100.64.1.0/24"), (MED_3_OCTETS, "100.64.2.0/24")] {
+        let m =
+            frame(bgpstorm_monitor::wire::framing::kind::UPDATE, &hex(body), 4096).expect("fits");
+        assert_eq!(usize::from(u16::from_be_bytes([m[16], m[17]])), m.len());
+        let u = decode_all(&m, &SessionContext::new(true));
+        assert!(u[0].treat_as_withdraw, "{body}: {:?}", u[0]);
+        assert!(u[0].reach.is_empty());
+        assert_eq!(u[0].withdrawn[0].prefix, prefix.parse::<IpNet>().expect("prefix"));
+    }
+}
+
+#[test]
+fn frame_refuses_bodies_over_the_message_limit() {
+    assert!(frame(2, &[0; 4077], 4096).is_some());
+    assert!(frame(2, &[0; 4078], 4096).is_none());
 }
