@@ -171,6 +171,8 @@ mod tests {
     fn usage_counts_forked_children() {
         let mut sh = std::process::Command::new("sh")
             .args(["-c", "sleep 30 & wait"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("sh runs");
         let root = sh.id();
@@ -181,9 +183,10 @@ mod tests {
         }
         let (own, _) = proc_usage(root).unwrap();
         let (total, _) = tree_usage(root).unwrap();
+        let children = descendants(root);
         let _ = sh.kill();
         let _ = sh.wait();
-        for pid in descendants(root) {
+        for pid in children {
             // SAFETY: signalling the orphaned sleep this test started.
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
         }
