@@ -99,6 +99,8 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         families: vec![Family::Ipv4],
         md5: None,
         ttl_security: false,
+        add_path: None,
+        extended_messages: false,
     };
     let plan = DutPlan {
         kind: DutKind::Bird,

@@ -117,6 +117,27 @@ impl Runner<'_> {
                 }
             }
         }
+        if let Some(k) = e.paths_per_prefix {
+            let k = k as usize;
+            let rib = s.rib_in();
+            match rib.wait_until(deadline, |_| rib.path_spread().is_exactly(k)).await {
+                Ok(_) => done.push(format!(
+                    "{at} holds exactly {k} path(s) for each of its {} prefixes",
+                    rib.path_spread().prefixes
+                )),
+                Err(_) => {
+                    let p = rib.path_spread();
+                    return Err(format!(
+                        "{at}: expected exactly {k} path(s) per prefix within {within:?}, holds {} prefixes with {} to {} paths ({} routes without a path id){}",
+                        p.prefixes,
+                        p.min,
+                        p.max,
+                        p.without_id,
+                        self.dut_log_tail()
+                    ));
+                }
+            }
+        }
         if let Some(want) = want_set {
             let have: BTreeSet<IpNet> =
                 s.rib_in().snapshot().into_iter().map(|(n, _)| n.prefix).collect();

@@ -183,6 +183,8 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
                 families: sp.families.clone(),
                 md5: sp.md5.clone(),
                 ttl_security: sp.ttl_security,
+                add_path: sp.capabilities.add_path,
+                extended_messages: sp.capabilities.extended_messages,
             });
         }
     }

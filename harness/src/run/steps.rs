@@ -10,7 +10,9 @@ use tokio::time::Instant;
 
 use super::Runner;
 use crate::scenario::model::{Announce, Prefixes, Wait, WithdrawSet};
-use crate::scenario::{parse_community, parse_extended_community, parse_large_community};
+use crate::scenario::{
+    community_range, parse_community, parse_extended_community, parse_large_community,
+};
 use crate::speaker::prefixes::{from_mrt, range};
 use crate::speaker::replay::{PeerSelector, load_updates};
 use crate::speaker::{Injector, RouteSpec, Session};
@@ -43,7 +45,12 @@ pub fn route_spec(a: &Announce, v6_self: std::net::Ipv6Addr) -> RouteSpec {
         prepend: a.prepend,
         med: a.med,
         local_pref: a.local_pref,
-        communities: a.communities.iter().filter_map(|c| parse_community(c)).collect(),
+        communities: a
+            .communities
+            .iter()
+            .filter_map(|c| parse_community(c))
+            .chain(a.community_range.as_ref().and_then(community_range).into_iter().flatten())
+            .collect(),
         large_communities: a
             .large_communities
             .iter()

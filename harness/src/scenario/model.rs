@@ -399,12 +399,26 @@ pub struct Announce {
     /// Standard communities, `asn:value`.
     #[serde(default)]
     pub communities: Vec<String>,
+    /// Standard communities `asn:value`, `asn:value+1`, … added to `communities` (to build
+    /// large attribute blocks, e.g. UPDATEs beyond 4096 bytes for RFC 8654).
+    #[serde(default)]
+    pub community_range: Option<CommunityRange>,
     /// Large communities, `global:local1:local2`.
     #[serde(default)]
     pub large_communities: Vec<String>,
     /// Extended communities: `rt:asn:value` or `soo:asn:value`.
     #[serde(default)]
     pub extended_communities: Vec<String>,
+}
+
+/// `count` consecutive standard communities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityRange {
+    /// The first one, `asn:value`; the value counts up.
+    pub start: String,
+    /// How many.
+    pub count: u32,
 }
 
 impl Default for Prefixes {
@@ -523,9 +537,12 @@ pub struct Expect {
     /// The speaker whose received routes are checked.
     #[serde(default)]
     pub at: Option<String>,
-    /// It holds exactly this many prefixes.
+    /// It holds exactly this many routes: prefixes, or (prefix, path id) pairs with ADD-PATH.
     #[serde(default)]
     pub routes: Option<u64>,
+    /// Every prefix it holds has exactly this many paths, with distinct path ids (RFC 7911).
+    #[serde(default)]
+    pub paths_per_prefix: Option<u32>,
     /// It holds exactly these prefixes.
     #[serde(default)]
     pub prefixes: Option<Prefixes>,

@@ -210,6 +210,7 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     let checks = [
         e.routes.is_some(),
         e.prefixes.is_some(),
+        e.paths_per_prefix.is_some(),
         e.established.is_some(),
         e.convergence.is_some(),
         e.flap.is_some(),
@@ -225,8 +226,12 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     if !checks.iter().any(|c| *c) {
         p.push(format!("{at}.expect: nothing to check"));
     }
+    if e.paths_per_prefix == Some(0) {
+        p.push(format!("{at}.expect.paths_per_prefix: at least 1"));
+    }
     let needs_at = e.routes.is_some()
         || e.prefixes.is_some()
+        || e.paths_per_prefix.is_some()
         || e.snapshot.is_some()
         || e.rib_diff.is_some()
         || e.dut_matches.is_some()
@@ -236,7 +241,7 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
             p.push(format!("{at}.expect.at: no speaker named {a:?}"))
         }
         None if needs_at => p.push(format!(
-            "{at}.expect: routes, prefixes, snapshot and rib_diff need `at: SPEAKER`"
+            "{at}.expect: routes, prefixes, paths_per_prefix, snapshot and rib_diff need `at: SPEAKER`"
         )),
         _ => {}
     }
@@ -269,6 +274,14 @@ fn communities(at: &str, a: &Announce, p: &mut Vec<String>) {
         if super::parse_community(c).is_none() {
             p.push(format!("{at}.announce.communities: {c:?} is not asn:value (each 0..65535)"));
         }
+    }
+    if let Some(r) = &a.community_range
+        && super::community_range(r).is_none()
+    {
+        p.push(format!(
+            "{at}.announce.community_range: start {:?} must be asn:value and count at least 1, without the value passing 65535",
+            r.start
+        ));
     }
     for c in &a.large_communities {
         if super::parse_large_community(c).is_none() {
