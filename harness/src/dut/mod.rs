@@ -13,6 +13,8 @@
 //!   have no MRAI delay to set (they send as soon as their best path changes).
 
 mod bird;
+#[cfg(test)]
+mod config_tests;
 mod frr;
 mod gobgp;
 mod openbgpd;

@@ -61,6 +61,9 @@ impl Runner<'_> {
             }
             done.push(format!("{} Established", names.join(", ")));
         }
+        if let Some(names) = &e.stayed_up {
+            done.push(self.expect_stayed_up(names)?);
+        }
         if let Some(at) = &e.at {
             done.extend(self.expect_routes(at, e, deadline, within).await?);
         }
@@ -247,6 +250,26 @@ impl Runner<'_> {
             ));
         }
         Ok(done)
+    }
+
+    fn expect_stayed_up(&self, names: &[String]) -> Result<String, String> {
+        for n in names {
+            let s = self.sessions.get(n).ok_or_else(|| format!("no speaker {n}"))?;
+            let status = s.status();
+            if let Some(first) = s.notifications().first() {
+                return Err(format!("{n}: NOTIFICATION {first}{}", self.dut_log_tail()));
+            }
+            if status.state != crate::speaker::State::Established || status.established_count != 1 {
+                return Err(format!(
+                    "{n}: {} after reaching Established {} time(s) (last error: {}){}",
+                    status.state,
+                    status.established_count,
+                    status.last_error.as_deref().unwrap_or("none"),
+                    self.dut_log_tail()
+                ));
+            }
+        }
+        Ok(format!("{} stayed up: Established once, no NOTIFICATION", names.join(", ")))
     }
 
     fn watch(&self) -> Result<&super::watch::Watch, String> {

@@ -63,6 +63,7 @@ pub fn route_spec(a: &Announce, v6_self: std::net::Ipv6Addr) -> RouteSpec {
             .collect(),
         // Sessions run over IPv4: IPv6 routes need an IPv6 next hop, the speaker's own.
         next_hop_v6: Some(v6_self),
+        path_id: a.path_id.unwrap_or(0),
         ..RouteSpec::default()
     };
     match a.next_hop {

@@ -409,6 +409,11 @@ pub struct Announce {
     /// Extended communities: `rt:asn:value` or `soo:asn:value`.
     #[serde(default)]
     pub extended_communities: Vec<String>,
+    /// Path identifier (RFC 7911), for a speaker with `add_path: send` or `both`: announcing
+    /// a prefix again with another id adds a path instead of replacing it (default 0;
+    /// withdrawals and re-announcements after a reconnect name one path per prefix).
+    #[serde(default)]
+    pub path_id: Option<u32>,
 }
 
 /// `count` consecutive standard communities.
@@ -553,6 +558,9 @@ pub struct Expect {
     /// Sessions of these speakers are Established.
     #[serde(default)]
     pub established: Option<Vec<String>>,
+    /// Sessions of these speakers came up once and never sent or received a NOTIFICATION.
+    #[serde(default)]
+    pub stayed_up: Option<Vec<String>>,
     /// Convergence latency budgets since the last snapshot (or the start).
     #[serde(default)]
     pub convergence: Option<Budget>,

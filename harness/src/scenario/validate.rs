@@ -77,7 +77,7 @@ pub fn problems(s: &Scenario) -> Vec<String> {
             Some(n) => format!("steps[{i}] ({n})"),
             None => format!("steps[{i}]"),
         };
-        steps(&at, step, &names, &mut p);
+        steps(&at, step, s, &mut p);
     }
     p
 }
@@ -105,7 +105,9 @@ fn dut(s: &Scenario, p: &mut Vec<String>) {
     }
 }
 
-fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
+fn steps(at: &str, step: &Step, s: &Scenario, p: &mut Vec<String>) {
+    let names: BTreeSet<&str> = s.speakers.keys().map(String::as_str).collect();
+    let names = &names;
     let actions = [
         step.wait.is_some(),
         step.announce.is_some(),
@@ -153,6 +155,15 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         }
         prefixes(&format!("{at}.announce.prefixes"), &a.prefixes, p);
         communities(at, a, p);
+        let sends_paths = s.speakers.get(&a.from).and_then(|sp| sp.capabilities.add_path);
+        if a.path_id.is_some()
+            && !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both))
+        {
+            p.push(format!(
+                "{at}.announce.path_id: speaker {:?} needs capabilities.add_path send or both",
+                a.from
+            ));
+        }
         if let Some(o) = &a.origin
             && !matches!(o.as_str(), "igp" | "egp" | "incomplete")
         {
@@ -212,6 +223,7 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         e.prefixes.is_some(),
         e.paths_per_prefix.is_some(),
         e.established.is_some(),
+        e.stayed_up.is_some(),
         e.convergence.is_some(),
         e.flap.is_some(),
         e.hidden.is_some(),
@@ -245,9 +257,11 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         )),
         _ => {}
     }
-    for n in e.established.iter().flatten() {
-        if !names.contains(n.as_str()) {
-            p.push(format!("{at}.expect.established: no speaker named {n:?}"));
+    for (what, list) in [("established", &e.established), ("stayed_up", &e.stayed_up)] {
+        for n in list.iter().flatten() {
+            if !names.contains(n.as_str()) {
+                p.push(format!("{at}.expect.{what}: no speaker named {n:?}"));
+            }
         }
     }
     for name in e.snapshot.iter().chain(&e.dut_rib).chain(e.rib_diff.iter().map(|d| &d.snapshot)) {

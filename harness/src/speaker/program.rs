@@ -110,7 +110,7 @@ impl Injector {
                 continue;
             }
             let (attrs, next_hop) = route.resolve(family, &self.origin)?;
-            self.announce_family(&of, family, attrs, next_hop, 0).await?;
+            self.announce_family(&of, family, attrs, next_hop, route.path_id).await?;
         }
         self.send_buf().await
     }

@@ -632,4 +632,30 @@ mod tests {
         rib.clear();
         assert!(rib.is_empty());
     }
+
+    fn nlri(prefix: &str, path_id: Option<u32>) -> Nlri {
+        Nlri { prefix: prefix.parse().unwrap(), path_id }
+    }
+
+    #[test]
+    fn the_path_spread_counts_paths_per_prefix_and_routes_without_an_id() {
+        let rib = AdjRibIn::default();
+        let attrs = Arc::new(RouteAttrs {
+            attributes: Arc::new(PathAttributes::default()),
+            next_hop: Arc::from(Vec::new()),
+        });
+        let two = [nlri("10.0.0.0/24", Some(1)), nlri("10.0.0.0/24", Some(2))];
+        rib.apply_parts(&[], &two, Some(attrs.clone()), Instant::now());
+        rib.apply_parts(&[], &[nlri("10.0.1.0/24", Some(1))], Some(attrs.clone()), Instant::now());
+        assert_eq!(rib.path_spread(), PathSpread { prefixes: 2, min: 1, max: 2, without_id: 0 });
+        assert!(!rib.path_spread().is_exactly(2));
+        rib.apply_parts(&[], &[nlri("10.0.1.0/24", Some(7))], Some(attrs.clone()), Instant::now());
+        assert!(rib.path_spread().is_exactly(2));
+        rib.apply_parts(&[two[0], nlri("10.0.1.0/24", Some(1))], &[], None, Instant::now());
+        assert!(rib.path_spread().is_exactly(1));
+        let plain = AdjRibIn::default();
+        plain.apply_parts(&[], &[nlri("10.0.0.0/24", None)], Some(attrs), Instant::now());
+        assert!(plain.path_spread().is_exactly(1));
+        assert!(!AdjRibIn::default().path_spread().is_exactly(1), "an empty RIB holds no paths");
+    }
 }
