@@ -155,7 +155,12 @@ impl Runner<'_> {
         Ok(format!("{what} {} prefixes from {from} ({rate:.0} prefixes/s)", prefixes.len()))
     }
 
-    pub(super) async fn withdraw(&mut self, from: &str, set: &WithdrawSet) -> Outcome {
+    pub(super) async fn withdraw(
+        &mut self,
+        from: &str,
+        set: &WithdrawSet,
+        path_id: Option<u32>,
+    ) -> Outcome {
         let base = self.base;
         let inj = self.injector(from).await?;
         let n = match set {
@@ -164,7 +169,11 @@ impl Runner<'_> {
             }
             WithdrawSet::Set(s) => {
                 let p = resolve(s, base)?;
-                inj.withdraw(&p).await.map_err(|e| format!("{from}: {e}"))?;
+                match path_id {
+                    Some(id) => inj.withdraw_path(&p, id).await,
+                    None => inj.withdraw(&p).await,
+                }
+                .map_err(|e| format!("{from}: {e}"))?;
                 p.len()
             }
         };

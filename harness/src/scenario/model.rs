@@ -410,8 +410,9 @@ pub struct Announce {
     #[serde(default)]
     pub extended_communities: Vec<String>,
     /// Path identifier (RFC 7911), for a speaker with `add_path: send` or `both`: announcing
-    /// a prefix again with another id adds a path instead of replacing it (default 0;
-    /// withdrawals and re-announcements after a reconnect name one path per prefix).
+    /// a prefix again with another id adds a path instead of replacing it (default 0). The
+    /// speaker's Adj-RIB-Out keeps the last path per prefix: `withdraw: all` and the
+    /// re-announcement after a reconnect name that one.
     #[serde(default)]
     pub path_id: Option<u32>,
 }
@@ -440,6 +441,10 @@ pub struct Withdraw {
     pub from: String,
     /// `all` (everything it announced) or a set.
     pub prefixes: WithdrawSet,
+    /// Withdraw only this path of each prefix (RFC 7911), for a speaker with `add_path: send`
+    /// or `both`; only with a set of prefixes.
+    #[serde(default)]
+    pub path_id: Option<u32>,
 }
 
 /// What to withdraw.

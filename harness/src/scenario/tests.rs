@@ -107,6 +107,7 @@ steps:
   - expect: {paths_per_prefix: 2}
   - expect: {at: down, paths_per_prefix: 0}
   - expect: {stayed_up: [dwn]}
+  - withdraw: {from: up, prefixes: all, path_id: 1}
 "#;
     let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
         panic!("expected semantic problems")
@@ -118,6 +119,8 @@ steps:
         "steps[2].expect: routes, prefixes, paths_per_prefix",
         "steps[3].expect.paths_per_prefix: at least 1",
         "steps[4].expect.stayed_up: no speaker named \"dwn\"",
+        "steps[5].withdraw.path_id: speaker \"up\" needs capabilities.add_path send or both",
+        "steps[5].withdraw.path_id: only with a set of prefixes, not `all`",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
     }

@@ -172,6 +172,18 @@ fn steps(at: &str, step: &Step, s: &Scenario, p: &mut Vec<String>) {
     }
     if let Some(w) = &step.withdraw {
         known("withdraw.from", &w.from, p);
+        let sends_paths = s.speakers.get(&w.from).and_then(|sp| sp.capabilities.add_path);
+        if w.path_id.is_some() {
+            if !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both)) {
+                p.push(format!(
+                    "{at}.withdraw.path_id: speaker {:?} needs capabilities.add_path send or both",
+                    w.from
+                ));
+            }
+            if matches!(w.prefixes, WithdrawSet::Keyword(_)) {
+                p.push(format!("{at}.withdraw.path_id: only with a set of prefixes, not `all`"));
+            }
+        }
         match &w.prefixes {
             WithdrawSet::Keyword(k) if k != "all" => {
                 p.push(format!("{at}.withdraw.prefixes: `all` or a prefix set, not {k:?}"))

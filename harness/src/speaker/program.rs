@@ -147,6 +147,25 @@ impl Injector {
         self.send_buf().await
     }
 
+    /// Withdraws path `path_id` of `prefixes` (RFC 7911 §3) and nothing else: the
+    /// Adj-RIB-Out, which holds one path per prefix, keeps them.
+    pub async fn withdraw_path(
+        &mut self,
+        prefixes: &[IpNet],
+        path_id: u32,
+    ) -> Result<(), ProgramError> {
+        for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
+            let of = of_family(prefixes, family);
+            if of.is_empty() {
+                continue;
+            }
+            self.check_family(family)?;
+            let t = Template::withdraw(family, &self.link.negotiated.send);
+            self.emit_prefixes(&t, &of, path_id, false).await?;
+        }
+        self.send_buf().await
+    }
+
     /// Withdraws everything announced on the session.
     pub async fn withdraw_all(&mut self) -> Result<usize, ProgramError> {
         let all = self.shared.rib_out.all();
