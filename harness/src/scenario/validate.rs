@@ -155,14 +155,13 @@ fn steps(at: &str, step: &Step, s: &Scenario, p: &mut Vec<String>) {
         }
         prefixes(&format!("{at}.announce.prefixes"), &a.prefixes, p);
         communities(at, a, p);
-        let sends_paths = s.speakers.get(&a.from).and_then(|sp| sp.capabilities.add_path);
-        if a.path_id.is_some()
-            && !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both))
-        {
-            p.push(format!(
-                "{at}.announce.path_id: speaker {:?} needs capabilities.add_path send or both",
-                a.from
-            ));
+        for sender in std::iter::once(&a.from).chain(&a.with).filter(|_| a.path_id.is_some()) {
+            let sends_paths = s.speakers.get(sender).and_then(|sp| sp.capabilities.add_path);
+            if !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both)) {
+                p.push(format!(
+                    "{at}.announce.path_id: speaker {sender:?} needs capabilities.add_path send or both"
+                ));
+            }
         }
         if let Some(o) = &a.origin
             && !matches!(o.as_str(), "igp" | "egp" | "incomplete")
