@@ -100,6 +100,8 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         md5: None,
         ttl_security: false,
         graceful_restart: false,
+        add_path: None,
+        extended_messages: false,
     };
     let plan = DutPlan {
         kind: DutKind::Bird,

@@ -29,6 +29,16 @@ pub(super) fn config(plan: &DutPlan) -> String {
         if n.ttl_security {
             let _ = writeln!(c, "  ttl security on;");
         }
+        if n.extended_messages {
+            let _ = writeln!(c, "  enable extended messages on;");
+        }
+        // RFC 7911: `tx` sends every path of the table, `rx` accepts path identifiers.
+        let add_path = match (n.dut_sends_paths(), n.dut_receives_paths()) {
+            (true, true) => " add paths on;",
+            (true, false) => " add paths tx;",
+            (false, true) => " add paths rx;",
+            (false, false) => "",
+        };
         let ibgp = n.asn == plan.asn;
         for fam in [Family::Ipv4, Family::Ipv6] {
             if !n.families.contains(&fam) {
@@ -44,7 +54,7 @@ pub(super) fn config(plan: &DutPlan) -> String {
             {
                 nh = format!(" next hop address {v6};");
             }
-            let _ = writeln!(c, "  {name} {{ import all; export all;{nh} }};");
+            let _ = writeln!(c, "  {name} {{ import all; export all;{nh}{add_path} }};");
         }
         let _ = writeln!(c, "}}");
     }

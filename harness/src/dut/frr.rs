@@ -43,6 +43,10 @@ pub(super) fn config(plan: &DutPlan) -> String {
             if n.asn == plan.asn {
                 let _ = writeln!(c, "  neighbor {} next-hop-self", n.addr);
             }
+            // RFC 7911: FRR always offers to receive path identifiers; sending is per neighbor.
+            if n.dut_sends_paths() {
+                let _ = writeln!(c, "  neighbor {} addpath-tx-all-paths", n.addr);
+            }
             if fam == Family::Ipv6 && n.local_v6.is_some() {
                 let _ = writeln!(c, "  neighbor {} route-map NH-{} out", n.addr, n.name);
             }

@@ -10,6 +10,9 @@ use crate::topology::Netns;
 /// The DUT namespace's own loopback: private to the run.
 const API: &str = "127.0.0.1:50051";
 
+/// Paths per prefix GoBGP sends to a speaker that receives ADD-PATH (it has no "all").
+const ADD_PATH_SEND_MAX: u8 = 64;
+
 /// The generated gobgpd.toml.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
@@ -45,6 +48,16 @@ pub(super) fn config(plan: &DutPlan) -> String {
                 c,
                 "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{name}\""
             );
+            // RFC 7911: `receive` accepts path identifiers, `send-max` sends up to that many
+            // paths per prefix.
+            if n.add_path.is_some() {
+                let send_max = if n.dut_sends_paths() { ADD_PATH_SEND_MAX } else { 0 };
+                let _ = writeln!(
+                    c,
+                    "    [neighbors.afi-safis.add-paths.config]\n      receive = {}\n      send-max = {send_max}",
+                    n.dut_receives_paths()
+                );
+            }
         }
         let _ = writeln!(c);
     }

@@ -13,6 +13,8 @@
 //!   have no MRAI delay to set (they send as soon as their best path changes).
 
 mod bird;
+#[cfg(test)]
+mod config_tests;
 mod frr;
 mod gobgp;
 mod openbgpd;
@@ -25,7 +27,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::scenario::model::{DutKind, Family};
+use crate::scenario::model::{AddPathMode, DutKind, Family};
 use crate::topology::Netns;
 
 pub use process::{DaemonProcess, which};
@@ -55,6 +57,23 @@ pub struct Neighbor {
     /// The speaker advertises graceful restart: the DUT must too, and help it restart
     /// (RFC 4724 receiving speaker).
     pub graceful_restart: bool,
+    /// ADD-PATH (RFC 7911) as the speaker asked for it: the DUT sends several paths to a
+    /// speaker that receives them and accepts several from one that sends them.
+    pub add_path: Option<AddPathMode>,
+    /// The speaker offers extended messages (RFC 8654): the DUT offers them too.
+    pub extended_messages: bool,
+}
+
+impl Neighbor {
+    /// The DUT sends path identifiers to this speaker (it asked to receive them).
+    pub fn dut_sends_paths(&self) -> bool {
+        matches!(self.add_path, Some(AddPathMode::Receive | AddPathMode::Both))
+    }
+
+    /// The DUT accepts path identifiers from this speaker (it asked to send them).
+    pub fn dut_receives_paths(&self) -> bool {
+        matches!(self.add_path, Some(AddPathMode::Send | AddPathMode::Both))
+    }
 }
 
 /// What to run.

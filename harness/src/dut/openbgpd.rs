@@ -44,6 +44,13 @@ pub(super) fn config(plan: &DutPlan) -> String {
         if n.asn == plan.asn {
             let _ = writeln!(c, "  set nexthop self");
         }
+        // RFC 7911, for every announced family.
+        if n.dut_sends_paths() {
+            let _ = writeln!(c, "  announce add-path send all");
+        }
+        if n.dut_receives_paths() {
+            let _ = writeln!(c, "  announce add-path recv yes");
+        }
         let _ = writeln!(c, "}}");
     }
     let _ = writeln!(c, "allow from any\nallow to any");

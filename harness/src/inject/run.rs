@@ -190,6 +190,7 @@ fn route_spec(a: &InjectArgs) -> RouteSpec {
         communities: a.communities.clone(),
         large_communities: a.large_communities.clone(),
         extended_communities: a.extended_communities.clone(),
+        ..RouteSpec::default()
     }
 }
 

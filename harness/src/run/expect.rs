@@ -87,6 +87,9 @@ impl Runner<'_> {
             }
             done.push(format!("{} Established", names.join(", ")));
         }
+        if let Some(names) = &e.stayed_up {
+            done.push(self.expect_stayed_up(names)?);
+        }
         if let Some(at) = &e.at {
             done.extend(self.expect_routes(at, e, deadline, within).await?);
             if let Some(families) = &e.end_of_rib {
@@ -144,6 +147,27 @@ impl Runner<'_> {
                     return Err(format!(
                         "{at} holds {} prefixes, expected {n} within {within:?}{}",
                         t.0.prefixes,
+                        self.dut_log_tail()
+                    ));
+                }
+            }
+        }
+        if let Some(k) = e.paths_per_prefix {
+            let k = k as usize;
+            let rib = s.rib_in();
+            match rib.wait_until(deadline, |_| rib.path_spread().is_exactly(k)).await {
+                Ok(_) => done.push(format!(
+                    "{at} holds exactly {k} path(s) for each of its {} prefixes",
+                    rib.path_spread().prefixes
+                )),
+                Err(_) => {
+                    let p = rib.path_spread();
+                    return Err(format!(
+                        "{at}: expected exactly {k} path(s) per prefix within {within:?}, holds {} prefixes with {} to {} paths ({} routes without a path id){}",
+                        p.prefixes,
+                        p.min,
+                        p.max,
+                        p.without_id,
                         self.dut_log_tail()
                     ));
                 }
@@ -355,6 +379,26 @@ impl Runner<'_> {
             done.push(format!("{at} received {got} prefix withdrawals since {since}"));
         }
         Ok(done)
+    }
+
+    fn expect_stayed_up(&self, names: &[String]) -> Result<String, String> {
+        for n in names {
+            let s = self.sessions.get(n).ok_or_else(|| format!("no speaker {n}"))?;
+            let status = s.status();
+            if let Some(first) = s.notifications().first() {
+                return Err(format!("{n}: NOTIFICATION {first}{}", self.dut_log_tail()));
+            }
+            if status.state != crate::speaker::State::Established || status.established_count != 1 {
+                return Err(format!(
+                    "{n}: {} after reaching Established {} time(s) (last error: {}){}",
+                    status.state,
+                    status.established_count,
+                    status.last_error.as_deref().unwrap_or("none"),
+                    self.dut_log_tail()
+                ));
+            }
+        }
+        Ok(format!("{} stayed up: Established once, no NOTIFICATION", names.join(", ")))
     }
 
     fn watch(&self) -> Result<&super::watch::Watch, String> {

@@ -322,7 +322,7 @@ impl Runner<'_> {
             return self.announce(a, true).await;
         }
         if let Some(w) = &step.withdraw {
-            return self.withdraw(&w.from, &w.prefixes).await;
+            return self.withdraw(&w.from, &w.prefixes, w.path_id).await;
         }
         if let Some(f) = &step.flap {
             return self.flap(f).await;

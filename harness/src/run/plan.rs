@@ -186,6 +186,8 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
                 md5: sp.md5.clone(),
                 ttl_security: sp.ttl_security,
                 graceful_restart: sp.capabilities.graceful_restart.is_some(),
+                add_path: sp.capabilities.add_path,
+                extended_messages: sp.capabilities.extended_messages,
             });
         }
     }

@@ -14,7 +14,9 @@ use super::Runner;
 use crate::scenario::model::{
     Announce, Family, Prefixes, Refresh, RestartSpeaker, SendRaw, Wait, WithdrawSet,
 };
-use crate::scenario::{parse_community, parse_extended_community, parse_large_community};
+use crate::scenario::{
+    community_range, parse_community, parse_extended_community, parse_large_community,
+};
 use crate::speaker::prefixes::{from_mrt, range};
 use crate::speaker::replay::{PeerSelector, load_updates};
 use crate::speaker::template::frame;
@@ -56,7 +58,12 @@ pub fn route_spec(a: &Announce, v6_self: std::net::Ipv6Addr) -> RouteSpec {
         prepend: a.prepend,
         med: a.med,
         local_pref: a.local_pref,
-        communities: a.communities.iter().filter_map(|c| parse_community(c)).collect(),
+        communities: a
+            .communities
+            .iter()
+            .filter_map(|c| parse_community(c))
+            .chain(a.community_range.as_ref().and_then(community_range).into_iter().flatten())
+            .collect(),
         large_communities: a
             .large_communities
             .iter()
@@ -69,6 +76,7 @@ pub fn route_spec(a: &Announce, v6_self: std::net::Ipv6Addr) -> RouteSpec {
             .collect(),
         // Sessions run over IPv4: IPv6 routes need an IPv6 next hop, the speaker's own.
         next_hop_v6: Some(v6_self),
+        path_id: a.path_id.unwrap_or(0),
         ..RouteSpec::default()
     };
     match a.next_hop {
@@ -170,7 +178,12 @@ impl Runner<'_> {
         ))
     }
 
-    pub(super) async fn withdraw(&mut self, from: &str, set: &WithdrawSet) -> Outcome {
+    pub(super) async fn withdraw(
+        &mut self,
+        from: &str,
+        set: &WithdrawSet,
+        path_id: Option<u32>,
+    ) -> Outcome {
         let base = self.base;
         let inj = self.injector(from).await?;
         let n = match set {
@@ -179,7 +192,11 @@ impl Runner<'_> {
             }
             WithdrawSet::Set(s) => {
                 let p = resolve(s, base)?;
-                inj.withdraw(&p).await.map_err(|e| format!("{from}: {e}"))?;
+                match path_id {
+                    Some(id) => inj.withdraw_path(&p, id).await,
+                    None => inj.withdraw(&p).await,
+                }
+                .map_err(|e| format!("{from}: {e}"))?;
                 p.len()
             }
         };

@@ -99,6 +99,14 @@ pub fn parse_community(s: &str) -> Option<Community> {
     Some(Community(u32::from(a.parse::<u16>().ok()?) << 16 | u32::from(v.parse::<u16>().ok()?)))
 }
 
+/// The communities of a range, or `None` when its start is not `asn:value` or it runs past
+/// value 65535.
+pub fn community_range(r: &model::CommunityRange) -> Option<Vec<Community>> {
+    let first = parse_community(&r.start)?;
+    let last = (first.0 & 0xffff) + r.count.checked_sub(1)?;
+    (last <= 0xffff).then(|| (0..r.count).map(|i| Community(first.0 + i)).collect())
+}
+
 /// `global:local1:local2`.
 pub fn parse_large_community(s: &str) -> Option<LargeCommunity> {
     let mut it = s.split(':').map(|x| x.parse::<u32>().ok());

@@ -465,12 +465,32 @@ pub struct Announce {
     /// Standard communities, `asn:value`.
     #[serde(default)]
     pub communities: Vec<String>,
+    /// Standard communities `asn:value`, `asn:value+1`, … added to `communities` (to build
+    /// large attribute blocks, e.g. UPDATEs beyond 4096 bytes for RFC 8654).
+    #[serde(default)]
+    pub community_range: Option<CommunityRange>,
     /// Large communities, `global:local1:local2`.
     #[serde(default)]
     pub large_communities: Vec<String>,
     /// Extended communities: `rt:asn:value` or `soo:asn:value`.
     #[serde(default)]
     pub extended_communities: Vec<String>,
+    /// Path identifier (RFC 7911), for a speaker with `add_path: send` or `both`: announcing
+    /// a prefix again with another id adds a path instead of replacing it (default 0). The
+    /// speaker's Adj-RIB-Out keeps the last path per prefix: `withdraw: all` and the
+    /// re-announcement after a reconnect name that one.
+    #[serde(default)]
+    pub path_id: Option<u32>,
+}
+
+/// `count` consecutive standard communities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityRange {
+    /// The first one, `asn:value`; the value counts up.
+    pub start: String,
+    /// How many.
+    pub count: u32,
 }
 
 impl Default for Prefixes {
@@ -487,6 +507,10 @@ pub struct Withdraw {
     pub from: String,
     /// `all` (everything it announced) or a set.
     pub prefixes: WithdrawSet,
+    /// Withdraw only this path of each prefix (RFC 7911), for a speaker with `add_path: send`
+    /// or `both`; only with a set of prefixes.
+    #[serde(default)]
+    pub path_id: Option<u32>,
 }
 
 /// What to withdraw.
@@ -589,9 +613,12 @@ pub struct Expect {
     /// The speaker whose received routes are checked.
     #[serde(default)]
     pub at: Option<String>,
-    /// It holds exactly this many prefixes.
+    /// It holds exactly this many routes: prefixes, or (prefix, path id) pairs with ADD-PATH.
     #[serde(default)]
     pub routes: Option<u64>,
+    /// Every prefix it holds has exactly this many paths, with distinct path ids (RFC 7911).
+    #[serde(default)]
+    pub paths_per_prefix: Option<u32>,
     /// It holds exactly these prefixes.
     #[serde(default)]
     pub prefixes: Option<Prefixes>,
@@ -602,6 +629,9 @@ pub struct Expect {
     /// Sessions of these speakers are Established.
     #[serde(default)]
     pub established: Option<Vec<String>>,
+    /// Sessions of these speakers came up once and never sent or received a NOTIFICATION.
+    #[serde(default)]
+    pub stayed_up: Option<Vec<String>>,
     /// Convergence latency budgets since the last snapshot (or the start).
     #[serde(default)]
     pub convergence: Option<Budget>,

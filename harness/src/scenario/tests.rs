@@ -63,7 +63,7 @@ steps:
         "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
         "\"65001:70000\" is not asn:value",
         "steps[2]: a step has exactly one action",
-        "steps[3].expect: routes, prefixes, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
+        "steps[3].expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
         "steps[4].restart",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
@@ -144,4 +144,50 @@ steps:
     ] {
         assert!(all.contains(needle), "missing {needle:?} in\n{all}");
     }
+}
+
+#[test]
+fn add_path_and_large_attribute_fields_are_checked() {
+    let text = r#"
+version: 1
+name: x
+dut: {kind: bird, asn: 65000}
+speakers:
+  up: {asn: 65001}
+  down: {asn: 65100, capabilities: {add_path: receive}}
+steps:
+  - announce: {from: up, prefixes: [10.0.0.0/24], path_id: 2}
+  - announce: {from: up, prefixes: [10.0.0.0/24], community_range: {start: "65001:65000", count: 600}}
+  - expect: {paths_per_prefix: 2}
+  - expect: {at: down, paths_per_prefix: 0}
+  - expect: {stayed_up: [dwn]}
+  - withdraw: {from: up, prefixes: all, path_id: 1}
+"#;
+    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
+        panic!("expected semantic problems")
+    };
+    let all = problems.join("\n");
+    for needle in [
+        "steps[0].announce.path_id: speaker \"up\" needs capabilities.add_path send or both",
+        "steps[1].announce.community_range: start \"65001:65000\"",
+        "steps[2].expect: routes, prefixes, paths_per_prefix",
+        "steps[3].expect.paths_per_prefix: at least 1",
+        "steps[4].expect.stayed_up: no speaker named \"dwn\"",
+        "steps[5].withdraw.path_id: speaker \"up\" needs capabilities.add_path send or both",
+        "steps[5].withdraw.path_id: only with a set of prefixes, not `all`",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+    }
+}
+
+#[test]
+fn a_community_range_counts_up_the_value_and_stops_at_65535() {
+    let r = |start: &str, count| model::CommunityRange { start: start.into(), count };
+    let got: Vec<String> =
+        community_range(&r("65001:9", 3)).unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(got, ["65001:9", "65001:10", "65001:11"]);
+    assert_eq!(community_range(&r("65001:65535", 1)).map(|v| v.len()), Some(1));
+    assert!(community_range(&r("65001:65535", 2)).is_none());
+    assert!(community_range(&r("65001:1", 0)).is_none());
+    assert!(community_range(&r("65001", 1)).is_none());
 }

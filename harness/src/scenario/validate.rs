@@ -78,7 +78,7 @@ pub fn problems(s: &Scenario) -> Vec<String> {
             Some(n) => format!("steps[{i}] ({n})"),
             None => format!("steps[{i}]"),
         };
-        steps(&at, step, &names, &mut p);
+        steps(&at, step, s, &mut p);
         if let Some(since) = step.expect.as_ref().and_then(|e| e.since.as_ref())
             && !named.contains(since.as_str())
         {
@@ -114,7 +114,9 @@ fn dut(s: &Scenario, p: &mut Vec<String>) {
     }
 }
 
-fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
+fn steps(at: &str, step: &Step, s: &Scenario, p: &mut Vec<String>) {
+    let names: BTreeSet<&str> = s.speakers.keys().map(String::as_str).collect();
+    let names = &names;
     let actions = [
         step.wait.is_some(),
         step.announce.is_some(),
@@ -165,6 +167,14 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
         }
         prefixes(&format!("{at}.announce.prefixes"), &a.prefixes, p);
         communities(at, a, p);
+        for sender in std::iter::once(&a.from).chain(&a.with).filter(|_| a.path_id.is_some()) {
+            let sends_paths = s.speakers.get(sender).and_then(|sp| sp.capabilities.add_path);
+            if !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both)) {
+                p.push(format!(
+                    "{at}.announce.path_id: speaker {sender:?} needs capabilities.add_path send or both"
+                ));
+            }
+        }
         if let Some(o) = &a.origin
             && !matches!(o.as_str(), "igp" | "egp" | "incomplete")
         {
@@ -173,6 +183,18 @@ fn steps(at: &str, step: &Step, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     }
     if let Some(w) = &step.withdraw {
         known("withdraw.from", &w.from, p);
+        let sends_paths = s.speakers.get(&w.from).and_then(|sp| sp.capabilities.add_path);
+        if w.path_id.is_some() {
+            if !matches!(sends_paths, Some(AddPathMode::Send | AddPathMode::Both)) {
+                p.push(format!(
+                    "{at}.withdraw.path_id: speaker {:?} needs capabilities.add_path send or both",
+                    w.from
+                ));
+            }
+            if matches!(w.prefixes, WithdrawSet::Keyword(_)) {
+                p.push(format!("{at}.withdraw.path_id: only with a set of prefixes, not `all`"));
+            }
+        }
         match &w.prefixes {
             WithdrawSet::Keyword(k) if k != "all" => {
                 p.push(format!("{at}.withdraw.prefixes: `all` or a prefix set, not {k:?}"))
@@ -236,7 +258,9 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
     let checks = [
         e.routes.is_some(),
         e.prefixes.is_some(),
+        e.paths_per_prefix.is_some(),
         e.established.is_some(),
+        e.stayed_up.is_some(),
         e.convergence.is_some(),
         e.flap.is_some(),
         e.hidden.is_some(),
@@ -261,8 +285,12 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
             "{at}.expect: announced, withdrawn and uninterrupted go with `since: SNAPSHOT`, and `since` with one of them"
         ));
     }
+    if e.paths_per_prefix == Some(0) {
+        p.push(format!("{at}.expect.paths_per_prefix: at least 1"));
+    }
     let needs_at = e.routes.is_some()
         || e.prefixes.is_some()
+        || e.paths_per_prefix.is_some()
         || e.snapshot.is_some()
         || e.rib_diff.is_some()
         || e.dut_matches.is_some()
@@ -274,13 +302,15 @@ fn expect(at: &str, e: &Expect, names: &BTreeSet<&str>, p: &mut Vec<String>) {
             p.push(format!("{at}.expect.at: no speaker named {a:?}"))
         }
         None if needs_at => p.push(format!(
-            "{at}.expect: routes, prefixes, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`"
+            "{at}.expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`"
         )),
         _ => {}
     }
-    for n in e.established.iter().flatten() {
-        if !names.contains(n.as_str()) {
-            p.push(format!("{at}.expect.established: no speaker named {n:?}"));
+    for (what, list) in [("established", &e.established), ("stayed_up", &e.stayed_up)] {
+        for n in list.iter().flatten() {
+            if !names.contains(n.as_str()) {
+                p.push(format!("{at}.expect.{what}: no speaker named {n:?}"));
+            }
         }
     }
     for name in e.snapshot.iter().chain(&e.dut_rib).chain(e.rib_diff.iter().map(|d| &d.snapshot)) {
@@ -307,6 +337,14 @@ fn communities(at: &str, a: &Announce, p: &mut Vec<String>) {
         if super::parse_community(c).is_none() {
             p.push(format!("{at}.announce.communities: {c:?} is not asn:value (each 0..65535)"));
         }
+    }
+    if let Some(r) = &a.community_range
+        && super::community_range(r).is_none()
+    {
+        p.push(format!(
+            "{at}.announce.community_range: start {:?} must be asn:value and count at least 1, without the value passing 65535",
+            r.start
+        ));
     }
     for c in &a.large_communities {
         if super::parse_large_community(c).is_none() {

@@ -38,7 +38,7 @@ pub use counters::CounterSnapshot;
 pub use notification::{Direction, NotificationRecord};
 pub use open::Negotiated;
 pub use program::{ChurnReport, Injector, ProgramError};
-pub use rib::{AdjRibIn, RibCount, Route, RouteAttrs};
+pub use rib::{AdjRibIn, PathSpread, RibCount, Route, RouteAttrs};
 pub use ribout::AdjRibOut;
 pub use route::RouteSpec;
 pub use session::{Link, LinkDown, Session, SessionError, State, Status};

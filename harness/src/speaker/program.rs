@@ -130,7 +130,7 @@ impl Injector {
                 continue;
             }
             let (attrs, next_hop) = route.resolve(family, &self.origin)?;
-            self.announce_family(&of, family, attrs, next_hop, 0).await?;
+            self.announce_family(&of, family, attrs, next_hop, route.path_id).await?;
         }
         self.send_buf().await
     }
@@ -165,6 +165,25 @@ impl Injector {
             let t = Template::withdraw(family, &self.link.negotiated.send);
             self.emit_prefixes(&t, &of, 0, false).await?;
             self.shared.rib_out.withdraw(&of);
+        }
+        self.send_buf().await
+    }
+
+    /// Withdraws path `path_id` of `prefixes` (RFC 7911 §3) and nothing else: the
+    /// Adj-RIB-Out, which holds one path per prefix, keeps them.
+    pub async fn withdraw_path(
+        &mut self,
+        prefixes: &[IpNet],
+        path_id: u32,
+    ) -> Result<(), ProgramError> {
+        for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
+            let of = of_family(prefixes, family);
+            if of.is_empty() {
+                continue;
+            }
+            self.check_family(family)?;
+            let t = Template::withdraw(family, &self.link.negotiated.send);
+            self.emit_prefixes(&t, &of, path_id, false).await?;
         }
         self.send_buf().await
     }

@@ -318,6 +318,27 @@ fn unblock(key: u64, slot: usize) -> Nlri {
     Nlri { prefix: IpNet::V4(net), path_id: None }
 }
 
+/// How the routes of an Adj-RIB-In spread over prefixes (RFC 7911: with ADD-PATH one prefix
+/// holds one route per path identifier).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PathSpread {
+    /// Distinct prefixes.
+    pub prefixes: usize,
+    /// Fewest paths of a prefix (0 when empty).
+    pub min: usize,
+    /// Most paths of a prefix.
+    pub max: usize,
+    /// Routes without a path identifier.
+    pub without_id: usize,
+}
+
+impl PathSpread {
+    /// Every prefix holds exactly `n` paths, each with its own path identifier when `n > 1`.
+    pub fn is_exactly(&self, n: usize) -> bool {
+        self.prefixes > 0 && self.min == n && self.max == n && (n == 1 || self.without_id == 0)
+    }
+}
+
 /// The deadline passed before the RIB got there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("deadline passed with {} prefixes in the Adj-RIB-In", .0.prefixes)]
@@ -454,6 +475,23 @@ impl AdjRibIn {
         let g = self.lock();
         let v4 = g.v4_routes().map(|(n, e)| (n, g.route(e)));
         v4.chain(g.other.iter().map(|(n, e)| (*n, g.route(e)))).collect()
+    }
+
+    /// Paths per prefix.
+    pub fn path_spread(&self) -> PathSpread {
+        let g = self.lock();
+        let mut per_prefix: FastMap<IpNet, usize> = FastMap::default();
+        let mut without_id = 0;
+        for n in g.v4_routes().map(|(n, _)| n).chain(g.other.keys().copied()) {
+            *per_prefix.entry(n.prefix).or_default() += 1;
+            without_id += usize::from(n.path_id.is_none());
+        }
+        PathSpread {
+            prefixes: per_prefix.len(),
+            min: per_prefix.values().copied().min().unwrap_or(0),
+            max: per_prefix.values().copied().max().unwrap_or(0),
+            without_id,
+        }
     }
 
     /// Families for which End-of-RIB arrived (RFC 4724 §2).
@@ -602,5 +640,31 @@ mod tests {
         assert_eq!(rib.totals(), (12 + 11 + 1, 6, 0));
         rib.clear();
         assert!(rib.is_empty());
+    }
+
+    fn nlri(prefix: &str, path_id: Option<u32>) -> Nlri {
+        Nlri { prefix: prefix.parse().unwrap(), path_id }
+    }
+
+    #[test]
+    fn the_path_spread_counts_paths_per_prefix_and_routes_without_an_id() {
+        let rib = AdjRibIn::default();
+        let attrs = Arc::new(RouteAttrs {
+            attributes: Arc::new(PathAttributes::default()),
+            next_hop: Arc::from(Vec::new()),
+        });
+        let two = [nlri("10.0.0.0/24", Some(1)), nlri("10.0.0.0/24", Some(2))];
+        rib.apply_parts(&[], &two, Some(attrs.clone()), Instant::now());
+        rib.apply_parts(&[], &[nlri("10.0.1.0/24", Some(1))], Some(attrs.clone()), Instant::now());
+        assert_eq!(rib.path_spread(), PathSpread { prefixes: 2, min: 1, max: 2, without_id: 0 });
+        assert!(!rib.path_spread().is_exactly(2));
+        rib.apply_parts(&[], &[nlri("10.0.1.0/24", Some(7))], Some(attrs.clone()), Instant::now());
+        assert!(rib.path_spread().is_exactly(2));
+        rib.apply_parts(&[two[0], nlri("10.0.1.0/24", Some(1))], &[], None, Instant::now());
+        assert!(rib.path_spread().is_exactly(1));
+        let plain = AdjRibIn::default();
+        plain.apply_parts(&[], &[nlri("10.0.0.0/24", None)], Some(attrs), Instant::now());
+        assert!(plain.path_spread().is_exactly(1));
+        assert!(!AdjRibIn::default().path_spread().is_exactly(1), "an empty RIB holds no paths");
     }
 }

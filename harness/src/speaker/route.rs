@@ -31,6 +31,8 @@ pub struct RouteSpec {
     pub large_communities: Vec<LargeCommunity>,
     /// EXTENDED_COMMUNITIES (RFC 4360).
     pub extended_communities: Vec<ExtendedCommunity>,
+    /// Path identifier, sent when the session negotiated ADD-PATH send (RFC 7911 §3).
+    pub path_id: u32,
 }
 
 impl Default for RouteSpec {
@@ -46,6 +48,7 @@ impl Default for RouteSpec {
             communities: Vec::new(),
             large_communities: Vec::new(),
             extended_communities: Vec::new(),
+            path_id: 0,
         }
     }
 }
