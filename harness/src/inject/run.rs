@@ -67,7 +67,7 @@ pub fn main(args: &InjectArgs) -> ExitCode {
     }
 }
 
-fn list_peers(f: &PathBuf) -> Result<(), Failure> {
+fn list_peers(f: &std::path::Path) -> Result<(), Failure> {
     let peers = replay::peers(f).map_err(|e| Failure::usage(e.to_string()))?;
     println!("index  peer                                      AS          UPDATEs");
     for (i, p) in peers.iter().enumerate() {

@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn withdrawals_only_hit_announced_prefixes() {
-        let mut up = vec![false; 10];
+        let mut up = [false; 10];
         for e in ChurnPlan::new(1, 10, 2).take(5000) {
             match e {
                 ChurnEvent::Announce { prefix, route } => {

@@ -336,7 +336,7 @@ impl Injector {
         whole_only: bool,
     ) -> Result<usize, ProgramError> {
         let mut rest = nlri;
-        while !rest.is_empty() && !(whole_only && rest.len() < t.room()) {
+        while !rest.is_empty() && (!whole_only || rest.len() >= t.room()) {
             let (used, count) = t.fill(rest, &mut self.buf);
             rest = &rest[used..];
             self.buf_messages += 1;

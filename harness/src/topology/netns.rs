@@ -49,7 +49,7 @@ impl Netns {
             .map_err(|_| io::Error::other("namespace thread panicked"))?
         })?;
         let ns = Self { name: name.to_string(), file };
-        ns.run(|| super::link::loopback_up())??;
+        ns.run(super::link::loopback_up)??;
         Ok(ns)
     }
 

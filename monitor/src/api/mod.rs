@@ -131,6 +131,8 @@ struct PrefixQuery {
     community: Option<String>,
 }
 
+// The error is the HTTP answer itself, built once on a cold path.
+#[allow(clippy::result_large_err)]
 fn parse_query(q: &PrefixQuery) -> Result<(IpNet, Match), Response> {
     let Some(p) = &q.prefix else {
         return Err(error(
@@ -213,11 +215,13 @@ struct AlertQuery {
 }
 
 async fn alerts(State(s): State<Shared>, Query(q): Query<AlertQuery>) -> Response {
-    let keep = |e: &Event| match (q.kind.as_deref(), e) {
-        (None | Some("flap"), Event::Flap(_)) => true,
-        (None | Some("community"), Event::Community(_)) => true,
-        (None | Some("damping"), Event::Damping(_)) => true,
-        _ => false,
+    let keep = |e: &Event| {
+        matches!(
+            (q.kind.as_deref(), e),
+            (None | Some("flap"), Event::Flap(_))
+                | (None | Some("community"), Event::Community(_))
+                | (None | Some("damping"), Event::Damping(_))
+        )
     };
     if let Some(k) = q.kind.as_deref()
         && !matches!(k, "flap" | "community" | "damping")

@@ -176,12 +176,12 @@ pub(crate) fn convert(
         let Some(ng) = ng else {
             // netgauze rejected this attribute; try our own reading where netgauze is
             // stricter than the RFC (confederation segments in AS_PATH, RFC 5065).
-            if r.code == code::AS_PATH {
-                if let Some(p) = parse_as_path(value, ctx.asn4) {
-                    out.attrs.as_path = Some(p);
-                    pending_errors.next();
-                    continue;
-                }
+            if r.code == code::AS_PATH
+                && let Some(p) = parse_as_path(value, ctx.asn4)
+            {
+                out.attrs.as_path = Some(p);
+                pending_errors.next();
+                continue;
             }
             let reason = match isolated_reason {
                 Some(reason) => reason.clone(),

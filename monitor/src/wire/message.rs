@@ -19,6 +19,9 @@ use super::rfc7606::{Action, AttributeError, code};
 /// A decoded BGP message.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "SCREAMING-KEBAB-CASE")]
+// Most messages on a session are UPDATEs: boxing the large variant would cost an allocation
+// per message to save memory on the rare small ones.
+#[allow(clippy::large_enum_variant)]
 pub enum Message {
     /// OPEN (RFC 4271 §4.2).
     Open(Open),
