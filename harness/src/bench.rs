@@ -33,8 +33,10 @@ pub struct Options {
     pub json: Option<PathBuf>,
     /// Markdown table.
     pub markdown: Option<PathBuf>,
-    /// SVG plot.
+    /// SVG plot of the latency CDF.
     pub svg: Option<PathBuf>,
+    /// SVG plot of convergence over time.
+    pub svg_over_time: Option<PathBuf>,
     /// Earlier results to compare with.
     pub baseline: Option<PathBuf>,
     /// Allowed slowdown against the baseline, percent.
@@ -66,6 +68,9 @@ pub struct Sample {
     pub drops: u64,
     /// Announcement latency CDF (quantile, ms).
     pub cdf_ms: Vec<(f64, f64)>,
+    /// Convergence over time: (fraction of prefixes answered, ms since the first byte in).
+    #[serde(default)]
+    pub progress_ms: Vec<(f64, f64)>,
 }
 
 /// All runs of one (workload, daemon).
@@ -119,6 +124,7 @@ fn sample(r: &RunReport) -> Result<Sample, String> {
         headroom: r.sender_rate.map(|s| s / throughput.max(1e-9)),
         drops: r.monitor.as_ref().map_or(0, |m| m.capture.drops()),
         cdf_ms: c.announce.cdf.iter().map(|(q, us)| (*q, ms(*us))).collect(),
+        progress_ms: c.progress.iter().map(|(q, us)| (*q, ms(*us))).collect(),
     })
 }
 
@@ -212,6 +218,11 @@ pub fn main(o: &Options) -> ExitCode {
     }
     if let Some(p) = &o.svg
         && let Err(e) = super::bench_plot::cdf(p, &cells)
+    {
+        eprintln!("bgpstorm bench: {}: {e}", p.display());
+    }
+    if let Some(p) = &o.svg_over_time
+        && let Err(e) = super::bench_plot::over_time(p, &cells)
     {
         eprintln!("bgpstorm bench: {}: {e}", p.display());
     }

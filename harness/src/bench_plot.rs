@@ -1,35 +1,60 @@
-//! The benchmark's SVG plot: per-prefix announcement latency CDF, one line per
-//! (workload, daemon), from the median run.
+//! The benchmark's SVG plots, one line per (workload, daemon) from the median run: the
+//! per-prefix announcement latency CDF, and convergence over time (the fraction of prefixes
+//! the DUT has answered since the first byte went in).
 
 use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::bench::Cell;
+use crate::bench::{Cell, Sample};
 
 /// Draws the CDF of every measured cell into `path`.
 pub fn cdf(path: &Path, cells: &[Cell]) -> Result<(), String> {
-    let series: Vec<(String, Vec<(f64, f64)>)> = cells
+    let series = median_series(cells, |s| &s.cdf_ms);
+    draw(
+        path,
+        &series,
+        "per-prefix announcement latency through the DUT (wire timestamps)",
+        "latency, ms (log)",
+    )
+}
+
+/// Draws convergence over time of every measured cell into `path`.
+pub fn over_time(path: &Path, cells: &[Cell]) -> Result<(), String> {
+    let series = median_series(cells, |s| &s.progress_ms);
+    draw(
+        path,
+        &series,
+        "convergence over time: prefixes answered by the DUT (wire timestamps)",
+        "time since the first byte into the DUT, ms (log)",
+    )
+}
+
+type Series = Vec<(String, Vec<(f64, f64)>)>;
+
+/// (quantile, ms) points of the median run of each cell, as (ms, fraction).
+fn median_series(cells: &[Cell], points: impl Fn(&Sample) -> &Vec<(f64, f64)>) -> Series {
+    cells
         .iter()
         .filter(|c| c.error.is_none())
         .filter_map(|c| {
-            let mut runs: Vec<&crate::bench::Sample> = c.samples.iter().collect();
+            let mut runs: Vec<&Sample> = c.samples.iter().collect();
             runs.sort_by(|a, b| a.convergence_ms.total_cmp(&b.convergence_ms));
             let median = runs.get(runs.len() / 2)?;
             let pts: Vec<(f64, f64)> =
-                median.cdf_ms.iter().map(|(q, ms)| (ms.max(0.001), *q)).collect();
+                points(median).iter().map(|(q, ms)| (ms.max(0.001), *q)).collect();
             (!pts.is_empty()).then(|| (format!("{} / {}", c.workload, c.dut), pts))
         })
-        .collect();
+        .collect()
+}
+
+fn draw(path: &Path, series: &Series, caption: &str, x_desc: &str) -> Result<(), String> {
     let max_x =
         series.iter().flat_map(|(_, p)| p.iter().map(|(x, _)| *x)).fold(1.0f64, f64::max) * 1.1;
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "per-prefix announcement latency through the DUT (wire timestamps)",
-            ("sans-serif", 18),
-        )
+        .caption(caption, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
@@ -37,7 +62,7 @@ pub fn cdf(path: &Path, cells: &[Cell]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .x_desc("latency, ms (log)")
+        .x_desc(x_desc)
         .y_desc("fraction of prefixes")
         .draw()
         .map_err(|e| e.to_string())?;
@@ -58,4 +83,49 @@ pub fn cdf(path: &Path, cells: &[Cell]) -> Result<(), String> {
         .draw()
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(scale: f64) -> Sample {
+        let pts: Vec<(f64, f64)> =
+            (0..=10).map(|i| (f64::from(i) / 10.0, scale * (1.0 + f64::from(i)))).collect();
+        Sample {
+            convergence_ms: scale * 11.0,
+            announce_ms: [scale, scale, scale],
+            withdraw_ms: [0.0; 3],
+            throughput: 1.0,
+            dut_rss_mib: 1.0,
+            dut_cpu_s: 0.1,
+            headroom: None,
+            drops: 0,
+            cdf_ms: pts.clone(),
+            progress_ms: pts.iter().map(|&(q, ms)| (q, ms * 3.0)).collect(),
+        }
+    }
+
+    /// Both plots name every measured cell and leave out the failed ones.
+    #[test]
+    fn plots_have_one_line_per_measured_cell() {
+        let cell = |dut: &str, error: Option<&str>| Cell {
+            workload: "100k-announce".into(),
+            dut: dut.into(),
+            version: "x".into(),
+            samples: vec![sample(1.0), sample(2.0), sample(3.0)],
+            error: error.map(String::from),
+        };
+        let cells = [cell("bird", None), cell("frr", None), cell("gobgp", Some("failed"))];
+        let dir = std::env::temp_dir().join(format!("bgpstorm-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, f) in [("cdf.svg", cdf as fn(&Path, &[Cell]) -> _), ("time.svg", over_time)] {
+            let path = dir.join(name);
+            f(&path, &cells).unwrap();
+            let svg = std::fs::read_to_string(&path).unwrap();
+            assert!(svg.contains("100k-announce / bird") && svg.contains("100k-announce / frr"));
+            assert!(!svg.contains("gobgp"), "a failed cell has no line");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -129,6 +129,10 @@ enum Command {
         /// Write the latency CDF plot (SVG).
         #[arg(long, value_name = "PATH")]
         svg: Option<PathBuf>,
+        /// Write the convergence-over-time plot (SVG): the fraction of prefixes the DUT has
+        /// answered against the time since the first byte went in.
+        #[arg(long, value_name = "PATH")]
+        svg_over_time: Option<PathBuf>,
         /// Compare with an earlier --json output.
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
@@ -210,7 +214,17 @@ fn main() -> ExitCode {
                 snapshots,
             })
         }
-        Command::Bench { paths, dut, repeat, json, markdown, svg, baseline, threshold } => {
+        Command::Bench {
+            paths,
+            dut,
+            repeat,
+            json,
+            markdown,
+            svg,
+            svg_over_time,
+            baseline,
+            threshold,
+        } => {
             let artifacts = std::path::absolute("target/bgpstorm-bench")
                 .unwrap_or_else(|_| "target/bgpstorm-bench".into());
             let snapshots = std::path::absolute("snapshots").unwrap_or_else(|_| "snapshots".into());
@@ -221,6 +235,7 @@ fn main() -> ExitCode {
                 json,
                 markdown,
                 svg,
+                svg_over_time,
                 baseline,
                 threshold,
                 artifacts,

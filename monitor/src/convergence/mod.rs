@@ -92,6 +92,10 @@ pub struct Summary {
     pub silent: u64,
     /// First triggering byte in → last UPDATE out over the whole capture, µs.
     pub overall_us: Option<u64>,
+    /// Convergence over time: (fraction of answered events, µs from the first triggering
+    /// byte in to the event's last answer), at the same quantiles as the latency CDFs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress: Vec<(f64, u64)>,
 }
 
 /// The tracker.
@@ -101,6 +105,8 @@ pub struct Convergence {
     /// Events superseded by a later trigger of the same prefix, by kind (µs).
     done_announce: Histogram<u64>,
     done_withdraw: Histogram<u64>,
+    /// Finished events: first triggering byte of the capture → their last answer (µs).
+    done_progress: Histogram<u64>,
     first_in_ns: Option<u64>,
     last_out_ns: Option<u64>,
     /// Ingress prefix changes seen (every trigger, joined to an event or not).
@@ -125,6 +131,7 @@ impl Convergence {
             open: HashMap::new(),
             done_announce: histogram(),
             done_withdraw: histogram(),
+            done_progress: histogram(),
             first_in_ns: None,
             last_out_ns: None,
             triggers: 0,
@@ -201,6 +208,8 @@ impl Convergence {
                 Trigger::Announce => self.done_announce.saturating_record(us),
                 Trigger::Withdraw => self.done_withdraw.saturating_record(us),
             }
+            let since = out.saturating_sub(self.first_in_ns.unwrap_or(first_in_ns));
+            self.done_progress.saturating_record((since / 1000).max(1));
         }
         self.open
             .insert(prefix, Open { trigger, first_in_ns: ts_ns, last_out_ns: None, outputs: 0 });
@@ -239,6 +248,7 @@ impl Convergence {
     /// Percentiles over every event since the start or the last [`Convergence::reset`].
     pub fn summary(&self) -> Summary {
         let (mut a, mut w) = (self.done_announce.clone(), self.done_withdraw.clone());
+        let mut progress = self.done_progress.clone();
         for o in self.open.values() {
             if let Some(t) = o.last_out_ns {
                 let us = (t.saturating_sub(o.first_in_ns) / 1000).max(1);
@@ -246,22 +256,26 @@ impl Convergence {
                     Trigger::Announce => a.saturating_record(us),
                     Trigger::Withdraw => w.saturating_record(us),
                 }
+                let since = t.saturating_sub(self.first_in_ns.unwrap_or(o.first_in_ns));
+                progress.saturating_record((since / 1000).max(1));
             }
         }
+        let quantiles = |h: &Histogram<u64>| -> Vec<(f64, u64)> {
+            if h.is_empty() {
+                return Vec::new();
+            }
+            (0..20)
+                .map(|i| f64::from(i) / 20.0)
+                .chain([0.99, 0.999, 1.0])
+                .map(|q| (q, h.value_at_quantile(q)))
+                .collect()
+        };
         let lat = |h: &Histogram<u64>| Latencies {
             count: h.len(),
             p50_us: if h.is_empty() { 0 } else { h.value_at_quantile(0.5) },
             p99_us: if h.is_empty() { 0 } else { h.value_at_quantile(0.99) },
             max_us: h.max(),
-            cdf: if h.is_empty() {
-                Vec::new()
-            } else {
-                (0..20)
-                    .map(|i| f64::from(i) / 20.0)
-                    .chain([0.99, 0.999, 1.0])
-                    .map(|q| (q, h.value_at_quantile(q)))
-                    .collect()
-            },
+            cdf: quantiles(h),
         };
         Summary {
             announce: lat(&a),
@@ -272,6 +286,7 @@ impl Convergence {
                 (Some(a), Some(b)) => Some(b.saturating_sub(a) / 1000),
                 _ => None,
             },
+            progress: quantiles(&progress),
         }
     }
 
@@ -304,6 +319,7 @@ impl Convergence {
         self.last_out_ns = None;
         self.done_announce.reset();
         self.done_withdraw.reset();
+        self.done_progress.reset();
     }
 }
 

@@ -79,3 +79,23 @@ fn a_phase_boundary_closes_events_the_device_never_answered() {
     assert_eq!(s.latency_ns(), Some(3 * MS));
     assert_eq!(c.pending(), 0);
 }
+
+#[test]
+fn progress_counts_answers_from_the_first_byte_in() {
+    let mut c = Convergence::new(["10.0.1.1".parse().unwrap()]);
+    let (up, down) = (flow("10.0.1.2:179", "10.0.1.1:4000"), flow("10.0.1.1:4001", "10.0.2.2:179"));
+    // Prefix i enters 10·i ms after the first and is answered 5 ms after its own trigger:
+    // every latency is 5 ms, the answers come 5, 15, 25 and 35 ms after the first byte in.
+    for i in 0..4u64 {
+        let prefix = format!("10.{i}.0.0/16");
+        c.observe(&up, &announce(&[prefix.as_str()]), (100 + 10 * i) * MS);
+        c.observe(&down, &announce(&[prefix.as_str()]), (105 + 10 * i) * MS);
+    }
+    let s = c.summary();
+    let at = |q: f64| s.progress.iter().find(|(x, _)| (*x - q).abs() < 1e-9).map(|(_, us)| *us);
+    let near = |us: u64, want: u64| us.abs_diff(want) <= want / 200;
+    assert!(near(s.announce.max_us, 5_000), "{s:?}");
+    assert!(near(at(0.0).unwrap(), 5_000), "{s:?}");
+    assert!(near(at(0.5).unwrap(), 15_000), "{s:?}");
+    assert!(near(at(1.0).unwrap(), 35_000), "{s:?}");
+}
