@@ -112,24 +112,28 @@ impl Watch {
     }
 
     /// Waits until the monitor has seen at least `triggers` ingress prefix changes and the
-    /// DUT has answered every one of them, or has sent nothing for `QUIET` (a change to a
-    /// path it does not prefer gets no answer), or the deadline passes. Returns whether it
+    /// DUT has answered every one of them, or has sent nothing for `QUIET` after answering
+    /// some (a change to a path it does not prefer gets no answer), or for `QUIET_SILENT`
+    /// when it has answered nothing of the phase yet (FRR batches its first answer for a
+    /// second: its update-group coalesce time), or the deadline passes. Returns whether it
     /// settled.
     pub async fn settle(&self, triggers: u64, deadline: tokio::time::Instant) -> bool {
         // After the answer to every change, a daemon may still send more (a withdrawal and
         // then the new best path); the last UPDATE out ends convergence.
         const QUIET_ANSWERED: std::time::Duration = std::time::Duration::from_millis(250);
         const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+        const QUIET_SILENT: std::time::Duration = std::time::Duration::from_secs(3);
         let mut rx = self.changed.clone();
         loop {
-            let (seen, pending, last) = {
+            let (seen, pending, answers, last) = {
                 let e = self.shared.engine();
                 let c = e.convergence();
-                (c.triggers(), c.pending(), e.last_ns())
+                (c.triggers(), c.pending(), c.phase_answers(), e.last_ns())
             };
             let quiet = monotonic_ns().saturating_sub(last);
             let answered = pending == 0 && quiet >= QUIET_ANSWERED.as_nanos() as u64;
-            if seen >= triggers && (answered || quiet >= QUIET.as_nanos() as u64) {
+            let enough = if answers > 0 || pending == 0 { QUIET } else { QUIET_SILENT };
+            if seen >= triggers && (answered || quiet >= enough.as_nanos() as u64) {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {

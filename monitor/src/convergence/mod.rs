@@ -115,6 +115,8 @@ pub struct Convergence {
     pending: u64,
     /// Events dropped at a phase boundary without output.
     silent: u64,
+    /// Answers to events (egress UPDATEs of a triggered prefix) since the phase began.
+    phase_answers: u64,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -137,6 +139,7 @@ impl Convergence {
             triggers: 0,
             pending: 0,
             silent: 0,
+            phase_answers: 0,
         }
     }
 
@@ -225,6 +228,7 @@ impl Convergence {
         }
         o.last_out_ns = Some(ts_ns);
         o.outputs += 1;
+        self.phase_answers += 1;
         self.last_out_ns = Some(self.last_out_ns.map_or(ts_ns, |t| t.max(ts_ns)));
     }
 
@@ -308,11 +312,19 @@ impl Convergence {
         self.open.retain(|_, o| o.last_out_ns.is_some());
         self.silent += silent;
         self.pending = 0;
+        self.phase_answers = 0;
+    }
+
+    /// Answers the device has sent since the current phase began: zero means it has not
+    /// reacted (yet) to anything of this phase.
+    pub fn phase_answers(&self) -> u64 {
+        self.phase_answers
     }
 
     /// Forgets every event (a new measurement phase, e.g. after a scenario snapshot).
     pub fn reset(&mut self) {
         self.pending = 0;
+        self.phase_answers = 0;
         self.silent = 0;
         self.open.clear();
         self.first_in_ns = None;

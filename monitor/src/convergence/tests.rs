@@ -99,3 +99,19 @@ fn progress_counts_answers_from_the_first_byte_in() {
     assert!(near(at(0.5).unwrap(), 15_000), "{s:?}");
     assert!(near(at(1.0).unwrap(), 35_000), "{s:?}");
 }
+
+#[test]
+fn phase_answers_count_the_devices_reactions_since_the_phase_began() {
+    let mut c = Convergence::new(["10.0.1.1".parse().unwrap()]);
+    let (up, down) = (flow("10.0.1.2:179", "10.0.1.1:4000"), flow("10.0.1.1:4001", "10.0.2.2:179"));
+    c.observe(&up, &announce(&["10.0.0.0/16"]), 100 * MS);
+    c.observe(&down, &announce(&["10.0.0.0/16"]), 101 * MS);
+    assert_eq!(c.phase_answers(), 1);
+    c.phase();
+    assert_eq!(c.phase_answers(), 0);
+    // A change the device does not answer (yet) leaves it at zero.
+    c.observe(&up, &announce(&["10.1.0.0/16"]), 200 * MS);
+    assert_eq!((c.phase_answers(), c.pending()), (0, 1));
+    c.observe(&down, &announce(&["10.1.0.0/16"]), 1_200 * MS);
+    assert_eq!((c.phase_answers(), c.pending()), (1, 0));
+}
