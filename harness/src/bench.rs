@@ -312,3 +312,60 @@ fn regressions(path: &PathBuf, cells: &[Cell], threshold: f64) -> Result<Vec<Str
     }
     Ok(out)
 }
+
+/// A made-up run for tests: convergence `ms`, latencies and curves scaled from it.
+#[cfg(test)]
+pub(crate) fn test_sample(ms: f64) -> Sample {
+    let pts: Vec<(f64, f64)> =
+        (0..=10).map(|i| (f64::from(i) / 10.0, ms * (1.0 + f64::from(i)) / 11.0)).collect();
+    Sample {
+        convergence_ms: ms,
+        announce_ms: [ms / 2.0, ms, ms],
+        withdraw_ms: [0.0; 3],
+        throughput: 1000.0 / ms,
+        dut_rss_mib: 1.0,
+        dut_cpu_s: 0.1,
+        headroom: None,
+        drops: 0,
+        cdf_ms: pts.clone(),
+        progress_ms: pts.iter().map(|&(q, v)| (q, v * 3.0)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(dut: &str, runs: &[f64]) -> Cell {
+        Cell {
+            workload: "100k-announce".into(),
+            dut: dut.into(),
+            version: "x".into(),
+            samples: runs.iter().map(|&ms| test_sample(ms)).collect(),
+            error: None,
+        }
+    }
+
+    /// A median convergence beyond the threshold over the baseline's is a regression; within
+    /// it, or for a cell the baseline does not have, it is not.
+    #[test]
+    fn regressions_compare_medians_against_the_baseline() {
+        let dir = std::env::temp_dir().join(format!("bgpstorm-baseline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = dir.join("base.json");
+        let then = [cell("bird", &[100.0, 90.0, 300.0]), cell("frr", &[1000.0, 1000.0, 1000.0])];
+        std::fs::write(&base, serde_json::to_string(&then).unwrap()).unwrap();
+        let now = [
+            cell("bird", &[125.0, 119.0, 130.0]),
+            cell("frr", &[1100.0, 1150.0, 1190.0]),
+            cell("gobgp", &[9000.0]),
+        ];
+        let found = regressions(&base, &now, 20.0).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("100k-announce on bird: convergence 125.0 ms, baseline 100.0 ms")
+        );
+        assert!(regressions(&base, &now, 30.0).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

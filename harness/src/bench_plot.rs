@@ -88,23 +88,7 @@ fn draw(path: &Path, series: &Series, caption: &str, x_desc: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample(scale: f64) -> Sample {
-        let pts: Vec<(f64, f64)> =
-            (0..=10).map(|i| (f64::from(i) / 10.0, scale * (1.0 + f64::from(i)))).collect();
-        Sample {
-            convergence_ms: scale * 11.0,
-            announce_ms: [scale, scale, scale],
-            withdraw_ms: [0.0; 3],
-            throughput: 1.0,
-            dut_rss_mib: 1.0,
-            dut_cpu_s: 0.1,
-            headroom: None,
-            drops: 0,
-            cdf_ms: pts.clone(),
-            progress_ms: pts.iter().map(|&(q, ms)| (q, ms * 3.0)).collect(),
-        }
-    }
+    use crate::bench::test_sample;
 
     /// Both plots name every measured cell and leave out the failed ones.
     #[test]
@@ -113,7 +97,7 @@ mod tests {
             workload: "100k-announce".into(),
             dut: dut.into(),
             version: "x".into(),
-            samples: vec![sample(1.0), sample(2.0), sample(3.0)],
+            samples: vec![test_sample(10.0), test_sample(20.0), test_sample(30.0)],
             error: error.map(String::from),
         };
         let cells = [cell("bird", None), cell("frr", None), cell("gobgp", Some("failed"))];
