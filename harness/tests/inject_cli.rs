@@ -7,50 +7,41 @@ fn bgpstorm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
 }
 
-#[test]
-fn sender_and_sink_over_loopback_report_every_prefix() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        l.local_addr().expect("addr").port()
-    };
-    let port = port.to_string();
-    let sink = bgpstorm()
-        .args([
-            "inject",
-            "--passive",
-            "--local",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--local-as",
-            "65002",
-        ])
-        .args([
-            "--peer-as",
-            "65001",
-            "--router-id",
-            "10.0.0.2",
-            "--expect",
-            "20000",
-            "--deadline",
-            "20s",
-            "--json",
-        ])
+/// A loopback port nothing listens on (the listener is closed again).
+fn free_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    l.local_addr().expect("addr").port().to_string()
+}
+
+/// A sink on `port` (AS 65002) expecting `n` prefixes within 20 s, summary as JSON on stdout.
+fn sink(port: &str, n: usize) -> std::process::Child {
+    let n = n.to_string();
+    bgpstorm()
+        .args(["inject", "--passive", "--local", "127.0.0.1", "--port", port])
+        .args(["--local-as", "65002", "--peer-as", "65001", "--router-id", "10.0.0.2"])
+        .args(["--expect", &n, "--deadline", "20s", "--json"])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("sink starts");
-    let sender = bgpstorm()
-        .args([
-            "inject",
-            "--peer",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--local-as",
-            "65001",
-            "--peer-as",
-            "65002",
-        ])
+        .expect("sink starts")
+}
+
+/// A sender (AS 65001) to the sink on `port`; the program is for the caller to add.
+fn sender(port: &str) -> Command {
+    let mut c = bgpstorm();
+    c.args(["inject", "--peer", "127.0.0.1", "--port", port]).args([
+        "--local-as",
+        "65001",
+        "--peer-as",
+        "65002",
+    ]);
+    c
+}
+
+#[test]
+fn sender_and_sink_over_loopback_report_every_prefix() {
+    let port = free_port();
+    let sink = sink(&port, 20000);
+    let sender = sender(&port)
         .args([
             "--announce",
             "20000",
@@ -149,49 +140,9 @@ fn sink_without_a_session_by_the_deadline_exits_1() {
 
 #[test]
 fn rate_limited_sender_takes_as_long_as_its_rate_says() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
-        .to_string();
-    let sink = bgpstorm()
-        .args([
-            "inject",
-            "--passive",
-            "--local",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--local-as",
-            "65002",
-        ])
-        .args([
-            "--peer-as",
-            "65001",
-            "--router-id",
-            "10.0.0.2",
-            "--expect",
-            "20000",
-            "--deadline",
-            "20s",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sink starts");
-    let sender = bgpstorm()
-        .args([
-            "inject",
-            "--peer",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--local-as",
-            "65001",
-            "--peer-as",
-            "65002",
-        ])
+    let port = free_port();
+    let sink = sink(&port, 20000);
+    let sender = sender(&port)
         .args(["--announce", "20000", "--start", "10.0.0.0/24", "--rate", "20000", "--hold", "20s"])
         .output()
         .expect("sender runs");

@@ -1,69 +1,21 @@
 //! `bgpstorm monitor --pcap` as users run it: the final state, the REST API and /metrics
 //! served over a real capture, configuration errors and exit codes.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
+use std::path::PathBuf;
+use std::process::Command;
 
-fn data(rel: &str) -> String {
-    root().join("../shared/data").join(rel).to_string_lossy().into_owned()
+use common::{get, root, serve};
+
+fn data(rel: &str) -> PathBuf {
+    root().join("../shared/data").join(rel)
 }
 
 fn bgpstorm() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bgpstorm"));
     c.current_dir(root());
     c
-}
-
-/// Kills the server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `bgpstorm monitor --pcap FILE --listen 127.0.0.1:0` and returns it with the
-/// address it printed (waiting for that line, with a deadline).
-fn serve(pcap: &str) -> (Server, String) {
-    let mut child = bgpstorm()
-        .args(["monitor", "--pcap", pcap, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let server = Server(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the monitor printed its address");
-    (server, addr)
-}
-
-/// A plain HTTP/1.1 GET; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
 }
 
 #[test]
@@ -144,7 +96,8 @@ fn an_invalid_configuration_is_reported_with_its_position_and_exits_2() {
     let out = bgpstorm()
         .args(["monitor", "--config"])
         .arg(&cfg)
-        .args(["--pcap", &data("pcap/single-messages/bgp4-update.pcap")])
+        .arg("--pcap")
+        .arg(data("pcap/single-messages/bgp4-update.pcap"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -1,6 +1,17 @@
 use super::*;
 use std::path::Path;
 
+/// `text` is invalid, with every one of `needles` among its problems.
+fn assert_problems(text: &str, needles: &[&str]) {
+    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
+        panic!("expected semantic problems")
+    };
+    let all = problems.join("\n");
+    for needle in needles {
+        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+    }
+}
+
 fn root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -50,24 +61,21 @@ steps:
   - expect: {routes: 3}
   - restart: up
 "#;
-    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
-        panic!("expected semantic problems")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "version: only version 1",
-        "dut.asn: a daemon under test needs an AS",
-        "speakers.up.hold_time",
-        "steps[0].wait",
-        "steps[1].announce.from: no speaker named \"upp\" (speakers: up)",
-        "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
-        "\"65001:70000\" is not asn:value",
-        "steps[2]: a step has exactly one action",
-        "steps[3].expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
-        "steps[4].restart",
-    ] {
-        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
-    }
+    assert_problems(
+        text,
+        &[
+            "version: only version 1",
+            "dut.asn: a daemon under test needs an AS",
+            "speakers.up.hold_time",
+            "steps[0].wait",
+            "steps[1].announce.from: no speaker named \"upp\" (speakers: up)",
+            "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
+            "\"65001:70000\" is not asn:value",
+            "steps[2]: a step has exactly one action",
+            "steps[3].expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
+            "steps[4].restart",
+        ],
+    );
 }
 
 #[test]
@@ -132,18 +140,15 @@ steps:
   - refresh: {from: nobody}
   - expect: {at: up, announced: 1}
 "#;
-    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
-        panic!("expected semantic problems")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "steps[0].expect.since: no `snapshot: later` step comes before",
-        "steps[2].send_raw.update: \"0g\" is not a hex octet",
-        "steps[3].refresh.from: no speaker named \"nobody\"",
-        "steps[4].expect: announced, withdrawn and uninterrupted go with `since: SNAPSHOT`",
-    ] {
-        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
-    }
+    assert_problems(
+        text,
+        &[
+            "steps[0].expect.since: no `snapshot: later` step comes before",
+            "steps[2].send_raw.update: \"0g\" is not a hex octet",
+            "steps[3].refresh.from: no speaker named \"nobody\"",
+            "steps[4].expect: announced, withdrawn and uninterrupted go with `since: SNAPSHOT`",
+        ],
+    );
 }
 
 #[test]
@@ -163,21 +168,18 @@ steps:
   - expect: {stayed_up: [dwn]}
   - withdraw: {from: up, prefixes: all, path_id: 1}
 "#;
-    let Err(ScenarioError::Invalid { problems, .. }) = parse(Path::new("s.yaml"), text) else {
-        panic!("expected semantic problems")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "steps[0].announce.path_id: speaker \"up\" needs capabilities.add_path send or both",
-        "steps[1].announce.community_range: start \"65001:65000\"",
-        "steps[2].expect: routes, prefixes, paths_per_prefix",
-        "steps[3].expect.paths_per_prefix: at least 1",
-        "steps[4].expect.stayed_up: no speaker named \"dwn\"",
-        "steps[5].withdraw.path_id: speaker \"up\" needs capabilities.add_path send or both",
-        "steps[5].withdraw.path_id: only with a set of prefixes, not `all`",
-    ] {
-        assert!(all.contains(needle), "missing {needle:?} in\n{all}");
-    }
+    assert_problems(
+        text,
+        &[
+            "steps[0].announce.path_id: speaker \"up\" needs capabilities.add_path send or both",
+            "steps[1].announce.community_range: start \"65001:65000\"",
+            "steps[2].expect: routes, prefixes, paths_per_prefix",
+            "steps[3].expect.paths_per_prefix: at least 1",
+            "steps[4].expect.stayed_up: no speaker named \"dwn\"",
+            "steps[5].withdraw.path_id: speaker \"up\" needs capabilities.add_path send or both",
+            "steps[5].withdraw.path_id: only with a set of prefixes, not `all`",
+        ],
+    );
 }
 
 #[test]
