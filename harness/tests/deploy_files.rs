@@ -3,6 +3,7 @@
 //! exposes, and the files parse as Grafana JSON and Prometheus / Alertmanager YAML.
 
 use std::collections::{BTreeMap, BTreeSet};
+#[path = "common/monitor.rs"]
 mod common;
 
 use serde::Deserialize;

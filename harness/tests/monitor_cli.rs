@@ -1,6 +1,7 @@
 //! `bgpstorm monitor --pcap` as users run it: the final state, the REST API and /metrics
 //! served over a real capture, configuration errors and exit codes.
 
+#[path = "common/monitor.rs"]
 mod common;
 
 use std::path::PathBuf;

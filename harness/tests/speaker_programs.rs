@@ -3,37 +3,21 @@
 //! sets and ends on the first; a replay at a speed factor takes the recorded time scaled.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::replay::{PeerSelector, load_updates};
-use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
+use bgpstorm_harness::speaker::{Injector, RouteSpec, Session};
 use bgpstorm_monitor::wire::Nlri;
 use ipnet::IpNet;
-use tokio::time::Instant;
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-fn pair() -> (Session, Session) {
-    let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
-    b.mode = Mode::Passive;
-    b.local_addr = Some(LOOPBACK);
-    b.port = 0;
-    let sink = Session::start(b).expect("sink");
-    let mut a = SessionConfig::new(65001, 65002, Ipv4Addr::new(10, 255, 0, 1));
-    a.peer_addr = Some(LOOPBACK);
-    a.port = sink.listen_addr().expect("port").port();
-    (Session::start(a).expect("sender"), sink)
-}
-
-fn deadline(secs: u64) -> Instant {
-    Instant::now() + Duration::from_secs(secs)
-}
+#[path = "common/speaker.rs"]
+mod common;
+use common::{deadline, pair};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_churn_leaves_the_sink_with_the_senders_table() {
-    let (a, b) = pair();
+    let (a, b) = pair(65001, 65002);
     let link = a.established(deadline(10)).await.expect("established");
     b.established(deadline(10)).await.expect("sink");
     let pool = range("10.20.0.0/24".parse().unwrap(), 100).unwrap();
@@ -58,7 +42,7 @@ async fn seeded_churn_leaves_the_sink_with_the_senders_table() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flap_between_two_attribute_sets_ends_on_the_first() {
-    let (a, b) = pair();
+    let (a, b) = pair(65001, 65002);
     let link = a.established(deadline(10)).await.expect("established");
     let prefixes = range("10.30.0.0/24".parse().unwrap(), 50).unwrap();
     let first = RouteSpec { med: Some(10), ..RouteSpec::default() };
@@ -82,7 +66,7 @@ async fn replay_at_a_speed_factor_takes_the_recorded_time_scaled() {
         updates.into_iter().filter(|r| r.update.reach.iter().all(|x| x.family.afi == 1)).collect();
     let span = v4.last().expect("updates").offset;
     assert!(span > Duration::from_secs(30), "peer 0 spans {span:?}");
-    let (a, b) = pair();
+    let (a, b) = pair(65001, 65002);
     let link = a.established(deadline(10)).await.expect("established");
     b.established(deadline(10)).await.expect("sink");
     let mut inj = Injector::new(&a, link, None);
@@ -96,7 +80,7 @@ async fn replay_at_a_speed_factor_takes_the_recorded_time_scaled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_sessions_in_one_process_each_carry_their_own_table() {
-    let pairs: Vec<(Session, Session)> = (0..20).map(|_| pair()).collect();
+    let pairs: Vec<(Session, Session)> = (0..20).map(|_| pair(65001, 65002)).collect();
     let mut injectors = Vec::new();
     for (i, (a, _)) in pairs.iter().enumerate() {
         let link = a.established(deadline(20)).await.expect("established");
@@ -117,7 +101,7 @@ async fn twenty_sessions_in_one_process_each_carry_their_own_table() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storm_cycles_end_with_everything_announced_once_more() {
-    let (a, b) = pair();
+    let (a, b) = pair(65001, 65002);
     let link = a.established(deadline(10)).await.expect("established");
     let prefixes = range("10.40.0.0/24".parse().unwrap(), 30_000).unwrap();
     let mut inj = Injector::new(&a, link, None);

@@ -2,16 +2,16 @@
 //! end with exactly the table the recorded UPDATEs leave behind, with our AS first.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use std::time::Duration;
 
+use bgpstorm_harness::speaker::Injector;
 use bgpstorm_harness::speaker::replay::{PeerSelector, load_table, load_updates, peers};
-use bgpstorm_harness::speaker::{Injector, Mode, Session, SessionConfig};
 use ipnet::IpNet;
-use tokio::time::Instant;
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+#[path = "common/speaker.rs"]
+mod common;
+use common::{LOOPBACK, deadline, pair};
+
 const RRC00: &str = "../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 const RV_RIB: &str = "../../shared/data/mrt/routeviews-2016/rib.20161101.0000_pick.bz2";
 
@@ -19,18 +19,6 @@ fn data(rel: &str) -> std::path::PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
     assert!(p.exists(), "{} is missing (the shared data set)", p.display());
     p
-}
-
-fn pair() -> (Session, Session) {
-    let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
-    b.mode = Mode::Passive;
-    b.local_addr = Some(LOOPBACK);
-    b.port = 0;
-    let sink = Session::start(b).expect("sink");
-    let mut a = SessionConfig::new(65001, 65002, Ipv4Addr::new(10, 255, 0, 1));
-    a.peer_addr = Some(LOOPBACK);
-    a.port = sink.listen_addr().expect("port").port();
-    (Session::start(a).expect("sender"), sink)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,8 +30,8 @@ async fn replaying_a_ris_peer_leaves_the_table_its_updates_leave() {
     let index = all.iter().position(|p| p.ip.is_ipv4()).expect("an IPv4 peer");
     let (peer, updates) = load_updates(&file, PeerSelector::Index(index)).expect("updates");
     assert_eq!(updates.len() as u64, peer.updates);
-    let (a, b) = pair();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let (a, b) = pair(65001, 65002);
+    let deadline = deadline(20);
     let link = a.established(deadline).await.expect("established");
     // IPv4-only UPDATEs: the loopback session has no IPv6 next hop of its own.
     let v4_only: Vec<_> = updates
@@ -82,8 +70,8 @@ async fn a_table_dump_peer_is_announced_as_the_initial_table() {
         .map(|i| load_table(&file, i).expect("rib"))
         .find(|t| !t.is_empty())
         .expect("a peer with routes");
-    let (a, b) = pair();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let (a, b) = pair(65001, 65002);
+    let deadline = deadline(20);
     let link = a.established(deadline).await.expect("established");
     let mut inj = Injector::new(&a, link, None);
     let sent = inj.announce_table(&table).await.expect("table");
