@@ -156,17 +156,7 @@ impl Injector {
 
     /// Withdraws `prefixes` (RFC 4271 §4.3 withdrawn routes, RFC 4760 MP_UNREACH_NLRI).
     pub async fn withdraw(&mut self, prefixes: &[IpNet]) -> Result<(), ProgramError> {
-        for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of = of_family(prefixes, family);
-            if of.is_empty() {
-                continue;
-            }
-            self.check_family(family)?;
-            let t = Template::withdraw(family, &self.link.negotiated.send);
-            self.emit_prefixes(&t, &of, 0, false).await?;
-            self.shared.rib_out.withdraw(&of);
-        }
-        self.send_buf().await
+        self.withdraw_with(prefixes, 0, true).await
     }
 
     /// Withdraws path `path_id` of `prefixes` (RFC 7911 §3) and nothing else: the
@@ -176,6 +166,15 @@ impl Injector {
         prefixes: &[IpNet],
         path_id: u32,
     ) -> Result<(), ProgramError> {
+        self.withdraw_with(prefixes, path_id, false).await
+    }
+
+    async fn withdraw_with(
+        &mut self,
+        prefixes: &[IpNet],
+        path_id: u32,
+        forget: bool,
+    ) -> Result<(), ProgramError> {
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
             let of = of_family(prefixes, family);
             if of.is_empty() {
@@ -184,6 +183,9 @@ impl Injector {
             self.check_family(family)?;
             let t = Template::withdraw(family, &self.link.negotiated.send);
             self.emit_prefixes(&t, &of, path_id, false).await?;
+            if forget {
+                self.shared.rib_out.withdraw(&of);
+            }
         }
         self.send_buf().await
     }

@@ -381,6 +381,11 @@ impl AdjRibIn {
                 g.announced += r.nlri.len() as u64;
             }
         }
+        self.publish(g, at);
+    }
+
+    /// Releases the lock and tells waiters that one more UPDATE (received at `at`) applied.
+    fn publish(&self, g: MutexGuard<'_, Inner>, at: Instant) {
         let prefixes = g.len();
         drop(g);
         self.count.send_modify(|c| {
@@ -412,13 +417,7 @@ impl AdjRibIn {
             g.insert_all(announced, id, t);
             g.announced += announced.len() as u64;
         }
-        let prefixes = g.len();
-        drop(g);
-        self.count.send_modify(|c| {
-            c.prefixes = prefixes;
-            c.at = at;
-            c.updates += 1;
-        });
+        self.publish(g, at);
     }
 
     /// Forgets everything (the session went down, RFC 4271 §8.2.2 releases its routes).

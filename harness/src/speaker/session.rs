@@ -321,15 +321,18 @@ impl Session {
         };
         match tokio::time::timeout_at(deadline, wait).await {
             Ok(r) => r,
-            Err(_) => {
-                let s = self.status();
-                Err(SessionError::Timeout {
-                    name: self.shared.cfg.name.clone(),
-                    waited: started.elapsed(),
-                    state: s.state,
-                    last: s.last_error,
-                })
-            }
+            Err(_) => Err(self.timed_out(started)),
+        }
+    }
+
+    /// The deadline of a wait that began at `started` passed.
+    fn timed_out(&self, started: tokio::time::Instant) -> SessionError {
+        let s = self.status();
+        SessionError::Timeout {
+            name: self.shared.cfg.name.clone(),
+            waited: started.elapsed(),
+            state: s.state,
+            last: s.last_error,
         }
     }
 
@@ -384,15 +387,7 @@ impl Session {
                 self.established(deadline).await
             }
             Ok(_) => Err(self.ended()),
-            Err(_) => {
-                let s = self.status();
-                Err(SessionError::Timeout {
-                    name: self.shared.cfg.name.clone(),
-                    waited: started.elapsed(),
-                    state: s.state,
-                    last: s.last_error,
-                })
-            }
+            Err(_) => Err(self.timed_out(started)),
         }
     }
 
