@@ -7,14 +7,14 @@ use std::process::{Command, Output};
 const RIS: &str = "mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 
 /// The repository root: the binary is run from there so that paths in the output are the
-/// relative ones users type (`../shared/data/...`).
+/// relative ones users type (`data/...`).
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
 }
 
 /// A data file as a path relative to the repository root.
 fn data(rel: &str) -> String {
-    format!("../shared/data/{rel}")
+    format!("data/{rel}")
 }
 
 fn bgpstorm(args: &[&str]) -> Output {
@@ -83,7 +83,7 @@ fn jsonl_has_one_object_per_message_with_stable_keys() {
     for line in text(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
         assert!(
-            line.starts_with(r#"{"source":"mrt","file":"../shared/data/mrt/ris-rrc00-2019/"#),
+            line.starts_with(r#"{"source":"mrt","file":"data/mrt/ris-rrc00-2019/"#),
             "{line}"
         );
         match v["kind"].as_str() {

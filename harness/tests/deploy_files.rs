@@ -116,7 +116,7 @@ fn dashboard() -> serde_json::Value {
 
 #[test]
 fn every_metric_the_dashboard_and_the_alerts_query_is_exposed_by_the_monitor() {
-    let pcap = root().join("../shared/data/pcap/feature-captures/bgp-large-community.pcap");
+    let pcap = root().join("data/pcap/feature-captures/bgp-large-community.pcap");
     let (_server, addr) = serve(&pcap);
     let have = exposed(&get(&addr, "/metrics"));
     assert!(have.contains("bgpstorm_session_up"), "{have:?}");

@@ -10,7 +10,7 @@ use std::process::Command;
 use common::{get, root, serve};
 
 fn data(rel: &str) -> PathBuf {
-    root().join("../shared/data").join(rel)
+    root().join("data").join(rel)
 }
 
 fn bgpstorm() -> Command {
@@ -60,7 +60,7 @@ fn the_rest_api_and_metrics_answer_from_a_capture() {
 #[test]
 fn every_shipped_capture_runs_through_the_monitor_without_a_panic() {
     let mut files = Vec::new();
-    let mut stack = vec![root().join("../shared/data/pcap")];
+    let mut stack = vec![root().join("data/pcap")];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

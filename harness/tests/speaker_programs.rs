@@ -60,7 +60,7 @@ async fn flap_between_two_attribute_sets_ends_on_the_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_at_a_speed_factor_takes_the_recorded_time_scaled() {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz");
+        .join("../data/mrt/ris-rrc00-2019/updates.20190101.0000.gz");
     let (_, updates) = load_updates(&file, PeerSelector::Index(0)).expect("updates");
     let v4: Vec<_> =
         updates.into_iter().filter(|r| r.update.reach.iter().all(|x| x.family.afi == 1)).collect();

@@ -12,8 +12,8 @@ use ipnet::IpNet;
 mod common;
 use common::{LOOPBACK, deadline, pair};
 
-const RRC00: &str = "../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
-const RV_RIB: &str = "../../shared/data/mrt/routeviews-2016/rib.20161101.0000_pick.bz2";
+const RRC00: &str = "../data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
+const RV_RIB: &str = "../data/mrt/routeviews-2016/rib.20161101.0000_pick.bz2";
 
 fn data(rel: &str) -> std::path::PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);

@@ -2,7 +2,7 @@
 //! [`Engine`] (RIB, flap and community detectors, history, convergence, event log), in prefixes
 //! per second. Decoding is measured apart (`pcap_decode`, `mrt_read`); this is the cost after it.
 //!
-//! - `ris-rrc00`: the 5 minutes of RIPE RIS rrc00 UPDATEs of ../shared/data (63 peers, 159,948
+//! - `ris-rrc00`: the 5 minutes of RIPE RIS rrc00 UPDATEs of data (63 peers, 159,948
 //!   announcements, 2,626 withdrawals), each BGP4MP message turned into the stream item the
 //!   capture path would give.
 //! - `storm`: 4 sessions each announcing the same 100,000 prefixes in UPDATEs of 200, then
@@ -25,7 +25,7 @@ use bytes::Bytes;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ipnet::{IpNet, Ipv4Net};
 
-const RIS: &str = "../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
+const RIS: &str = "../data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 
 fn item(flow: Flow, ts_ns: u64, sender: Speaker, message: Message) -> StreamItem {
     StreamItem::Message(CapturedMessage {

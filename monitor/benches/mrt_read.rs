@@ -1,4 +1,4 @@
-//! MRT reading speed on the RIPE RIS update file of ../shared/data (54,514 records), held in
+//! MRT reading speed on the RIPE RIS update file of data (54,514 records), held in
 //! memory: framing only, framing plus decoding, and decoding from the gzip file as shipped.
 //!
 //! `cargo bench -p bgpstorm-monitor --bench mrt_read`
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bgpstorm_monitor::wire::mrt::{MrtBody, MrtReader, decompressed};
 
-const RIS: &str = "../../shared/data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
+const RIS: &str = "../data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 
 fn ris_gz() -> Bytes {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(RIS);

@@ -1,4 +1,4 @@
-//! ExaBGP's hex test vectors (../shared/data/hex) decoded by our wire layer and compared with
+//! ExaBGP's hex test vectors (data/hex) decoded by our wire layer and compared with
 //! the JSON ExaBGP itself printed for them: one test per vector file.
 //!
 //! - `decoding-vectors/NAME`: a description line (`update ipv4 unicast`, `open`, `nlri ...`),
@@ -43,7 +43,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
 ];
 
 fn data_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
 fn vectors_root(dir: &str) -> String {

@@ -1,4 +1,4 @@
-//! MRT reading on the real archives of ../shared/data/mrt: every file decodes, the pipe
+//! MRT reading on the real archives of data/mrt: every file decodes, the pipe
 //! output equals Debian's `bgpdump -m` line for line (except the documented lines where
 //! bgpdump is wrong), the RIS file's counts agree with PROVENANCE.md, and broken input
 //! (truncated, corrupted, arbitrary bytes) gives errors with offsets, never a panic.
@@ -14,7 +14,7 @@ use bgpstorm_monitor::wire::mrt::{MrtBody, MrtError, MrtReader, MrtRecord, decom
 use proptest::prelude::*;
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
 const RIS: &str = "mrt/ris-rrc00-2019/updates.20190101.0000.gz";
@@ -32,7 +32,7 @@ fn mrt_files() -> Vec<PathBuf> {
         }
     }
     files.sort();
-    assert_eq!(files.len(), 15, "the MRT files of ../shared/data changed: {files:?}");
+    assert_eq!(files.len(), 15, "the MRT files of data changed: {files:?}");
     files
 }
 

@@ -1,5 +1,5 @@
 //! Pipe output against `bgpdump -m` on an MRT file built here, for what the archives in
-//! ../shared/data do not contain: BGP4MP_ET timestamps, `_LOCAL` and `_ADDPATH` subtypes,
+//! data do not contain: BGP4MP_ET timestamps, `_LOCAL` and `_ADDPATH` subtypes,
 //! AS4_PATH / AS4_AGGREGATOR merging on 2-octet sessions, AS_SET and confederation
 //! segments, well-known communities, IPv6 next hops with a link-local address, MP_UNREACH
 //! with path identifiers, abbreviated and full MP_REACH_NLRI in RIB entries, IPv4-mapped and

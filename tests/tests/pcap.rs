@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/pcap").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/pcap").join(rel)
 }
 
 /// Message and prefix counts, in terms every oracle can be compared in.

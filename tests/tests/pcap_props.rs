@@ -169,7 +169,7 @@ proptest! {
         damage in prop::collection::vec((any::<Index>(), any::<u8>()), 1..20),
         cut in any::<Index>(),
     ) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/pcap").join(file);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/pcap").join(file);
         let mut bytes = std::fs::read(path).unwrap();
         for (at, value) in damage {
             let i = at.index(bytes.len());
