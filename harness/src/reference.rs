@@ -217,7 +217,8 @@ impl Gen<'_> {
     fn entry(&self, out: &mut String, name: &str, prop: &Value, example: &str) {
         let _ = writeln!(out, "### {name}\n\n{}\n", description(prop));
         let _ = writeln!(out, "Value: {}.\n", self.type_of(prop));
-        if let Some(def) = self.object_def(prop) {
+        let inline = self.object_def(prop).filter(|d| !std::ptr::eq(*d, self.def("Expect")));
+        if let Some(def) = inline {
             let d = description(def);
             if !d.is_empty() {
                 let _ = writeln!(out, "{d}\n");
@@ -280,7 +281,7 @@ impl Gen<'_> {
         }
         if let Some(r) = v.get("$ref").and_then(Value::as_str) {
             let name = r.trim_start_matches("#/$defs/");
-            return format!("[{name}](#type-{})", name.to_lowercase());
+            return format!("[{name}]({})", anchor(name));
         }
         if let Some(alts) = v.get("anyOf").or_else(|| v.get("oneOf")).and_then(Value::as_array) {
             let parts: Vec<String> = alts
@@ -332,6 +333,15 @@ fn non_null(v: &Value) -> &Value {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().find(|x| x.get("type").and_then(Value::as_str) != Some("null")))
         .unwrap_or(v)
+}
+
+/// Where a type is described: its own section for steps and checks, else under Types.
+fn anchor(def: &str) -> String {
+    match def {
+        "Step" => "#steps".into(),
+        "Expect" => "#checks-expect".into(),
+        _ => format!("#type-{}", def.to_lowercase()),
+    }
 }
 
 /// Text safe in a Markdown table cell.
