@@ -181,3 +181,38 @@ fn ask(input: &mut impl BufRead) -> Decision {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_prompt_reads_a_decision_and_asks_again_on_anything_else() {
+        let mut input = std::io::Cursor::new("x\naccept\n");
+        assert_eq!(ask(&mut input), Decision::Accept);
+        assert_eq!(ask(&mut std::io::Cursor::new("r\n")), Decision::Reject);
+        assert_eq!(ask(&mut std::io::Cursor::new("\n")), Decision::Skip);
+        // End of input (Ctrl-D) skips instead of looping.
+        assert_eq!(ask(&mut std::io::Cursor::new("")), Decision::Skip);
+    }
+
+    #[test]
+    fn review_finds_pending_files_only_and_describes_a_new_snapshot() {
+        let dir = std::env::temp_dir().join(format!("bgpstorm-review-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        SnapshotFile::new("x.rs", "a").write(&dir.join("old.snap")).expect("write");
+        SnapshotFile::new("x.rs", "b\nc").write(&dir.join("first.snap.new")).expect("write");
+        let found = pending(&dir).expect("read dir");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "first");
+        let d = describe(&found[0]).expect("describe");
+        assert!(d.starts_with("first (new):\n") && d.contains("+b\n+c\n"), "{d}");
+        apply(&found[0], Decision::Skip).expect("skip");
+        assert!(found[0].path.exists());
+        apply(&found[0], Decision::Accept).expect("accept");
+        assert_eq!(SnapshotFile::read(&dir.join("first.snap")).expect("read").content, "b\nc");
+        assert!(!found[0].path.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
