@@ -10,14 +10,18 @@
 
 pub mod bench;
 pub mod bench_plot;
+pub mod cli_new;
+pub mod cli_review;
 pub mod decode;
 pub mod dut;
 pub mod inject;
 pub mod monitor_cmd;
 pub mod monitor_live;
+pub mod reference;
 pub mod run;
 pub mod run_cmd;
 pub mod scenario;
 pub mod scenario_cmd;
+pub mod snapshot;
 pub mod speaker;
 pub mod topology;

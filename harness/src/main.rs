@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bgpstorm_harness::decode::{self, Format};
 use bgpstorm_harness::inject::{self, InjectArgs};
 use bgpstorm_harness::scenario::model::DutKind;
-use bgpstorm_harness::{bench, monitor_cmd, run_cmd, scenario_cmd};
+use bgpstorm_harness::{bench, cli_new, cli_review, monitor_cmd, reference, run_cmd, scenario_cmd};
 use clap::{Parser, Subcommand};
 
 /// BGP test harness, UPDATE simulator and eBPF wire monitor.
@@ -153,7 +153,40 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print the JSON Schema of scenario files, for editor completion.
-    Schema,
+    Schema {
+        /// Print the scenario reference (Markdown, every step and check with an example)
+        /// instead: `bgpstorm schema --reference > docs/scenario-reference.md`.
+        #[arg(long)]
+        reference: bool,
+    },
+    /// Review pending snapshots (`NAME.snap.new`, written when a snapshot check differs):
+    /// show each diff, then accept or reject it. Asks on a terminal; exit 1 when snapshots
+    /// are pending and neither --accept nor --reject is given without one.
+    Review {
+        /// Only these snapshots (names without `.snap.new`).
+        names: Vec<String>,
+        /// Folder of snapshots.
+        #[arg(long, value_name = "DIR", default_value = "snapshots")]
+        snapshots: PathBuf,
+        /// Accept every pending snapshot without asking.
+        #[arg(long, conflicts_with = "reject")]
+        accept: bool,
+        /// Reject (delete) every pending snapshot without asking.
+        #[arg(long)]
+        reject: bool,
+    },
+    /// Write NAME.yaml, a commented starter scenario that validates and runs. Never
+    /// overwrites a file (exit 2).
+    New {
+        /// The scenario's name (letters, digits, `-`, `_`, `.`), also its file name.
+        name: String,
+        /// Folder to write it to.
+        #[arg(long, value_name = "DIR", default_value = "scenarios")]
+        dir: PathBuf,
+        /// The daemon it runs against by default.
+        #[arg(long, value_enum, default_value_t = DutKind::Bird)]
+        dut: DutKind,
+    },
     /// Run one simulated BGP speaker against a router (or, with --passive --expect N, a sink
     /// that measures how fast N prefixes arrive).
     Inject(Box<InjectArgs>),
@@ -244,7 +277,17 @@ fn main() -> ExitCode {
         }
         Command::Validate { paths } => scenario_cmd::validate(&paths),
         Command::List { paths } => scenario_cmd::list(&paths),
-        Command::Schema => scenario_cmd::schema(),
+        Command::Schema { reference: false } => scenario_cmd::schema(),
+        Command::Schema { reference: true } => reference::main(),
+        Command::Review { names, snapshots, accept, reject } => {
+            let decision = match (accept, reject) {
+                (true, _) => Some(cli_review::Decision::Accept),
+                (_, true) => Some(cli_review::Decision::Reject),
+                _ => None,
+            };
+            cli_review::main(&cli_review::Options { snapshots, decision, names })
+        }
+        Command::New { name, dir, dut } => cli_new::main(&cli_new::Options { name, dir, dut }),
         Command::Inject(args) => inject::main(&args),
     }
 }

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use bgpstorm_harness::snapshot;
+
 const RIS: &str = "mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 
 /// The repository root: the binary is run from there so that paths in the output are the
@@ -82,10 +84,7 @@ fn jsonl_has_one_object_per_message_with_stable_keys() {
     let (mut messages, mut states, mut announced) = (0, 0, 0);
     for line in text(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
-        assert!(
-            line.starts_with(r#"{"source":"mrt","file":"data/mrt/ris-rrc00-2019/"#),
-            "{line}"
-        );
+        assert!(line.starts_with(r#"{"source":"mrt","file":"data/mrt/ris-rrc00-2019/"#), "{line}");
         match v["kind"].as_str() {
             Some("message") => {
                 messages += 1;
@@ -182,8 +181,10 @@ fn jsonl_of_captures_matches_the_snapshots() {
     ] {
         let out = bgpstorm(&["decode", "--format", "jsonl", &data(file)]);
         assert_eq!(out.status.code(), Some(0), "{file}: {}", text(&out.stderr));
-        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(name, text(&out.stdout));
-        });
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots");
+        let mode = snapshot::Mode::from_env();
+        if let Err(e) = snapshot::check(&dir, name, file!(), &text(&out.stdout), mode) {
+            panic!("{e}");
+        }
     }
 }

@@ -563,25 +563,16 @@ impl Runner<'_> {
         }
     }
 
-    /// Compares `content` with the insta snapshot `name` in the snapshot folder.
+    /// Compares `content` with snapshot `name` (insta's file format) in the snapshot folder.
     fn snapshot(&self, name: &str, content: &str) -> Result<(), String> {
-        let dir = self.snapshot_dir.clone();
-        let content = content.to_string();
-        let name = name.to_string();
-        // insta prints the diff itself; the panic that follows is only its way to fail.
-        let hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(move || {
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(dir);
-            settings.set_prepend_module_to_snapshot(false);
-            settings.set_omit_expression(true);
-            settings.bind(|| insta::assert_snapshot!(name, content));
-        });
-        std::panic::set_hook(hook);
-        result.map_err(|p| {
-            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-            format!("snapshot mismatch ({msg}); review with `cargo insta review`, or rerun with INSTA_UPDATE=always to accept")
-        })
+        let mode = crate::snapshot::Mode::from_env();
+        match crate::snapshot::check(&self.snapshot_dir, name, file!(), content, mode) {
+            Ok(crate::snapshot::Passed::Matched) => Ok(()),
+            Ok(note) => {
+                eprintln!("{note}");
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
