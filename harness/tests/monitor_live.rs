@@ -15,7 +15,7 @@ use bgpstorm_harness::scenario::model::{DutKind, Family};
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
 use bgpstorm_harness::topology::{End, LinkPlan, Topology};
-use bgpstorm_monitor::capture::live::{Netns as LiveNetns, attached_programs};
+use bgpstorm_monitor::capture::live::attached_programs;
 use bgpstorm_monitor::wire::model::{AsPath, Community};
 use serde_json::Value;
 
@@ -244,14 +244,14 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         (Some("65535:666"), Some("198.51.100.0/24"))
     );
 
-    let ns = LiveNetns::Path(topo.node(0).path());
+    let ns = topo.node(0);
     assert!(
-        !attached_programs(&ns, "d-a1").unwrap().is_empty(),
+        !attached_programs(ns, "d-a1").unwrap().is_empty(),
         "the monitor is attached while it runs"
     );
     drop(monitor); // SIGKILL
     for iface in ["d-a1", "d-a2"] {
-        let left = attached_programs(&ns, iface).unwrap();
+        let left = attached_programs(ns, iface).unwrap();
         assert!(left.is_empty(), "{iface}: {left:?} still attached after SIGKILL");
     }
     dut.stop(Duration::from_secs(5));
