@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use bgpstorm_harness::dut::DaemonProcess;
 use bgpstorm_harness::speaker::prefixes::range;
-use bgpstorm_harness::speaker::socket::in_netns;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
 use bgpstorm_monitor::wire::Nlri;
 use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
@@ -168,12 +167,15 @@ async fn our_speaker_announces_and_withdraws_to_exabgp() {
     let p = pair();
     let scratch = Scratch::new("us2exa");
     // ExaBGP's API process copies every received UPDATE (JSON) to a socket we listen on.
-    let listener = in_netns(Some(&p.x().path()), || {
-        let l = StdListener::bind("127.0.0.1:0")?;
-        l.set_nonblocking(true)?;
-        Ok(l)
-    })
-    .expect("listener in the ExaBGP namespace");
+    let listener = p
+        .x()
+        .run(|| -> std::io::Result<StdListener> {
+            let l = StdListener::bind("127.0.0.1:0")?;
+            l.set_nonblocking(true)?;
+            Ok(l)
+        })
+        .and_then(|r| r)
+        .expect("listener in the ExaBGP namespace");
     let port = listener.local_addr().expect("port").port();
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     // The shell keeps its stdout (ExaBGP's pipe) open: ExaBGP takes a closed one for a death.
