@@ -4,7 +4,10 @@
 //! flapping prefix only and a community alert naming the forbidden community; killed with
 //! SIGKILL, it leaves no TC program attached. Needs root and bird2 (CI: ci/setup).
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "common/child.rs"]
+mod child;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -129,17 +132,12 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let monitor = Monitor(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
-            }
-        }
-    });
-    let api = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the monitor started and printed its address");
+    let api = child::wait_for_line(
+        stderr,
+        |l| Some(l.split("serving http://").nth(1)?.split('/').next()?.to_string()),
+        Duration::from_secs(30),
+        "the monitor's API address",
+    );
 
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -18,35 +18,32 @@ pub fn require_binary(binary: &str) {
     );
 }
 
-/// Reads `output` (a child's stdout or stderr) line by line on a thread until a line
-/// satisfies `found`, and returns that line. Fails the test, with what was read, when the
-/// output ends first or `timeout` passes. The thread drains the rest of the output, so the
-/// child never blocks on a full pipe.
-pub fn wait_for_line(
+/// Reads `output` (a child's stdout or stderr) line by line on a thread until `pick` finds
+/// what it looks for in a line, and returns that. Fails the test, saying `what` was awaited,
+/// when the output ends first or `timeout` passes. The thread drains the rest of the output,
+/// so the child never blocks on a full pipe.
+pub fn wait_for_line<T: Send + 'static>(
     output: impl Read + Send + 'static,
-    found: impl Fn(&str) -> bool + Send + 'static,
+    pick: impl Fn(&str) -> Option<T> + Send + 'static,
     timeout: Duration,
-) -> String {
+    what: &str,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        let mut sent = false;
+        let mut found = false;
         for line in BufReader::new(output).lines().map_while(Result::ok) {
-            if !sent && found(&line) {
-                let _ = tx.send(Ok(line));
-                sent = true;
-            } else if !sent {
-                seen.push(line);
+            if !found && let Some(v) = pick(&line) {
+                let _ = tx.send(v);
+                found = true;
             }
-        }
-        if !sent {
-            let _ = tx.send(Err(seen.join("\n")));
         }
     });
     match rx.recv_timeout(timeout) {
-        Ok(Ok(line)) => line,
-        Ok(Err(seen)) => panic!("the output ended before the expected line:\n{seen}"),
-        Err(_) => panic!("no expected line within {timeout:?}"),
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the output ended before {what}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no {what} within {timeout:?}"),
     }
 }
 

@@ -384,7 +384,8 @@ impl Tcpdump {
             .spawn()
             .expect("run tcpdump (installed by ci/setup)");
         let stderr = child.stderr.take().expect("piped stderr");
-        wait_for_line(stderr, |l| l.contains("listening on"), DEADLINE);
+        let listening = |l: &str| l.contains("listening on").then_some(());
+        wait_for_line(stderr, listening, DEADLINE, "tcpdump's \"listening on\"");
         Self { child, path }
     }
 
