@@ -31,10 +31,10 @@ pub struct LiveOptions {
     pub json: bool,
 }
 
-fn netns(spec: &Option<String>) -> Netns {
+fn netns(spec: &Option<String>) -> std::io::Result<Netns> {
     match spec {
-        None => Netns::Current,
-        Some(s) if s.contains('/') => Netns::Path(PathBuf::from(s)),
+        None => Ok(Netns::current()),
+        Some(s) if s.contains('/') => Netns::open(&PathBuf::from(s)),
         Some(s) => Netns::named(s),
     }
 }
@@ -89,15 +89,15 @@ pub fn main(o: &LiveOptions, config: MonitorConfig) -> ExitCode {
 async fn run(o: &LiveOptions, shared: Shared) -> Result<bool, String> {
     let names: Vec<&str> = o.ifaces.iter().map(String::as_str).collect();
     let cfg = LiveConfig { ports: o.ports.clone(), ..LiveConfig::default() };
-    let ns = netns(&o.netns);
+    let ns = netns(&o.netns).map_err(|e| e.to_string())?;
     let capture = LiveCapture::open(&ns, &names, &cfg)
-        .map_err(|e| format!("{} on {}: {e}", names.join(","), ns.describe()))?;
+        .map_err(|e| format!("{} on {}: {e}", names.join(","), ns.name()))?;
     let listener = api::bind(o.listen).await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!(
         "bgpstorm monitor: watching {} in {}; serving http://{addr}/api/v1/routes?prefix=... and /metrics",
         names.join(", "),
-        ns.describe()
+        ns.name()
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = {

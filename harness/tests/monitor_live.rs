@@ -4,7 +4,10 @@
 //! flapping prefix only and a community alert naming the forbidden community; killed with
 //! SIGKILL, it leaves no TC program attached. Needs root and bird2 (CI: ci/setup).
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "common/child.rs"]
+mod child;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +18,7 @@ use bgpstorm_harness::scenario::model::{DutKind, Family};
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
 use bgpstorm_harness::topology::{End, LinkPlan, Topology};
-use bgpstorm_monitor::capture::live::{Netns as LiveNetns, attached_programs};
+use bgpstorm_monitor::capture::live::attached_programs;
 use bgpstorm_monitor::wire::model::{AsPath, Community};
 use serde_json::Value;
 
@@ -129,17 +132,12 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let monitor = Monitor(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
-            }
-        }
-    });
-    let api = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the monitor started and printed its address");
+    let api = child::wait_for_line(
+        stderr,
+        |l| Some(l.split("serving http://").nth(1)?.split('/').next()?.to_string()),
+        Duration::from_secs(30),
+        "the monitor's API address",
+    );
 
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -244,14 +242,14 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         (Some("65535:666"), Some("198.51.100.0/24"))
     );
 
-    let ns = LiveNetns::Path(topo.node(0).path());
+    let ns = topo.node(0);
     assert!(
-        !attached_programs(&ns, "d-a1").unwrap().is_empty(),
+        !attached_programs(ns, "d-a1").unwrap().is_empty(),
         "the monitor is attached while it runs"
     );
     drop(monitor); // SIGKILL
     for iface in ["d-a1", "d-a2"] {
-        let left = attached_programs(&ns, iface).unwrap();
+        let left = attached_programs(ns, iface).unwrap();
         assert!(left.is_empty(), "{iface}: {left:?} still attached after SIGKILL");
     }
     dut.stop(Duration::from_secs(5));

@@ -2,7 +2,9 @@
 //! namespace (they are held only by its descriptors), no daemon (parent-death signal), no BPF
 //! program (the TCX links and programs belong to its descriptors). Needs root and bird2.
 
-use std::io::{BufRead, BufReader};
+#[path = "common/child.rs"]
+mod child;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -89,15 +91,12 @@ fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("2/3") {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    let line = rx.recv_timeout(Duration::from_secs(60)).expect("the run reached its waiting step");
+    let line = child::wait_for_line(
+        stdout,
+        |l| l.contains("2/3").then(|| l.to_string()),
+        Duration::from_secs(60),
+        "the run's waiting step",
+    );
     assert!(line.contains("PASS"), "{line}");
     // Mid-run: namespaces, the daemon and the capture exist.
     let held = held_namespaces(child.id());

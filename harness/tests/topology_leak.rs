@@ -1,7 +1,9 @@
 //! Nothing of a topology outlives its owner, even when the owner is killed with SIGKILL: the
 //! namespaces are held only by the owner's descriptors. Needs root (CI runs as root).
 
-use std::io::{BufRead, BufReader};
+#[path = "common/child.rs"]
+mod child;
+
 use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -82,17 +84,15 @@ fn a_topology_is_gone_after_its_owner_is_killed_with_sigkill() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let inos: Vec<u64> = line.split(' ').filter_map(|s| s.parse().ok()).collect();
-            if inos.len() == 2 {
-                let _ = tx.send(inos);
-                return;
-            }
-        }
-    });
-    let inos = rx.recv_timeout(Duration::from_secs(30)).expect("the child reported its namespaces");
+    let inos = child::wait_for_line(
+        stdout,
+        |l| {
+            let inos: Vec<u64> = l.split(' ').filter_map(|s| s.parse().ok()).collect();
+            (inos.len() == 2).then_some(inos)
+        },
+        Duration::from_secs(30),
+        "the child's namespaces",
+    );
     let live = live_namespaces();
     assert!(inos.iter().all(|i| live.contains(i)), "the namespaces exist while the child runs");
     child.kill().unwrap(); // SIGKILL

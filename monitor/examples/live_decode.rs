@@ -23,11 +23,15 @@ async fn main() {
         },
         _ => usage(),
     };
-    let ns = if netns == "-" { Netns::Current } else { Netns::named(netns) };
+    let ns = if netns == "-" { Ok(Netns::current()) } else { Netns::named(netns) };
+    let ns = ns.unwrap_or_else(|e| {
+        eprintln!("live_decode: {e}");
+        std::process::exit(1);
+    });
     let capture = match LiveCapture::open(&ns, &[iface], &LiveConfig::default()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("live_decode: cannot capture on {iface} in {}: {e}", ns.describe());
+            eprintln!("live_decode: cannot capture on {iface} in {}: {e}", ns.name());
             std::process::exit(1);
         }
     };

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig};
 use bgpstorm_monitor::stream::{DecodeOptions, LiveStream, StreamItem};
 use bgpstorm_tests::bgp;
-use bgpstorm_tests::netlab::{VethPair, require_root};
+use bgpstorm_tests::lab::{VethPair, require_root};
 
 fn thread_cpu() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let pair = VethPair::new()?;
     let cfg = LiveConfig { ring_bytes: ring_mib << 20, ..LiveConfig::default() };
-    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg)?;
+    let cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &cfg)?;
     let mut stream = LiveStream::new(cap, DecodeOptions::default());
 
     let mut burst = bgp::open(65001, Ipv4Addr::new(10, 0, 0, 1));

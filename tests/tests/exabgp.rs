@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, TcpListener as StdListener};
 use std::time::Duration;
 
+use bgpstorm_harness::dut::DaemonProcess;
 use bgpstorm_harness::speaker::prefixes::range;
-use bgpstorm_harness::speaker::socket::in_netns;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
 use bgpstorm_monitor::wire::Nlri;
 use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
-use bgpstorm_tests::daemon::{Daemon, Scratch, require_binary};
-use bgpstorm_tests::netns::{Netns, require_root, veth};
+use bgpstorm_tests::daemon::{Scratch, require_binary};
+use bgpstorm_tests::lab::{Netns, Topology, end, lab, link, require_root};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
 
@@ -21,34 +21,49 @@ const OURS: &str = "10.8.0.2";
 const EXA_AS: u32 = 65010;
 const OUR_AS: u32 = 65011;
 
+/// ExaBGP's namespace (`x`) and ours (`s`).
 struct Pair {
-    x: Netns,
-    s: Netns,
+    topo: Topology,
 }
 
-fn pair(tag: &str) -> Pair {
+impl Pair {
+    fn x(&self) -> &Netns {
+        self.topo.node(0)
+    }
+
+    fn s(&self) -> &Netns {
+        self.topo.node(1)
+    }
+}
+
+fn pair() -> Pair {
     require_root();
     require_binary("exabgp");
-    let (x, s) = (Netns::new(&format!("{tag}x")), Netns::new(&format!("{tag}s")));
-    veth(&x, "eth0", &s, "eth0");
-    x.addr("eth0", &format!("{EXA}/24"));
-    x.addr("eth0", &format!("{EXA6}/64"));
-    s.addr("eth0", &format!("{OURS}/24"));
-    s.addr("eth0", "fd00:8::2/64");
-    Pair { x, s }
+    let x = end(0, "eth0", &[&format!("{EXA}/24"), &format!("{EXA6}/64")]);
+    let s = end(1, "eth0", &[&format!("{OURS}/24"), "fd00:8::2/64"]);
+    Pair { topo: lab(&["exabgp", "ours"], vec![link(x, s)]) }
+}
+
+/// ExaBGP running; its output is in its log.
+struct Exabgp(DaemonProcess);
+
+impl Exabgp {
+    fn output(&self) -> String {
+        self.0.log_lines().join("\n")
+    }
 }
 
 /// Our passive speaker in `s`, for ExaBGP to connect to.
 fn sink(p: &Pair) -> Session {
     let mut c = SessionConfig::new(OUR_AS, EXA_AS, OURS.parse().expect("id"));
-    c.netns = Some(p.s.path());
+    c.netns = Some(p.s().path());
     c.local_addr = Some(OURS.parse().expect("addr"));
     c.peer_addr = Some(EXA.parse().expect("addr"));
     c.mode = Mode::Passive;
     Session::start(c).expect("speaker")
 }
 
-fn exabgp(p: &Pair, scratch: &Scratch, body: &str, extra: &str) -> Daemon {
+fn exabgp(p: &Pair, scratch: &Scratch, body: &str, extra: &str) -> Exabgp {
     let conf = format!(
         "{extra}\nneighbor {OURS} {{\n  router-id {EXA};\n  local-address {EXA};\n  local-as {EXA_AS};\n  peer-as {OUR_AS};\n  family {{ ipv4 unicast; ipv6 unicast; }}\n{body}\n}}\n"
     );
@@ -62,12 +77,13 @@ fn exabgp(p: &Pair, scratch: &Scratch, body: &str, extra: &str) -> Daemon {
         "exabgp",
         path.to_str().unwrap_or_default(),
     ];
-    Daemon::start(&p.x, &argv, &scratch.path.join("exabgp.log"))
+    let log = scratch.path.join("exabgp.log");
+    Exabgp(DaemonProcess::spawn(p.x(), &argv, &log).expect("exabgp starts"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exabgp_announces_to_our_speaker() {
-    let p = pair("exa2us");
+    let p = pair();
     let scratch = Scratch::new("exa2us");
     let ours = sink(&p);
     let mut routes = String::from("  static {\n");
@@ -115,7 +131,7 @@ async fn exabgp_announces_to_our_speaker() {
 }
 
 /// ExaBGP logged no error and no NOTIFICATION.
-fn assert_clean(exa: &Daemon) {
+fn assert_clean(exa: &Exabgp) {
     let log = exa.output();
     let bad: Vec<&str> = log
         .lines()
@@ -148,15 +164,18 @@ fn counts(line: &str) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_speaker_announces_and_withdraws_to_exabgp() {
-    let p = pair("us2exa");
+    let p = pair();
     let scratch = Scratch::new("us2exa");
     // ExaBGP's API process copies every received UPDATE (JSON) to a socket we listen on.
-    let listener = in_netns(Some(&p.x.path()), || {
-        let l = StdListener::bind("127.0.0.1:0")?;
-        l.set_nonblocking(true)?;
-        Ok(l)
-    })
-    .expect("listener in the ExaBGP namespace");
+    let listener = p
+        .x()
+        .run(|| -> std::io::Result<StdListener> {
+            let l = StdListener::bind("127.0.0.1:0")?;
+            l.set_nonblocking(true)?;
+            Ok(l)
+        })
+        .and_then(|r| r)
+        .expect("listener in the ExaBGP namespace");
     let port = listener.local_addr().expect("port").port();
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     // The shell keeps its stdout (ExaBGP's pipe) open: ExaBGP takes a closed one for a death.

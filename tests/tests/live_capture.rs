@@ -14,7 +14,8 @@ use bgpstorm_monitor::capture::{CaptureEvent, Direction, PcapSource};
 use bgpstorm_monitor::reassembly::{CloseReason, Flow};
 use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, LiveStream, StreamDecoder, StreamItem};
 use bgpstorm_tests::bgp;
-use bgpstorm_tests::netlab::{VethPair, monotonic_ns, require_root};
+use bgpstorm_tests::daemon::wait_for_line;
+use bgpstorm_tests::lab::{Netns, VethPair, monotonic_ns, require_root};
 use tokio::time::{Instant, timeout_at};
 
 /// How long a test waits for the capture of its traffic.
@@ -228,7 +229,7 @@ async fn every_message_of_both_directions_is_captured_in_order_without_drops() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
     let cfg = LiveConfig { peers: vec!["10.179.0.0/24".parse().unwrap()], ..LiveConfig::default() };
-    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let mut cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
     let t0 = monotonic_ns();
 
     // A connection on a port outside the set, before the BGP session: in the ring buffer,
@@ -282,7 +283,7 @@ async fn the_peer_filter_selects_by_address_over_ipv6() {
     let pair = VethPair::new().expect("namespaces and veth pair");
     let cfg =
         LiveConfig { peers: vec!["fd00:179::2/128".parse().unwrap()], ..LiveConfig::default() };
-    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
     let mut stream = LiveStream::new(cap, DecodeOptions::default());
 
     // On port 179 but over IPv4: no address matches the filter.
@@ -308,7 +309,7 @@ async fn big_tcp_super_packets_beyond_64_kib_are_captured_whole() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
     pair.set_gso_max(256 << 10).expect("BIG TCP limits");
-    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
+    let cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
         .expect("attach");
     let mut stream = LiveStream::new(cap, DecodeOptions::default());
     let a = speaker_a();
@@ -331,7 +332,7 @@ async fn a_full_ring_buffer_drops_are_counted_and_show_as_gaps() {
     let pair = VethPair::new().expect("namespaces and veth pair");
     // 16 KiB: a few records; nobody reads while the session runs.
     let cfg = LiveConfig { ring_bytes: 16 << 10, ..LiveConfig::default() };
-    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
+    let mut cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &cfg).expect("attach");
     let a = speaker_a();
     exchange(&pair, false, 179, &a, &speaker_b());
 
@@ -367,31 +368,24 @@ struct Tcpdump {
 
 impl Tcpdump {
     /// Starts it and returns once it is capturing (it says "listening on" on stderr).
-    fn start(ns: &str, iface: &str) -> Self {
-        use std::io::BufRead;
+    fn start(ns: &Netns, iface: &str) -> Self {
         let path = std::env::temp_dir().join(format!(
             "bgpstorm-live-ts-{}-{}.pcap",
             std::process::id(),
             monotonic_ns()
         ));
-        let mut child = std::process::Command::new("ip")
-            .args([
-                "netns", "exec", ns, "tcpdump", "-i", iface, "-n", "-s", "128", "-U", "-Z", "root",
-            ])
+        let mut child = ns
+            .command("tcpdump")
+            .args(["-i", iface, "-n", "-s", "128", "-U", "-Z", "root"])
             .args(["--immediate-mode", "--time-stamp-precision=nano", "-w"])
             .arg(&path)
             .args(["tcp", "port", "179"])
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("run tcpdump (installed by ci/setup)");
-        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
-        let mut line = String::new();
-        while !line.contains("listening on") {
-            line.clear();
-            if stderr.read_line(&mut line).expect("tcpdump's stderr") == 0 {
-                panic!("tcpdump ended before capturing: {:?}", child.wait());
-            }
-        }
+        let stderr = child.stderr.take().expect("piped stderr");
+        let listening = |l: &str| l.contains("listening on").then_some(());
+        wait_for_line(stderr, listening, DEADLINE, "tcpdump's \"listening on\"");
         Self { child, path }
     }
 
@@ -430,9 +424,9 @@ fn realtime_offset_ns() -> i128 {
 async fn kernel_timestamps_agree_with_tcpdump() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
-    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
+    let mut cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
         .expect("attach");
-    let tcpdump = Tcpdump::start(&pair.ns_a, VethPair::IF_A);
+    let tcpdump = Tcpdump::start(pair.netns_a(), VethPair::IF_A);
     let offset = realtime_offset_ns();
     // One message per segment, most of them one record long, as tcpdump sees them.
     let msgs =

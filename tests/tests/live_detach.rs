@@ -11,11 +11,11 @@ use bgpstorm_monitor::capture::Direction;
 use bgpstorm_monitor::capture::live::{
     AttachedProgram, LiveCapture, LiveConfig, attached_programs, program_loaded,
 };
-use bgpstorm_tests::netlab::{VethPair, require_root};
+use bgpstorm_tests::lab::{VethPair, require_root};
 
 /// Programs attached to side a's veth, by the TCX query.
 fn attached(pair: &VethPair) -> Vec<AttachedProgram> {
-    attached_programs(&pair.netns_a(), VethPair::IF_A).expect("query TCX")
+    attached_programs(pair.netns_a(), VethPair::IF_A).expect("query TCX")
 }
 
 /// Whether `bpftool prog show id ID` finds the program: an independent witness of the
@@ -42,7 +42,7 @@ fn assert_ours(found: &[AttachedProgram], ids: &[u32]) {
 async fn dropping_the_capture_detaches_and_unloads_its_programs() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
-    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
+    let cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
         .expect("attach");
     let ids: Vec<u32> = cap.attachments().iter().map(|a| a.program_id).collect();
     assert_ours(&attached(&pair), &ids);
@@ -60,11 +60,11 @@ async fn dropping_the_capture_detaches_and_unloads_its_programs() {
 async fn every_interface_of_a_capture_is_attached_and_released() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
-    let cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A, "lo"], &LiveConfig::default())
+    let cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A, "lo"], &LiveConfig::default())
         .expect("attach");
     assert_eq!(cap.attachments().len(), 4, "{:?}", cap.attachments());
     let ids: Vec<u32> = cap.attachments().iter().map(|a| a.program_id).collect();
-    let on_lo = || attached_programs(&pair.netns_a(), "lo").expect("query TCX of lo");
+    let on_lo = || attached_programs(pair.netns_a(), "lo").expect("query TCX of lo");
     assert_ours(&attached(&pair), &ids);
     assert_ours(&on_lo(), &ids);
     drop(cap);
@@ -75,7 +75,7 @@ async fn every_interface_of_a_capture_is_attached_and_released() {
 async fn an_unknown_interface_is_a_clear_error_and_nothing_stays_attached() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
-    let r = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A, "nope0"], &LiveConfig::default());
+    let r = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A, "nope0"], &LiveConfig::default());
     let Err(e) = r else { panic!("attached to an interface that does not exist") };
     assert!(e.to_string().contains("attach to nope0"), "{e}");
     assert_eq!(attached(&pair), [], "the interface that exists kept an attachment");
@@ -86,7 +86,8 @@ fn a_capture_killed_with_sigkill_leaves_nothing_attached() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
     let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm-test-attach-holder"))
-        .args([&pair.ns_a, VethPair::IF_A])
+        .arg(pair.netns_a().path())
+        .arg(VethPair::IF_A)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

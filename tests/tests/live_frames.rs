@@ -9,7 +9,7 @@ use std::time::Duration;
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig};
 use bgpstorm_monitor::capture::{CaptureEvent, Direction, TcpFlags};
 use bgpstorm_tests::bgp;
-use bgpstorm_tests::netlab::{VethPair, require_root};
+use bgpstorm_tests::lab::{VethPair, require_root};
 
 const ETH_P_IP: u16 = 0x0800;
 const ETH_P_IPV6: u16 = 0x86dd;
@@ -83,7 +83,7 @@ fn send_raw(fd: i32, ifindex: u32, protocol: u16, frame: &[u8]) {
 async fn vlan_tags_and_ipv6_extension_headers_are_parsed_and_fragments_counted() {
     require_root();
     let pair = VethPair::new().expect("namespaces and veth pair");
-    let mut cap = LiveCapture::open(&pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
+    let mut cap = LiveCapture::open(pair.netns_a(), &[VethPair::IF_A], &LiveConfig::default())
         .expect("attach");
     let ifindex = cap.attachments()[0].ifindex;
     // The socket is created in namespace a; it stays there whichever thread uses it.

@@ -11,6 +11,7 @@ use std::process::Command;
 use bgpstorm_harness::decode::pipe;
 use bgpstorm_monitor::wire::message::Message;
 use bgpstorm_monitor::wire::mrt::{MrtBody, MrtError, MrtReader, MrtRecord, decompressed};
+use bgpstorm_tests::mrt::record;
 use proptest::prelude::*;
 
 fn data_dir() -> PathBuf {
@@ -318,12 +319,7 @@ fn record_strategy() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn mrt_record(mrt_type: u16, subtype: u16, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![0, 0, 0, 1];
-    r.extend_from_slice(&mrt_type.to_be_bytes());
-    r.extend_from_slice(&subtype.to_be_bytes());
-    r.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    r.extend_from_slice(body);
-    r
+    record(1, mrt_type, subtype, body)
 }
 
 /// A PEER_INDEX_TABLE with one IPv4 peer, AS 65001.

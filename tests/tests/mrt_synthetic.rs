@@ -11,15 +11,7 @@ use std::process::Command;
 
 use bgpstorm_harness::decode::pipe;
 use bgpstorm_monitor::wire::mrt::MrtReader;
-
-fn record(ts: u32, mrt_type: u16, subtype: u16, body: &[u8]) -> Vec<u8> {
-    let mut r = ts.to_be_bytes().to_vec();
-    r.extend_from_slice(&mrt_type.to_be_bytes());
-    r.extend_from_slice(&subtype.to_be_bytes());
-    r.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    r.extend_from_slice(body);
-    r
-}
+use bgpstorm_tests::mrt::record;
 
 fn et_record(ts: u32, us: u32, subtype: u16, body: &[u8]) -> Vec<u8> {
     record(ts, 17, subtype, &[&us.to_be_bytes()[..], body].concat())

@@ -10,20 +10,12 @@ use bgpstorm_harness::speaker::{
     AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State,
 };
 use bgpstorm_monitor::wire::{AfiSafi, Nlri};
-use bgpstorm_tests::netns::{Netns, require_root, veth};
+use bgpstorm_tests::lab::{Netns, Topology, end, lab, link, require_root};
 use tokio::time::Instant;
 
-struct Link {
-    a: Netns,
-    b: Netns,
-}
-
-fn link(tag: &str) -> Link {
-    let (a, b) = (Netns::new(&format!("{tag}a")), Netns::new(&format!("{tag}b")));
-    veth(&a, "eth0", &b, "eth0");
-    a.addr("eth0", "10.9.0.1/30");
-    b.addr("eth0", "10.9.0.2/30");
-    Link { a, b }
+/// Namespaces `a` (10.9.0.1) and `b` (10.9.0.2) joined by a veth pair.
+fn pair() -> Topology {
+    lab(&["a", "b"], vec![link(end(0, "eth0", &["10.9.0.1/30"]), end(1, "eth0", &["10.9.0.2/30"]))])
 }
 
 fn cfg(ns: &Netns, local: &str, peer: &str, asn: u32, peer_asn: u32) -> SessionConfig {
@@ -42,13 +34,13 @@ fn cfg(ns: &Netns, local: &str, peer: &str, asn: u32, peer_asn: u32) -> SessionC
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn md5_gtsm_add_path_extended_session_carries_a_100k_storm() {
     require_root();
-    let l = link("md5");
+    let l = pair();
     let ap = vec![AddPath { family: AfiSafi::IPV4_UNICAST, send: true, receive: true }];
-    let mut b = cfg(&l.b, "10.9.0.2", "10.9.0.1", 65002, 65001);
+    let mut b = cfg(l.node(1), "10.9.0.2", "10.9.0.1", 65002, 65001);
     b.mode = Mode::Passive;
     (b.md5_key, b.ttl_security, b.add_path, b.extended_messages) =
         (Some("s3cret".into()), true, ap.clone(), true);
-    let mut a = cfg(&l.a, "10.9.0.1", "10.9.0.2", 65001, 65002);
+    let mut a = cfg(l.node(0), "10.9.0.1", "10.9.0.2", 65001, 65002);
     (a.md5_key, a.ttl_security, a.add_path, a.extended_messages) =
         (Some("s3cret".into()), true, ap, true);
     let sink = Session::start(b).expect("sink");
@@ -85,11 +77,11 @@ fn spec_attrs(inj: &Injector) -> bgpstorm_monitor::wire::PathAttributes {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn md5_key_mismatch_keeps_the_session_down() {
     require_root();
-    let l = link("md5x");
-    let mut b = cfg(&l.b, "10.9.0.2", "10.9.0.1", 65002, 65001);
+    let l = pair();
+    let mut b = cfg(l.node(1), "10.9.0.2", "10.9.0.1", 65002, 65001);
     b.mode = Mode::Passive;
     b.md5_key = Some("right".into());
-    let mut a = cfg(&l.a, "10.9.0.1", "10.9.0.2", 65001, 65002);
+    let mut a = cfg(l.node(0), "10.9.0.1", "10.9.0.2", 65001, 65002);
     a.md5_key = Some("wrong".into());
     let sink = Session::start(b).expect("sink");
     let sender = Session::start(a).expect("sender");
@@ -102,13 +94,17 @@ async fn md5_key_mismatch_keeps_the_session_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_over_ipv6_announces_ipv6_with_next_hop_self() {
     require_root();
-    let l = link("v6");
-    l.a.addr("eth0", "fd00:9::1/64");
-    l.b.addr("eth0", "fd00:9::2/64");
-    let mut b = cfg(&l.b, "fd00:9::2", "fd00:9::1", 65002, 65001);
+    let l = lab(
+        &["a", "b"],
+        vec![link(
+            end(0, "eth0", &["10.9.0.1/30", "fd00:9::1/64"]),
+            end(1, "eth0", &["10.9.0.2/30", "fd00:9::2/64"]),
+        )],
+    );
+    let mut b = cfg(l.node(1), "fd00:9::2", "fd00:9::1", 65002, 65001);
     b.mode = Mode::Passive;
     b.families = vec![AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST];
-    let mut a = cfg(&l.a, "fd00:9::1", "fd00:9::2", 65001, 65002);
+    let mut a = cfg(l.node(0), "fd00:9::1", "fd00:9::2", 65001, 65002);
     a.families = b.families.clone();
     let sink = Session::start(b).expect("sink");
     let sender = Session::start(a).expect("sender");

@@ -2,9 +2,69 @@
 
 use std::fmt::Write;
 
-use super::{ControlQuery, DaemonProcess, DutError, DutPlan, which};
+use super::{
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
+    ProcessSpec, RibError, arg_path, binary, rib,
+};
 use crate::scenario::model::Family;
 use crate::topology::Netns;
+
+/// BIRD 2 (and 3).
+pub(super) struct Bird;
+
+impl Daemon for Bird {
+    fn name(&self) -> &'static str {
+        "bird"
+    }
+
+    fn config(&self, plan: &DutPlan) -> Vec<ConfigFile> {
+        vec![ConfigFile::new("bird.conf", config(plan))]
+    }
+
+    fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
+        let argv = vec![
+            binary("bird", "bird")?,
+            "-f".into(),
+            "-c".into(),
+            arg_path(plan, "bird.conf"),
+            "-s".into(),
+            arg_path(plan, "bird.ctl"),
+        ];
+        Ok(vec![ProcessSpec { argv, log: "bird.log" }])
+    }
+
+    fn control(
+        &self,
+        plan: &DutPlan,
+        ns: &Netns,
+        query: ControlQuery,
+    ) -> Result<String, ControlError> {
+        let args: &[&str] = match query {
+            ControlQuery::Ready | ControlQuery::Version => &["show", "status"],
+            ControlQuery::Rib(Family::Ipv4) => &["show", "route", "all", "table", "master4"],
+            ControlQuery::Rib(Family::Ipv6) => &["show", "route", "all", "table", "master6"],
+        };
+        let mut argv = vec!["-s".to_string(), arg_path(plan, "bird.ctl")];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let mut answer = Answer::run(ns, "birdc", &argv)?;
+        // birdc may exit 0 when it cannot connect; it says so on stdout.
+        answer.success &= !answer.stdout.contains("Unable to connect");
+        let text = answer.stdout(false)?;
+        if matches!(query, ControlQuery::Version) {
+            let line = text.lines().find(|l| l.starts_with("BIRD ")).unwrap_or("BIRD");
+            return Ok(line.trim_end_matches(" ready.").to_string());
+        }
+        Ok(text)
+    }
+
+    fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {
+        Ok(rib::bird(text))
+    }
+
+    fn is_log_error(&self, line: &str) -> bool {
+        line.contains("<ERR>") || line.contains("<BUG>")
+    }
+}
 
 /// The generated bird.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
@@ -62,56 +122,4 @@ pub(super) fn config(plan: &DutPlan) -> String {
         Some(extra) => format!("{c}\n# scenario's own configuration\n{extra}\n"),
         None => c,
     }
-}
-
-pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
-    let bird = which("bird").ok_or(DutError::Missing { daemon: "bird", binary: "bird".into() })?;
-    let conf = plan.dir.join("bird.conf");
-    std::fs::write(&conf, config(plan)).map_err(|e| DutError::Failed {
-        daemon: "bird",
-        message: format!("{}: {e}", conf.display()),
-    })?;
-    let sock = plan.dir.join("bird.ctl");
-    let argv = [
-        bird.to_str().unwrap_or("bird"),
-        "-f",
-        "-c",
-        conf.to_str().unwrap_or_default(),
-        "-s",
-        sock.to_str().unwrap_or_default(),
-    ];
-    let p = DaemonProcess::spawn(ns, &argv, &plan.dir.join("bird.log"))
-        .map_err(|e| DutError::Failed { daemon: "bird", message: e.to_string() })?;
-    Ok(vec![p])
-}
-
-pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
-    let sock = plan.dir.join("bird.ctl");
-    let args: Vec<&str> = match q {
-        ControlQuery::Ready => vec!["show", "status"],
-        ControlQuery::Version => vec!["show", "status"],
-        ControlQuery::Rib(Family::Ipv4) => vec!["show", "route", "all", "table", "master4"],
-        ControlQuery::Rib(Family::Ipv6) => vec!["show", "route", "all", "table", "master6"],
-    };
-    let out = ns
-        .command("birdc")
-        .arg("-s")
-        .arg(&sock)
-        .args(&args)
-        .output()
-        .map_err(|e| format!("birdc: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.contains("Unable to connect") {
-        return Err(format!(
-            "birdc {}: {}{}",
-            args.join(" "),
-            text.trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    if matches!(q, ControlQuery::Version) {
-        let line = text.lines().find(|l| l.starts_with("BIRD ")).unwrap_or("BIRD");
-        return Ok(line.trim_end_matches(" ready.").to_string());
-    }
-    Ok(text)
 }

@@ -1,8 +1,9 @@
-//! The generated configurations carry what the speakers' capabilities ask of the DUT.
+//! The generated configurations carry what the speakers' capabilities ask of the DUT, and
+//! every daemon kind has a driver that writes, starts and reads it.
 
 use std::net::Ipv4Addr;
 
-use super::{DutPlan, Neighbor, bird, frr, gobgp, openbgpd};
+use super::{DutError, DutPlan, Neighbor, RibError, bird, driver, frr, gobgp, openbgpd};
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 
 fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -> DutPlan {
@@ -69,4 +70,71 @@ fn openbgpd_announces_add_path_send_and_receive() {
     assert!(c.contains("  announce add-path send all\n  announce add-path recv yes"), "{c}");
     let c = openbgpd::config(&plan(DutKind::Openbgpd, Some(AddPathMode::Receive), false));
     assert!(c.contains("add-path send all") && !c.contains("add-path recv"), "{c}");
+}
+
+#[test]
+fn every_daemon_kind_has_a_driver_named_as_in_scenarios() {
+    for kind in DutKind::DAEMONS {
+        let d = driver(kind).unwrap_or_else(|| panic!("{kind:?} has no driver"));
+        assert_eq!(d.name(), kind.name());
+    }
+    assert!(driver(DutKind::None).is_none());
+}
+
+#[test]
+fn each_driver_writes_its_configuration_and_points_its_argv_at_it() {
+    for kind in DutKind::DAEMONS {
+        let d = driver(kind).unwrap();
+        let p = plan(kind, None, false);
+        let files = d.config(&p);
+        assert!(!files.is_empty(), "{kind:?}");
+        // The first file is the BGP configuration: it names the neighbor.
+        assert!(files[0].text.contains("10.0.1.2"), "{kind:?}: {}", files[0].text);
+        match d.processes(&p) {
+            Ok(procs) => {
+                let last = procs.last().expect("a process");
+                let conf = p.dir.join(files[0].name).to_string_lossy().into_owned();
+                assert!(last.argv.contains(&conf), "{kind:?}: {:?}", last.argv);
+            }
+            // Not installed here: a clear error naming the binary, never a panic.
+            Err(e @ DutError::Missing { .. }) => assert!(e.to_string().contains("ci/setup")),
+            Err(e) => panic!("{kind:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn only_openbgpd_keeps_its_configuration_private() {
+    for kind in DutKind::DAEMONS {
+        let private = driver(kind).unwrap().config(&plan(kind, None, false))[0].private;
+        assert_eq!(private, kind == DutKind::Openbgpd, "{kind:?}");
+    }
+}
+
+#[test]
+fn log_errors_are_recognised_per_daemon() {
+    let cases = [
+        (DutKind::Bird, "2024-01-01 <ERR> sp_up: Socket error", "<INFO> sp_up: Established"),
+        (
+            DutKind::Frr,
+            "bgpd[1]: [EC 100663299] can't connect",
+            "zebra: [EC 4043309121] Disabling MPLS support (no kernel support)",
+        ),
+        (DutKind::Gobgp, "level=error msg=\"fail\"", "level=info msg=\"Peer Up\""),
+        (DutKind::Openbgpd, "fatal in RDE: bad", "neighbor 10.0.1.2: state change"),
+    ];
+    for (kind, error, fine) in cases {
+        let d = driver(kind).unwrap();
+        assert!(d.is_log_error(error), "{kind:?}: {error}");
+        assert!(!d.is_log_error(fine), "{kind:?}: {fine}");
+    }
+}
+
+#[test]
+fn a_rib_dump_that_is_not_json_is_a_typed_error() {
+    for kind in [DutKind::Frr, DutKind::Gobgp, DutKind::Openbgpd] {
+        let e = driver(kind).unwrap().rib("% Unknown command").unwrap_err();
+        assert!(matches!(e, RibError::Json { .. }), "{kind:?}: {e}");
+        assert!(e.to_string().contains("Unknown command"), "{e}");
+    }
 }

@@ -3,9 +3,134 @@
 
 use std::fmt::Write;
 
-use super::{ControlQuery, DaemonProcess, DutError, DutPlan, which};
+use std::time::{Duration, Instant};
+
+use super::{
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DaemonProcess, DutError, DutPlan,
+    DutRoute, ProcessSpec, RibError, arg_path, binary, rib,
+};
 use crate::scenario::model::Family;
 use crate::topology::Netns;
+
+/// FRRouting: zebra, then bgpd.
+pub(super) struct Frr;
+
+const ZEBRA: &str = "/usr/lib/frr/zebra";
+const BGPD: &str = "/usr/lib/frr/bgpd";
+
+impl Daemon for Frr {
+    fn name(&self) -> &'static str {
+        "frr"
+    }
+
+    fn config(&self, plan: &DutPlan) -> Vec<ConfigFile> {
+        vec![
+            ConfigFile::new("frr.conf", config(plan)),
+            ConfigFile::new("zebra.conf", "hostname dut\n".into()),
+        ]
+    }
+
+    fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
+        let (bgpd, zebra) = (binary("frr", BGPD)?, binary("frr", ZEBRA)?);
+        let vty = plan.dir.to_string_lossy().into_owned();
+        let common = |conf: &str, pid: &str| {
+            let mut v = vec![
+                "-f".to_string(),
+                arg_path(plan, conf),
+                "-i".into(),
+                arg_path(plan, pid),
+                "-z".into(),
+                arg_path(plan, "zserv.api"),
+                "--vty_socket".into(),
+                vty.clone(),
+            ];
+            v.extend(["-P", "0", "--log", "stdout"].map(String::from));
+            v
+        };
+        let mut z = vec![zebra];
+        z.extend(common("zebra.conf", "zebra.pid"));
+        let mut b = vec![bgpd];
+        b.extend(common("frr.conf", "bgpd.pid"));
+        // -n: bgpd installs nothing in the kernel; -S: no kernel route sync.
+        b.extend(["-n", "-S"].map(String::from));
+        Ok(vec![
+            ProcessSpec { argv: z, log: "zebra.log" },
+            ProcessSpec { argv: b, log: "bgpd.log" },
+        ])
+    }
+
+    /// bgpd registers its next hops with zebra as soon as routes arrive, and retries only
+    /// every 10 s when zebra was not listening yet: start it once zebra answers on its vty
+    /// (its event loop runs, so its API socket listens).
+    fn started(
+        &self,
+        plan: &DutPlan,
+        ns: &Netns,
+        index: usize,
+        zebra: &mut DaemonProcess,
+    ) -> Result<(), DutError> {
+        if index != 0 {
+            return Ok(());
+        }
+        let limit = Duration::from_secs(15);
+        let until = Instant::now() + limit;
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let source = match vtysh(plan, ns, "zebra", "show version") {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            if let Some(status) = zebra.exited() {
+                return Err(DutError::Exited { daemon: "frr", status, log: zebra.log_tail(10) });
+            }
+            if Instant::now() > until {
+                let log = zebra.log_tail(10);
+                return Err(DutError::NotReady { daemon: "frr", after: limit, source, log });
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    fn control(
+        &self,
+        plan: &DutPlan,
+        ns: &Netns,
+        query: ControlQuery,
+    ) -> Result<String, ControlError> {
+        if matches!(query, ControlQuery::Ready) {
+            // Ready when bgpd answers and zebra counts it as a client: bgpd registers next
+            // hops with zebra for every route, and fails (logging errors) until it is
+            // connected.
+            let clients = vtysh(plan, ns, "zebra", "show zebra client summary")?;
+            if !clients.lines().any(|l| l.trim_start().starts_with("bgp")) {
+                return Err(ControlError::NotYet("bgpd is not connected to zebra yet"));
+            }
+        }
+        let cmd = match query {
+            ControlQuery::Ready => "show bgp summary json",
+            ControlQuery::Version => "show version",
+            ControlQuery::Rib(Family::Ipv4) => "show bgp ipv4 unicast json",
+            ControlQuery::Rib(Family::Ipv6) => "show bgp ipv6 unicast json",
+        };
+        let text = vtysh(plan, ns, "bgpd", cmd)?;
+        if matches!(query, ControlQuery::Version) {
+            let line = text.lines().find(|l| l.contains("FRRouting")).unwrap_or("FRRouting").trim();
+            // "FRRouting 8.4.4 (host) on Linux(...)": the name and the version.
+            return Ok(line.split(" (").next().unwrap_or(line).to_string());
+        }
+        Ok(text)
+    }
+
+    fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {
+        rib::frr(text)
+    }
+
+    fn is_log_error(&self, line: &str) -> bool {
+        // zebra's warning that the kernel has no MPLS is not an error of the run.
+        line.contains("[EC ") && !line.contains("Disabling MPLS support")
+    }
+}
 
 /// The generated frr.conf (bgpd).
 pub(super) fn config(plan: &DutPlan) -> String {
@@ -66,127 +191,8 @@ pub(super) fn config(plan: &DutPlan) -> String {
     c
 }
 
-pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
-    let fail = |message: String| DutError::Failed { daemon: "frr", message };
-    let bgpd = which("/usr/lib/frr/bgpd")
-        .ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/bgpd".into() })?;
-    let zebra = which("/usr/lib/frr/zebra")
-        .ok_or(DutError::Missing { daemon: "frr", binary: "/usr/lib/frr/zebra".into() })?;
-    let d = &plan.dir;
-    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
-    std::fs::write(d.join("frr.conf"), config(plan)).map_err(|e| fail(e.to_string()))?;
-    std::fs::write(d.join("zebra.conf"), "hostname dut\n").map_err(|e| fail(e.to_string()))?;
-    let (zsock, vty) = (p("zserv.api"), d.to_string_lossy().into_owned());
-    let zargs = [
-        zebra.to_str().unwrap_or_default(),
-        "-f",
-        &p("zebra.conf"),
-        "-i",
-        &p("zebra.pid"),
-        "-z",
-        &zsock,
-        "--vty_socket",
-        &vty,
-        "-P",
-        "0",
-        "--log",
-        "stdout",
-    ];
-    let mut z =
-        DaemonProcess::spawn(ns, &zargs, &d.join("zebra.log")).map_err(|e| fail(e.to_string()))?;
-    // bgpd registers its next hops with zebra as soon as routes arrive, and retries only
-    // every 10 s when zebra was not listening yet: start it once zebra answers on its vty
-    // (its event loop runs, so its API socket listens).
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let mut backoff = std::time::Duration::from_millis(5);
-    while vtysh(plan, ns, "zebra", "show version").is_err() {
-        if let Some(dead) = z.exited() {
-            return Err(fail(format!("zebra exited: {dead}\n{}", z.log_tail(10))));
-        }
-        if std::time::Instant::now() > until {
-            return Err(fail(format!(
-                "zebra did not answer on its vty within 15 s\n{}",
-                z.log_tail(10)
-            )));
-        }
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(std::time::Duration::from_millis(100));
-    }
-    let bargs = [
-        bgpd.to_str().unwrap_or_default(),
-        "-f",
-        &p("frr.conf"),
-        "-i",
-        &p("bgpd.pid"),
-        "-z",
-        &zsock,
-        "--vty_socket",
-        &vty,
-        "-n",
-        "-S",
-        "-P",
-        "0",
-        "--log",
-        "stdout",
-    ];
-    let b =
-        DaemonProcess::spawn(ns, &bargs, &d.join("bgpd.log")).map_err(|e| fail(e.to_string()))?;
-    Ok(vec![z, b])
-}
-
-pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
-    if matches!(q, ControlQuery::Ready) {
-        // Ready when bgpd answers and zebra counts it as a client: bgpd registers next hops
-        // with zebra for every route, and fails (logging errors) until it is connected.
-        let clients = vtysh(plan, ns, "zebra", "show zebra client summary")?;
-        if !clients.lines().any(|l| l.trim_start().starts_with("bgp")) {
-            return Err("bgpd is not connected to zebra yet".into());
-        }
-    }
-    let cmd = match q {
-        ControlQuery::Ready => "show bgp summary json",
-        ControlQuery::Version => "show version",
-        ControlQuery::Rib(Family::Ipv4) => "show bgp ipv4 unicast json",
-        ControlQuery::Rib(Family::Ipv6) => "show bgp ipv6 unicast json",
-    };
-    let out = ns
-        .command("vtysh")
-        .arg("--vty_socket")
-        .arg(&plan.dir)
-        .args(["-d", "bgpd", "-c", cmd])
-        .output()
-        .map_err(|e| format!("vtysh: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.trim().is_empty() {
-        return Err(format!(
-            "vtysh -c {cmd:?}: {}{}",
-            text.trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    if matches!(q, ControlQuery::Version) {
-        let line = text.lines().find(|l| l.contains("FRRouting")).unwrap_or("FRRouting").trim();
-        // "FRRouting 8.4.4 (host) on Linux(...)": the name and the version.
-        return Ok(line.split(" (").next().unwrap_or(line).to_string());
-    }
-    Ok(text)
-}
-
-fn vtysh(plan: &DutPlan, ns: &Netns, daemon: &str, cmd: &str) -> Result<String, String> {
-    let out = ns
-        .command("vtysh")
-        .arg("--vty_socket")
-        .arg(&plan.dir)
-        .args(["-d", daemon, "-c", cmd])
-        .output()
-        .map_err(|e| format!("vtysh: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.trim().is_empty() {
-        return Err(format!(
-            "vtysh -d {daemon} -c {cmd:?}: {}{}",
-            text.trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(text)
+/// `vtysh -d DAEMON -c CMD` on the plan's vty sockets.
+fn vtysh(plan: &DutPlan, ns: &Netns, daemon: &str, cmd: &str) -> Result<String, ControlError> {
+    let vty = plan.dir.to_string_lossy();
+    Answer::run(ns, "vtysh", &["--vty_socket", &vty, "-d", daemon, "-c", cmd])?.stdout(true)
 }

@@ -3,9 +3,69 @@
 
 use std::fmt::Write;
 
-use super::{ControlQuery, DaemonProcess, DutError, DutPlan, which};
+use super::{
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
+    ProcessSpec, RibError, arg_path, binary, rib,
+};
 use crate::scenario::model::Family;
 use crate::topology::Netns;
+
+/// GoBGP 3.
+pub(super) struct Gobgp;
+
+impl Daemon for Gobgp {
+    fn name(&self) -> &'static str {
+        "gobgp"
+    }
+
+    fn config(&self, plan: &DutPlan) -> Vec<ConfigFile> {
+        vec![ConfigFile::new("gobgpd.toml", config(plan))]
+    }
+
+    fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
+        let argv = vec![
+            binary("gobgp", "gobgpd")?,
+            "-f".into(),
+            arg_path(plan, "gobgpd.toml"),
+            "-t".into(),
+            "toml".into(),
+            "--api-hosts".into(),
+            API.into(),
+        ];
+        Ok(vec![ProcessSpec { argv, log: "gobgpd.log" }])
+    }
+
+    fn control(
+        &self,
+        _plan: &DutPlan,
+        ns: &Netns,
+        query: ControlQuery,
+    ) -> Result<String, ControlError> {
+        let args: &[&str] = match query {
+            ControlQuery::Version => {
+                let text = Answer::run(ns, "gobgpd", &["--version"])?.all();
+                let line = text.lines().next().unwrap_or("GoBGP").trim();
+                return Ok(line.replace("gobgpd version", "GoBGP"));
+            }
+            ControlQuery::Ready => &["global", "-j"],
+            ControlQuery::Rib(Family::Ipv4) => &["global", "rib", "-a", "ipv4", "-j"],
+            ControlQuery::Rib(Family::Ipv6) => &["global", "rib", "-a", "ipv6", "-j"],
+        };
+        let mut argv = vec!["-u", "127.0.0.1", "-p", "50051"];
+        argv.extend_from_slice(args);
+        Answer::run(ns, "gobgp", &argv)?.stdout(false)
+    }
+
+    fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {
+        rib::gobgp(text)
+    }
+
+    fn is_log_error(&self, line: &str) -> bool {
+        line.contains("level=error")
+            || line.contains("level=fatal")
+            || line.contains("\"level\":\"error\"")
+    }
+}
 
 /// The DUT namespace's own loopback: private to the run.
 const API: &str = "127.0.0.1:50051";
@@ -65,65 +125,4 @@ pub(super) fn config(plan: &DutPlan) -> String {
         let _ = writeln!(c, "# scenario's own configuration\n{extra}");
     }
     c
-}
-
-pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
-    let fail = |message: String| DutError::Failed { daemon: "gobgp", message };
-    let bin =
-        which("gobgpd").ok_or(DutError::Missing { daemon: "gobgp", binary: "gobgpd".into() })?;
-    let conf = plan.dir.join("gobgpd.toml");
-    std::fs::write(&conf, config(plan)).map_err(|e| fail(e.to_string()))?;
-    let argv = [
-        bin.to_str().unwrap_or_default(),
-        "-f",
-        conf.to_str().unwrap_or_default(),
-        "-t",
-        "toml",
-        "--api-hosts",
-        API,
-    ];
-    Ok(vec![
-        DaemonProcess::spawn(ns, &argv, &plan.dir.join("gobgpd.log"))
-            .map_err(|e| fail(e.to_string()))?,
-    ])
-}
-
-pub(super) fn control(_plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
-    if matches!(q, ControlQuery::Version) {
-        let out =
-            ns.command("gobgpd").arg("--version").output().map_err(|e| format!("gobgpd: {e}"))?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return Ok(text
-            .lines()
-            .next()
-            .unwrap_or("GoBGP")
-            .trim()
-            .replace("gobgpd version", "GoBGP"));
-    }
-    let args: Vec<&str> = match q {
-        ControlQuery::Ready => vec!["global", "-j"],
-        ControlQuery::Version => unreachable!("answered above"),
-        ControlQuery::Rib(Family::Ipv4) => vec!["global", "rib", "-a", "ipv4", "-j"],
-        ControlQuery::Rib(Family::Ipv6) => vec!["global", "rib", "-a", "ipv6", "-j"],
-    };
-    let out = ns
-        .command("gobgp")
-        .args(["-u", "127.0.0.1", "-p", "50051"])
-        .args(&args)
-        .output()
-        .map_err(|e| format!("gobgp: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        return Err(format!(
-            "gobgp {}: {}{}",
-            args.join(" "),
-            text.trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(text)
 }

@@ -1,7 +1,12 @@
-//! Daemons under test: one driver per daemon. Each writes its configuration from a
-//! [`DutPlan`], starts the daemon inside the DUT namespace (foreground, parent-death signal,
-//! output in the run's directory), waits for its control socket to answer (never a sleep),
-//! reports its version and dumps its RIB through its CLI, normalized to [`DutRoute`]s.
+//! Daemons under test. The [`Daemon`] trait is what the harness needs of a BGP daemon: its
+//! generated configuration, the argv of its processes, its control queries, its RIB dump
+//! parsed to [`DutRoute`]s, its log errors and its version. Each daemon implements it in its
+//! own file, and [`driver`] maps every [`DutKind`] to its driver with one exhaustive match:
+//! adding a daemon is one `DutKind` variant, one file and the match arm the compiler asks for.
+//!
+//! [`Dut`] runs a driver: it writes the configuration, starts the daemon inside the DUT
+//! namespace (foreground, parent-death signal, output in the run's directory), waits for its
+//! control socket to answer (never a sleep), and reads its version and RIB.
 //!
 //! Generated configurations, per daemon:
 //! - every neighbor imports and exports everything (eBGP policy requirements off), with
@@ -15,23 +20,168 @@
 mod bird;
 #[cfg(test)]
 mod config_tests;
+mod error;
 mod frr;
 mod gobgp;
 mod openbgpd;
 mod process;
 mod rib;
+mod running;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 use crate::topology::Netns;
 
+pub use error::{ControlError, DutError, RibError};
 pub use process::{DaemonProcess, which};
 pub use rib::DutRoute;
+pub use running::Dut;
+
+/// What the harness needs of a BGP daemon under test. One implementation per daemon.
+pub trait Daemon: Sync {
+    /// Its name, as scenarios and reports write it.
+    fn name(&self) -> &'static str;
+
+    /// The configuration files it reads, generated from `plan` (written into `plan.dir`).
+    fn config(&self, plan: &DutPlan) -> Vec<ConfigFile>;
+
+    /// The processes to start, in order, with the binaries resolved (a missing binary is
+    /// [`DutError::Missing`]).
+    fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError>;
+
+    /// Called after process `index` started, before the next one starts: a daemon whose
+    /// processes depend on each other waits here (never with a fixed sleep).
+    fn started(
+        &self,
+        _plan: &DutPlan,
+        _ns: &Netns,
+        _index: usize,
+        _process: &mut DaemonProcess,
+    ) -> Result<(), DutError> {
+        Ok(())
+    }
+
+    /// Asks its control channel (run inside the DUT namespace).
+    fn control(
+        &self,
+        plan: &DutPlan,
+        ns: &Netns,
+        query: ControlQuery,
+    ) -> Result<String, ControlError>;
+
+    /// Its version, one line (e.g. "BIRD 2.0.12").
+    fn version(&self, plan: &DutPlan, ns: &Netns) -> Result<String, ControlError> {
+        let text = self.control(plan, ns, ControlQuery::Version)?;
+        Ok(text.lines().next().unwrap_or_default().trim().to_string())
+    }
+
+    /// Parses the answer to [`ControlQuery::Rib`]: every best route.
+    fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError>;
+
+    /// Whether a line of its log reports an error (a session must not log errors).
+    fn is_log_error(&self, line: &str) -> bool;
+}
+
+/// The driver of each daemon kind; `None` for `dut: none`.
+pub fn driver(kind: DutKind) -> Option<&'static dyn Daemon> {
+    match kind {
+        DutKind::Bird => Some(&bird::Bird),
+        DutKind::Frr => Some(&frr::Frr),
+        DutKind::Gobgp => Some(&gobgp::Gobgp),
+        DutKind::Openbgpd => Some(&openbgpd::Openbgpd),
+        DutKind::None => None,
+    }
+}
+
+/// A configuration file of a daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// File name inside the plan's directory.
+    pub name: &'static str,
+    /// Its contents.
+    pub text: String,
+    /// Readable by its owner only (OpenBGPD refuses a configuration others can read).
+    pub private: bool,
+}
+
+impl ConfigFile {
+    /// A file anyone may read.
+    pub fn new(name: &'static str, text: String) -> Self {
+        Self { name, text, private: false }
+    }
+}
+
+/// One process of a daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessSpec {
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Log file name inside the plan's directory (stdout and stderr).
+    pub log: &'static str,
+}
+
+/// Finds `binary` for `daemon`, or says that it is not installed.
+fn binary(daemon: &'static str, binary: &str) -> Result<String, DutError> {
+    which(binary)
+        .map(|p| p.to_string_lossy().into_owned())
+        .ok_or_else(|| DutError::Missing { daemon, binary: binary.to_string() })
+}
+
+/// A path inside the plan's directory, as an argument.
+fn arg_path(plan: &DutPlan, name: &str) -> String {
+    plan.dir.join(name).to_string_lossy().into_owned()
+}
+
+/// What a control command printed.
+struct Answer {
+    /// The command, for messages.
+    command: String,
+    stdout: String,
+    stderr: String,
+    success: bool,
+}
+
+impl Answer {
+    /// Runs `program ARGS` inside `ns`.
+    fn run<S: AsRef<std::ffi::OsStr>>(
+        ns: &Netns,
+        program: &'static str,
+        args: &[S],
+    ) -> Result<Self, ControlError> {
+        let out = ns
+            .command(program)
+            .args(args)
+            .output()
+            .map_err(|source| ControlError::Spawn { program, source })?;
+        let words: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+        Ok(Self {
+            command: format!("{program} {}", words.join(" ")),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            success: out.status.success(),
+        })
+    }
+
+    /// Its standard output, when it succeeded (and, with `non_empty`, printed something).
+    fn stdout(self, non_empty: bool) -> Result<String, ControlError> {
+        if !self.success || (non_empty && self.stdout.trim().is_empty()) {
+            return Err(ControlError::Failed {
+                command: self.command,
+                output: format!("{}{}", self.stdout.trim(), self.stderr.trim()),
+            });
+        }
+        Ok(self.stdout)
+    }
+
+    /// Both outputs, whatever the exit status (a version banner may go to either).
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
 
 /// One speaker as the DUT sees it.
 #[derive(Clone, Debug)]
@@ -93,186 +243,6 @@ pub struct DutPlan {
     pub dir: PathBuf,
 }
 
-/// Something wrong with the daemon.
-#[derive(Debug, thiserror::Error)]
-pub enum DutError {
-    /// Not installed.
-    #[error(
-        "{daemon} is not installed ({binary} not found): run `bash ci/setup`, it installs bird2 frr gobgpd openbgpd"
-    )]
-    Missing {
-        /// Daemon name.
-        daemon: &'static str,
-        /// The binary looked for.
-        binary: String,
-    },
-    /// It did not start or answer.
-    #[error("{daemon}: {message}")]
-    Failed {
-        /// Daemon name.
-        daemon: &'static str,
-        /// What happened, with the tail of its log.
-        message: String,
-    },
-}
-
-/// A running daemon under test.
-pub struct Dut {
-    plan: DutPlan,
-    processes: Vec<DaemonProcess>,
-    version: String,
-}
-
-fn daemon_name(kind: DutKind) -> &'static str {
-    kind.name()
-}
-
-impl Dut {
-    /// Writes the configuration, starts the daemon in `ns` and waits until its control
-    /// socket answers (up to `deadline`).
-    pub fn start(plan: DutPlan, ns: &Netns, deadline: Duration) -> Result<Self, DutError> {
-        std::fs::create_dir_all(&plan.dir).map_err(|e| DutError::Failed {
-            daemon: daemon_name(plan.kind),
-            message: format!("{}: {e}", plan.dir.display()),
-        })?;
-        // Daemons that drop privileges must still reach their files.
-        let _ = std::fs::set_permissions(
-            &plan.dir,
-            std::os::unix::fs::PermissionsExt::from_mode(0o777),
-        );
-        let processes = match plan.kind {
-            DutKind::Bird => bird::start(&plan, ns)?,
-            DutKind::Frr => frr::start(&plan, ns)?,
-            DutKind::Gobgp => gobgp::start(&plan, ns)?,
-            DutKind::Openbgpd => openbgpd::start(&plan, ns)?,
-            DutKind::None => Vec::new(),
-        };
-        let mut dut = Self { plan, processes, version: String::new() };
-        dut.wait_ready(ns, deadline)?;
-        dut.version = dut.query_version(ns).unwrap_or_else(|e| format!("unknown ({e})"));
-        Ok(dut)
-    }
-
-    fn wait_ready(&mut self, ns: &Netns, deadline: Duration) -> Result<(), DutError> {
-        let until = std::time::Instant::now() + deadline;
-        let mut backoff = Duration::from_millis(20);
-        loop {
-            if let Some(dead) = self.processes.iter_mut().find_map(|p| p.exited()) {
-                return Err(self.failed(format!("exited before it was ready: {dead}")));
-            }
-            match self.control(ns, ControlQuery::Ready) {
-                Ok(_) => return Ok(()),
-                Err(e) if std::time::Instant::now() >= until => {
-                    return Err(self.failed(format!(
-                        "control socket did not answer within {deadline:?}: {e}"
-                    )));
-                }
-                // Polling the control socket with a growing interval: the daemon gives no
-                // other readiness signal.
-                Err(_) => std::thread::sleep(backoff),
-            }
-            backoff = (backoff * 2).min(Duration::from_millis(250));
-        }
-    }
-
-    fn failed(&self, message: String) -> DutError {
-        let logs: String =
-            self.processes.iter().map(|p| p.log_tail(15)).collect::<Vec<_>>().join("\n");
-        DutError::Failed {
-            daemon: daemon_name(self.plan.kind),
-            message: format!("{message}\n--- log ---\n{logs}"),
-        }
-    }
-
-    fn query_version(&self, ns: &Netns) -> Result<String, String> {
-        self.control(ns, ControlQuery::Version)
-            .map(|s| s.lines().next().unwrap_or_default().trim().to_string())
-    }
-
-    fn control(&self, ns: &Netns, q: ControlQuery) -> Result<String, String> {
-        match self.plan.kind {
-            DutKind::Bird => bird::control(&self.plan, ns, q),
-            DutKind::Frr => frr::control(&self.plan, ns, q),
-            DutKind::Gobgp => gobgp::control(&self.plan, ns, q),
-            DutKind::Openbgpd => openbgpd::control(&self.plan, ns, q),
-            DutKind::None => Ok(String::new()),
-        }
-    }
-
-    /// The daemon's version, as its CLI reports it.
-    pub fn version(&self) -> &str {
-        &self.version
-    }
-
-    /// The daemon's RIB as its CLI reports it, normalized and sorted.
-    pub fn rib(&self, ns: &Netns) -> Result<Vec<DutRoute>, DutError> {
-        let mut routes = Vec::new();
-        for fam in [Family::Ipv4, Family::Ipv6] {
-            let text = self
-                .control(ns, ControlQuery::Rib(fam))
-                .map_err(|e| self.failed(format!("RIB dump: {e}")))?;
-            let parsed = match self.plan.kind {
-                DutKind::Bird => rib::bird(&text),
-                DutKind::Frr => rib::frr(&text),
-                DutKind::Gobgp => rib::gobgp(&text),
-                DutKind::Openbgpd => rib::openbgpd(&text),
-                DutKind::None => Ok(Vec::new()),
-            };
-            routes.extend(parsed.map_err(|e| self.failed(format!("RIB dump: {e}")))?);
-        }
-        routes.sort();
-        routes.dedup();
-        Ok(routes)
-    }
-
-    /// Error lines in the daemon's logs (a session must not log errors).
-    pub fn log_errors(&self) -> Vec<String> {
-        let is_error: fn(&str) -> bool = match self.plan.kind {
-            DutKind::Bird => |l| l.contains("<ERR>") || l.contains("<BUG>"),
-            DutKind::Frr => |l| l.contains("[EC ") && !l.contains("Disabling MPLS support"),
-            DutKind::Gobgp => |l| {
-                l.contains("level=error")
-                    || l.contains("level=fatal")
-                    || l.contains("\"level\":\"error\"")
-            },
-            DutKind::Openbgpd => |l| l.contains("fatal"),
-            DutKind::None => |_| false,
-        };
-        self.processes.iter().flat_map(|p| p.log_lines()).filter(|l| is_error(l)).collect()
-    }
-
-    /// Peak resident memory (KiB, summed over its processes) and CPU time (ms) so far.
-    pub fn usage(&self) -> DutUsage {
-        let mut u = DutUsage::default();
-        for (rss, cpu) in self.processes.iter().filter_map(DaemonProcess::usage) {
-            u.peak_rss_kib += rss;
-            u.cpu_ms += cpu;
-        }
-        u
-    }
-
-    /// Where its configuration and logs are.
-    pub fn dir(&self) -> &Path {
-        &self.plan.dir
-    }
-
-    /// Stops it (SIGTERM, then SIGKILL after `grace`).
-    pub fn stop(&mut self, grace: Duration) {
-        // Dependents first (FRR: bgpd before zebra, which it would log errors about).
-        for p in self.processes.iter_mut().rev() {
-            p.stop(grace);
-        }
-    }
-
-    /// Stops and starts it again with the same configuration.
-    pub fn restart(&mut self, ns: &Netns, deadline: Duration) -> Result<(), DutError> {
-        self.stop(Duration::from_secs(5));
-        let plan = self.plan.clone();
-        *self = Self::start(plan, ns, deadline)?;
-        Ok(())
-    }
-}
-
 /// What a driver's control channel is asked.
 #[derive(Clone, Copy, Debug)]
 pub enum ControlQuery {
@@ -302,15 +272,4 @@ pub struct DutInfo {
     pub version: String,
     /// Directory of configuration and logs.
     pub dir: PathBuf,
-}
-
-impl Dut {
-    /// What the report says about it.
-    pub fn info(&self) -> DutInfo {
-        DutInfo {
-            kind: daemon_name(self.plan.kind),
-            version: self.version.clone(),
-            dir: self.plan.dir.clone(),
-        }
-    }
 }

@@ -3,9 +3,65 @@
 
 use std::fmt::Write;
 
-use super::{ControlQuery, DaemonProcess, DutError, DutPlan, which};
+use super::{
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
+    ProcessSpec, RibError, arg_path, binary, rib,
+};
 use crate::scenario::model::Family;
 use crate::topology::Netns;
+
+/// OpenBGPD (portable).
+pub(super) struct Openbgpd;
+
+impl Daemon for Openbgpd {
+    fn name(&self) -> &'static str {
+        "openbgpd"
+    }
+
+    fn config(&self, plan: &DutPlan) -> Vec<ConfigFile> {
+        // bgpd refuses a configuration others can read.
+        vec![ConfigFile { name: "bgpd.conf", text: config(plan), private: true }]
+    }
+
+    fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
+        let bin = binary("openbgpd", "/usr/sbin/bgpd")?;
+        // The privilege-separated processes chroot into the _openbgpd user's home, which the
+        // service manager would create at boot.
+        let _ = std::fs::create_dir_all("/run/openbgpd");
+        let argv = vec![bin, "-d".into(), "-v".into(), "-f".into(), arg_path(plan, "bgpd.conf")];
+        Ok(vec![ProcessSpec { argv, log: "bgpd.log" }])
+    }
+
+    fn control(
+        &self,
+        plan: &DutPlan,
+        ns: &Netns,
+        query: ControlQuery,
+    ) -> Result<String, ControlError> {
+        let args: &[&str] = match query {
+            ControlQuery::Version => {
+                let answer = Answer::run(ns, "bgpctl", &["-V"])?;
+                let all = answer.all();
+                answer.stdout(false)?;
+                return Ok(all.lines().next().unwrap_or("OpenBGPD").trim().to_string());
+            }
+            ControlQuery::Ready => &["show", "summary"],
+            ControlQuery::Rib(Family::Ipv4) => &["-j", "show", "rib", "inet"],
+            ControlQuery::Rib(Family::Ipv6) => &["-j", "show", "rib", "inet6"],
+        };
+        let mut argv = vec!["-s".to_string(), arg_path(plan, "bgpd.sock")];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        Answer::run(ns, "bgpctl", &argv)?.stdout(false)
+    }
+
+    fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {
+        rib::openbgpd(text)
+    }
+
+    fn is_log_error(&self, line: &str) -> bool {
+        line.contains("fatal")
+    }
+}
 
 /// The generated bgpd.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
@@ -58,50 +114,4 @@ pub(super) fn config(plan: &DutPlan) -> String {
         let _ = writeln!(c, "# scenario's own configuration\n{extra}");
     }
     c
-}
-
-pub(super) fn start(plan: &DutPlan, ns: &Netns) -> Result<Vec<DaemonProcess>, DutError> {
-    let fail = |message: String| DutError::Failed { daemon: "openbgpd", message };
-    let bin = which("/usr/sbin/bgpd")
-        .ok_or(DutError::Missing { daemon: "openbgpd", binary: "/usr/sbin/bgpd".into() })?;
-    let conf = plan.dir.join("bgpd.conf");
-    std::fs::write(&conf, config(plan)).map_err(|e| fail(e.to_string()))?;
-    // bgpd refuses a configuration others can read.
-    let _ = std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o600));
-    let _ = std::fs::create_dir_all("/run/openbgpd");
-    let argv =
-        [bin.to_str().unwrap_or_default(), "-d", "-v", "-f", conf.to_str().unwrap_or_default()];
-    Ok(vec![
-        DaemonProcess::spawn(ns, &argv, &plan.dir.join("bgpd.log"))
-            .map_err(|e| fail(e.to_string()))?,
-    ])
-}
-
-pub(super) fn control(plan: &DutPlan, ns: &Netns, q: ControlQuery) -> Result<String, String> {
-    let sock = plan.dir.join("bgpd.sock");
-    let args: Vec<&str> = match q {
-        ControlQuery::Ready => vec!["show", "summary"],
-        ControlQuery::Version => vec!["-V"],
-        ControlQuery::Rib(Family::Ipv4) => vec!["-j", "show", "rib", "inet"],
-        ControlQuery::Rib(Family::Ipv6) => vec!["-j", "show", "rib", "inet6"],
-    };
-    let mut cmd = ns.command("bgpctl");
-    if !matches!(q, ControlQuery::Version) {
-        cmd.arg("-s").arg(&sock);
-    }
-    let out = cmd.args(&args).output().map_err(|e| format!("bgpctl: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        return Err(format!(
-            "bgpctl {}: {}{}",
-            args.join(" "),
-            text.trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    if matches!(q, ControlQuery::Version) {
-        let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
-        return Ok(all.lines().next().unwrap_or("OpenBGPD").trim().to_string());
-    }
-    Ok(text)
 }

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::RibError;
+
 /// A best route of the DUT.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct DutRoute {
@@ -29,7 +31,7 @@ fn route(prefix: &str, as_path: &str, next_hop: &str, mut communities: Vec<Strin
 
 /// `birdc show route all`: a line per path (the prefix on the first), attribute lines
 /// indented below it; `*` marks the best path.
-pub fn bird(text: &str) -> Result<Vec<DutRoute>, String> {
+pub fn bird(text: &str) -> Vec<DutRoute> {
     let mut out = Vec::new();
     let mut prefix = String::new();
     let mut cur: Option<DutRoute> = None;
@@ -78,12 +80,14 @@ pub fn bird(text: &str) -> Result<Vec<DutRoute>, String> {
         }
     }
     flush(&mut cur, &mut out);
-    Ok(out)
+    out
 }
 
-fn json(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text)
-        .map_err(|e| format!("not JSON ({e}): {}", text.chars().take(200).collect::<String>()))
+fn json(text: &str) -> Result<Value, RibError> {
+    serde_json::from_str(text).map_err(|source| RibError::Json {
+        source,
+        start: text.chars().take(200).collect::<String>(),
+    })
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -95,7 +99,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// `vtysh -c 'show bgp ipv4 unicast json'`: `routes` maps prefixes to their paths.
-pub fn frr(text: &str) -> Result<Vec<DutRoute>, String> {
+pub fn frr(text: &str) -> Result<Vec<DutRoute>, RibError> {
     let v = json(text)?;
     let mut out = Vec::new();
     let Some(routes) = v.get("routes").and_then(Value::as_object) else { return Ok(out) };
@@ -113,7 +117,7 @@ pub fn frr(text: &str) -> Result<Vec<DutRoute>, String> {
 }
 
 /// `gobgp global rib -a ipv4 -j`: prefixes to paths with typed attributes.
-pub fn gobgp(text: &str) -> Result<Vec<DutRoute>, String> {
+pub fn gobgp(text: &str) -> Result<Vec<DutRoute>, RibError> {
     if text.trim().is_empty() || text.trim() == "null" {
         return Ok(Vec::new());
     }
@@ -167,7 +171,7 @@ pub fn gobgp(text: &str) -> Result<Vec<DutRoute>, String> {
 }
 
 /// `bgpctl -j show rib`: a `rib` list of paths.
-pub fn openbgpd(text: &str) -> Result<Vec<DutRoute>, String> {
+pub fn openbgpd(text: &str) -> Result<Vec<DutRoute>, RibError> {
     let v = json(text)?;
     let mut out = Vec::new();
     for p in v["rib"].as_array().into_iter().flatten() {
@@ -191,7 +195,7 @@ mod tests {
     #[test]
     fn bird_text_keeps_the_best_path_and_its_attributes() {
         let text = "BIRD 2.0.12 ready.\nTable master4:\n10.0.0.0/24          unicast [up 20:00:00.000] * (100) [AS174i]\n\tvia 10.0.1.2 on d-up\n\tType: BGP univ\n\tBGP.origin: IGP\n\tBGP.as_path: 65001 174\n\tBGP.next_hop: 10.0.1.2\n\tBGP.community: (65001,100) (65001,200)\n\tBGP.large_community: (4200000001, 1, 2)\n                     unicast [b 20:00:01.000] (100) [AS3356i]\n\tBGP.as_path: 65002 3356 174\n\tBGP.next_hop: 10.0.2.2\n";
-        let r = bird(text).unwrap();
+        let r = bird(text);
         assert_eq!(
             r,
             vec![route(

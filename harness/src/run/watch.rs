@@ -43,8 +43,9 @@ impl Watch {
     ) -> Result<Self, String> {
         let engine = Engine::new(config).map_err(|e| e.to_string())?;
         let names: Vec<&str> = ifaces.iter().map(String::as_str).collect();
-        let capture = LiveCapture::open(&LiveNetns::Path(netns), &names, &LiveConfig::default())
-            .map_err(|e| e.to_string())?;
+        let ns = LiveNetns::open(&netns).map_err(|e| e.to_string())?;
+        let capture =
+            LiveCapture::open(&ns, &names, &LiveConfig::default()).map_err(|e| e.to_string())?;
         let mut stream = LiveStream::new(capture, DecodeOptions::default());
         if let Some(path) = pcap {
             let file =

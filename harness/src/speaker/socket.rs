@@ -2,7 +2,6 @@
 //! namespace it was created in, so only creation happens on a thread that entered it), with
 //! TCP MD5 (RFC 2385) and GTSM (RFC 5082) options, then driven by tokio.
 
-use std::fs::File;
 use std::io;
 use std::mem;
 use std::net::{IpAddr, SocketAddr};
@@ -18,17 +17,10 @@ pub fn in_netns<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
     let Some(path) = netns else { return f() };
-    let ns = File::open(path).map_err(|e| {
+    let ns = crate::topology::Netns::open(path).map_err(|e| {
         io::Error::new(e.kind(), format!("network namespace {}: {e}", path.display()))
     })?;
-    let handle = std::thread::Builder::new().name("netns".into()).spawn(move || {
-        // SAFETY: setns on a valid namespace fd affects only this thread.
-        if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        f()
-    })?;
-    handle.join().map_err(|_| io::Error::other("the namespace thread panicked"))?
+    ns.run(f)?
 }
 
 /// A non-blocking TCP socket of the family of `addr`, created in `netns`.

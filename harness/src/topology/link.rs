@@ -33,11 +33,6 @@ async fn index(handle: &Handle, name: &str) -> io::Result<u32> {
     }
 }
 
-/// Brings `lo` up in the calling thread's namespace.
-pub(super) fn loopback_up() -> io::Result<()> {
-    with_handle(async |h| set_up(&h, "lo", true).await)
-}
-
 async fn set_up(h: &Handle, name: &str, up: bool) -> io::Result<()> {
     let i = index(h, name).await?;
     let msg = LinkUnspec::new_with_index(i);

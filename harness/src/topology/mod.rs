@@ -1,7 +1,8 @@
 //! The network a scenario runs on: one namespace per node (the device under test and each
 //! simulated speaker), veth links between them, addresses, MTU, link state.
 //!
-//! Everything is private to the run and owned by file descriptors ([`netns::Netns`]): two
+//! Everything is private to the run and owned by file descriptors ([`Netns`], the monitor's
+//! namespace type, which the live capture enters too): two
 //! runs in parallel never see each other's links, and when the run ends (or the harness is
 //! killed) the kernel removes the namespaces and their interfaces.
 //!
@@ -9,14 +10,13 @@
 //! without CONFIG_NET_SCH_NETEM (this project's CI kernel among them) get a clear error.
 
 mod link;
-pub mod netns;
 
 use std::io;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-pub use netns::Netns;
+pub use bgpstorm_monitor::capture::live::Netns;
 
 /// One end of a link.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +112,8 @@ impl Topology {
         let nodes = names
             .iter()
             .map(|n| {
-                Netns::new(n).map_err(|source| TopologyError::Namespace { name: n.clone(), source })
+                Netns::create(n)
+                    .map_err(|source| TopologyError::Namespace { name: n.clone(), source })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let topo = Self { nodes, links };
@@ -126,7 +127,7 @@ impl Topology {
         let (a, b) = (&self.nodes[l.a.node], &self.nodes[l.b.node]);
         let what = format!("link {}:{} <-> {}:{}", a.name(), l.a.ifname, b.name(), l.b.ifname);
         let err = |source: io::Error| TopologyError::Link { what: what.clone(), source };
-        let peer_fd = b.fd();
+        let peer_fd = b.fd().ok_or_else(|| err(io::Error::other("a node without a namespace")))?;
         a.run(|| link::veth(&l.a.ifname, &l.b.ifname, peer_fd, l.mtu))
             .map_err(err)?
             .map_err(err)?;

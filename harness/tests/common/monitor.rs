@@ -1,11 +1,15 @@
 //! What the monitor's command-line tests share: the repository root, a `bgpstorm monitor`
 //! server over a capture, and a plain HTTP GET.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+#[path = "child.rs"]
+mod child;
+use child::wait_for_line;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -35,16 +39,14 @@ pub fn serve(pcap: &Path) -> (Server, String) {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let server = Server(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the monitor printed its address");
+    let addr = wait_for_line(stderr, api_address, Duration::from_secs(30), "the API address");
     (server, addr)
+}
+
+/// The address in the monitor's "serving http://ADDR/..." line.
+pub fn api_address(line: &str) -> Option<String> {
+    let rest = line.split("serving http://").nth(1)?;
+    Some(rest.split('/').next().unwrap_or_default().to_string())
 }
 
 /// A plain HTTP/1.1 GET; returns (status, body).

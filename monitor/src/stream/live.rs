@@ -3,9 +3,10 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), bgpstorm_monitor::capture::live::LiveError> {
-//! use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, Netns};
+//! use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, LiveError, Netns};
 //! use bgpstorm_monitor::stream::{LiveStream, StreamItem};
-//! let capture = LiveCapture::open(&Netns::named("dut"), &["eth0"], &LiveConfig::default())?;
+//! let ns = Netns::named("dut").map_err(LiveError::Netns)?;
+//! let capture = LiveCapture::open(&ns, &["eth0"], &LiveConfig::default())?;
 //! let mut stream = LiveStream::new(capture, Default::default());
 //! let mut items = Vec::new();
 //! loop {

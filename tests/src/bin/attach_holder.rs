@@ -1,6 +1,7 @@
 //! Attaches the live capture to an interface and holds it until killed.
 //!
-//! `bgpstorm-test-attach-holder NETNS IFACE` prints `attached ID ID` (the program ids) on
+//! `bgpstorm-test-attach-holder NETNS IFACE` (NETNS: a namespace file, such as the
+//! `/proc/PID/fd/N` path of the test's own namespace) prints `attached ID ID` (the program ids) on
 //! standard output once both hooks are attached, then waits for standard input to close.
 //! The SIGKILL leak test kills it and checks that the kernel detached everything.
 
@@ -11,7 +12,7 @@ use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, Netns};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [netns, iface] = args.as_slice() else {
-        eprintln!("usage: bgpstorm-test-attach-holder NETNS IFACE");
+        eprintln!("usage: bgpstorm-test-attach-holder NETNS-PATH IFACE");
         std::process::exit(2);
     };
     let rt = match tokio::runtime::Builder::new_current_thread().enable_io().build() {
@@ -19,7 +20,11 @@ fn main() {
         Err(e) => fail(&format!("tokio runtime: {e}")),
     };
     let _guard = rt.enter();
-    let cap = match LiveCapture::open(&Netns::named(netns), &[iface], &LiveConfig::default()) {
+    let ns = match Netns::open(std::path::Path::new(netns)) {
+        Ok(ns) => ns,
+        Err(e) => fail(&e.to_string()),
+    };
+    let cap = match LiveCapture::open(&ns, &[iface], &LiveConfig::default()) {
         Ok(cap) => cap,
         Err(e) => fail(&format!("attach to {iface} in {netns}: {e}")),
     };

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use bgpstorm_tests::netns::{Netns, veth};
+use bgpstorm_tests::lab::{Netns, Topology, end, lab, link};
 
 /// Speaker A's addresses (link A–DUT).
 pub const A4: &str = "10.0.1.2";
@@ -27,33 +27,37 @@ pub fn addr(s: &str) -> IpAddr {
 }
 
 /// The three namespaces; dropped (and so removed, veths included) at the end of the test.
-pub struct Topology {
-    /// Speaker A.
-    pub a: Netns,
-    /// The daemon under test.
-    pub d: Netns,
-    /// Speaker B.
-    pub b: Netns,
+pub struct Line {
+    topo: Topology,
 }
 
-impl Topology {
+impl Line {
     /// Builds A —veth— D —veth— B with the addresses above.
-    pub fn new(tag: &str) -> Self {
-        let (a, d, b) = (
-            Netns::new(&format!("{tag}a")),
-            Netns::new(&format!("{tag}d")),
-            Netns::new(&format!("{tag}b")),
+    pub fn new() -> Self {
+        let cidrs = |v4: &str, v6: &str| [format!("{v4}/24"), format!("{v6}/64")];
+        let (a, da, db, b) = (cidrs(A4, A6), cidrs(D4A, D6A), cidrs(D4B, D6B), cidrs(B4, B6));
+        let topo = lab(
+            &["a", "dut", "b"],
+            vec![
+                link(end(0, "eth0", &[&a[0], &a[1]]), end(1, "eth0", &[&da[0], &da[1]])),
+                link(end(1, "eth1", &[&db[0], &db[1]]), end(2, "eth0", &[&b[0], &b[1]])),
+            ],
         );
-        veth(&a, "eth0", &d, "eth0");
-        veth(&d, "eth1", &b, "eth0");
-        a.addr("eth0", &format!("{A4}/24"));
-        a.addr("eth0", &format!("{A6}/64"));
-        d.addr("eth0", &format!("{D4A}/24"));
-        d.addr("eth0", &format!("{D6A}/64"));
-        d.addr("eth1", &format!("{D4B}/24"));
-        d.addr("eth1", &format!("{D6B}/64"));
-        b.addr("eth0", &format!("{B4}/24"));
-        b.addr("eth0", &format!("{B6}/64"));
-        Self { a, d, b }
+        Self { topo }
+    }
+
+    /// Speaker A's namespace.
+    pub fn a(&self) -> &Netns {
+        self.topo.node(0)
+    }
+
+    /// The DUT's namespace.
+    pub fn d(&self) -> &Netns {
+        self.topo.node(1)
+    }
+
+    /// Speaker B's namespace.
+    pub fn b(&self) -> &Netns {
+        self.topo.node(2)
     }
 }

@@ -408,20 +408,8 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_namespace_is_a_clear_error() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
-        let _in_runtime = rt.enter();
-        let ns = Netns::named("bgpstorm-no-such-namespace");
-        let Err(e) = LiveCapture::open(&ns, &["eth0"], &LiveConfig::default()) else {
-            panic!("opened a capture in a namespace that does not exist");
-        };
-        assert!(matches!(e, LiveError::Netns(_)), "{e:?}");
-        assert!(e.to_string().contains("/run/netns/bgpstorm-no-such-namespace"), "{e}");
-    }
-
-    #[test]
     fn outside_a_runtime_opening_is_an_error_not_a_panic() {
-        let e = LiveCapture::open(&Netns::Current, &["lo"], &LiveConfig::default()).err();
+        let e = LiveCapture::open(&Netns::current(), &["lo"], &LiveConfig::default()).err();
         assert!(matches!(e, Some(LiveError::NoRuntime)), "{e:?}");
     }
 
