@@ -82,10 +82,7 @@ fn jsonl_has_one_object_per_message_with_stable_keys() {
     let (mut messages, mut states, mut announced) = (0, 0, 0);
     for line in text(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
-        assert!(
-            line.starts_with(r#"{"source":"mrt","file":"data/mrt/ris-rrc00-2019/"#),
-            "{line}"
-        );
+        assert!(line.starts_with(r#"{"source":"mrt","file":"data/mrt/ris-rrc00-2019/"#), "{line}");
         match v["kind"].as_str() {
             Some("message") => {
                 messages += 1;

@@ -23,7 +23,7 @@ use crate::rib::{Rib, RibChange, SessionId};
 use crate::stream::{CapturedMessage, StreamItem};
 use crate::wire::Message;
 
-pub use config::{ConfigError, MonitorConfig};
+pub use config::{ConfigError, MonitorConfig, MonitorSpec, SessionRule};
 
 /// Something the monitor reports.
 #[derive(Clone, Debug, Serialize)]
