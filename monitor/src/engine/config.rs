@@ -8,9 +8,10 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::detect::community::{Direction, RuleConfig, RuleError};
-use crate::detect::damping::DampingConfig;
-use crate::detect::flap::FlapConfig;
+use crate::detect::Detector;
+use crate::detect::community::{CommunityPolicy, Direction, RuleConfig, RuleError};
+use crate::detect::damping::{Damping, DampingConfig};
+use crate::detect::flap::{FlapConfig, FlapDetector};
 
 /// What the monitor watches for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,19 @@ pub enum ConfigError {
 }
 
 impl MonitorConfig {
+    /// The registry: the detectors this configuration asks for, in the order each sees an
+    /// observation. A new detector is one line here (session health is the engine's own).
+    pub fn detectors(&self) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+        let mut d: Vec<Box<dyn Detector>> = vec![Box::new(FlapDetector::new(self.flap))];
+        if let Some(c) = self.damping {
+            d.push(Box::new(Damping::new(c)));
+        }
+        if !self.communities.is_empty() {
+            d.push(Box::new(CommunityPolicy::new(&self.communities)?));
+        }
+        Ok(d)
+    }
+
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.flap.changes < 2 {
