@@ -9,6 +9,8 @@
 //! is counted).
 
 mod config;
+mod drive;
+mod handle;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -27,6 +29,8 @@ use crate::stream::{CapturedMessage, StreamItem};
 use crate::wire::Message;
 
 pub use config::{ConfigError, MonitorConfig, MonitorSpec, SessionRule};
+pub use drive::{PcapError, drive_live, drive_pcap};
+pub use handle::{AlertKind, CaptureCounters, EngineHandle, RibSizes, SessionsView};
 
 /// Something the monitor reports.
 #[derive(Clone, Debug, Serialize)]
