@@ -5,6 +5,9 @@
 //! ([`reassembly`]) → framed BGP messages decoded under a per-session context ([`wire`], which
 //! also reads MRT archives) → the normalized route model ([`wire::model`]) that the RIB,
 //! detectors, convergence tracking and the harness consume.
+//! Route changes and session events go to every [`detect::Detector`]; the [`engine`] holds
+//! it all, fed by one capture → engine loop and shared through an [`engine::EngineHandle`]
+//! with the REST API ([`api`]).
 
 pub mod api;
 pub mod capture;

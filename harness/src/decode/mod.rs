@@ -22,6 +22,8 @@ use bgpstorm_monitor::wire::mrt::MrtRecord;
 
 pub use stats::Stats;
 
+use crate::cli::exit;
+
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -104,22 +106,22 @@ pub fn main(files: &[PathBuf], opts: &Options) -> ExitCode {
     let (stats, unreadable) = match result {
         Ok(r) => r,
         // A closed stdout (`| head`) ends the run quietly.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::code(exit::SUCCESS),
         Err(e) => {
             eprintln!("bgpstorm decode: writing output: {e}");
-            return ExitCode::from(2);
+            return exit::code(exit::USAGE);
         }
     };
     if opts.stats {
         let _ = stats.write(&mut io::stderr().lock(), start.elapsed());
     }
-    if unreadable {
-        ExitCode::from(2)
+    exit::code(if unreadable {
+        exit::USAGE
     } else if stats.error_count() > 0 {
-        ExitCode::from(1)
+        exit::FAILED
     } else {
-        ExitCode::SUCCESS
-    }
+        exit::SUCCESS
+    })
 }
 
 /// Where decoded records go, in the chosen format.

@@ -12,11 +12,10 @@ mod run;
 pub use args::InjectArgs;
 pub use run::main;
 
-/// Exit status: everything asked for happened.
-pub const EXIT_OK: u8 = 0;
-/// Exit status: the session failed or an expectation was not met by its deadline.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit status: wrong usage (bad option values, inconsistent options, unreadable input).
-pub const EXIT_USAGE: u8 = 2;
-/// Exit status: the environment is missing something (namespace, address, permission).
-pub const EXIT_ENVIRONMENT: u8 = 3;
+// Exit statuses, the command line's one set: 0 everything asked for happened; 1 the session
+// failed or an expectation was not met by its deadline; 2 wrong usage (bad option values,
+// inconsistent options, unreadable input); 3 the environment is missing something
+// (namespace, address, permission).
+pub use crate::cli::exit::{
+    ENVIRONMENT as EXIT_ENVIRONMENT, FAILED as EXIT_FAILED, SUCCESS as EXIT_OK, USAGE as EXIT_USAGE,
+};

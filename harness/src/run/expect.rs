@@ -533,7 +533,7 @@ impl Runner<'_> {
         let w = self.watch()?;
         let e = w.shared.engine();
         let c = e.counters();
-        let cap = *w.shared.capture.lock().unwrap_or_else(|p| p.into_inner());
+        let cap = w.shared.capture();
         let mut bad = Vec::new();
         if c.malformed > 0 {
             bad.push(format!("{} malformed messages", c.malformed));

@@ -77,33 +77,8 @@ pub enum RunError {
 }
 
 fn monitor_config(s: &Scenario, plan: &Plan) -> Result<MonitorConfig, String> {
-    use bgpstorm_monitor::detect::community::{Direction, RuleConfig};
-    let mut c = MonitorConfig { device: plan.dut_addresses.clone(), ..MonitorConfig::default() };
-    if let Some(f) = &s.monitor.flap {
-        c.flap =
-            bgpstorm_monitor::detect::flap::FlapConfig { window: f.window, changes: f.changes };
-    }
-    if s.monitor.damping {
-        c.damping = Some(Default::default());
-    }
-    for r in &s.monitor.communities {
-        let sp = plan
-            .speakers
-            .iter()
-            .find(|p| p.name == r.session)
-            .ok_or_else(|| format!("no speaker {}", r.session))?;
-        c.communities.push(RuleConfig {
-            peer: Some(sp.v4),
-            direction: match r.direction {
-                crate::scenario::model::Direction::In => Direction::In,
-                crate::scenario::model::Direction::Out => Direction::Out,
-            },
-            allow: r.allow.clone(),
-            deny: r.deny.clone(),
-        });
-    }
-    c.validate().map_err(|e| e.to_string())?;
-    Ok(c)
+    let peer_of = |name: &str| plan.speakers.iter().find(|p| p.name == name).map(|p| p.v4);
+    s.monitor.resolve(plan.dut_addresses.clone(), peer_of).map_err(|e| e.to_string())
 }
 
 /// Runs `s` (read from `path`) once with `kind` as the DUT.

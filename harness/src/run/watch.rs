@@ -1,22 +1,21 @@
 //! The wire monitor of a run: the eBPF capture on the DUT's interfaces feeding the monitor
-//! engine on a task, with a change counter that steps wait on (event-driven checks).
+//! engine on a task (the monitor crate's drive loop, as `bgpstorm monitor` uses it); steps
+//! wait on the engine handle's change counter (event-driven checks).
 
 use std::path::PathBuf;
 
-use bgpstorm_monitor::api::Shared;
 use bgpstorm_monitor::capture::live::{
     LiveCapture, LiveConfig, LiveError, LiveStats, Netns as LiveNetns,
 };
-use bgpstorm_monitor::engine::{Engine, MonitorConfig};
+use bgpstorm_monitor::engine::{Engine, EngineHandle, MonitorConfig, drive_live};
 use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, LiveStream, StreamItem};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// A running monitor.
 pub struct Watch {
     /// The engine and capture counters (also what the REST API would serve).
-    pub shared: Shared,
-    changed: watch::Receiver<u64>,
+    pub shared: EngineHandle,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(LiveStats, DecodeStats), LiveError>>>,
     /// Every stream item, when the run records its event log.
@@ -64,32 +63,17 @@ impl Watch {
                 }
             }));
         }
-        let shared = Shared::new(engine);
-        let (tx, changed) = watch::channel(0u64);
-        let (stop, mut stop_rx) = oneshot::channel::<()>();
+        let shared = EngineHandle::new(engine);
+        let (stop, stop_rx) = oneshot::channel::<()>();
         let log = keep_log.then(std::sync::Arc::default);
         let (s, l) = (shared.clone(), log.clone());
         let task = tokio::spawn(async move {
-            let mut items = Vec::new();
-            loop {
-                tokio::select! {
-                    r = stream.next_items(&mut items) => { r?; }
-                    _ = &mut stop_rx => break,
-                }
-                feed(&s, &l, &mut items);
-                if let Ok((live, _)) = stream.stats() {
-                    s.set_capture(&live);
-                }
-                tx.send_modify(|n| *n += 1);
-            }
-            stream.finish(&mut items);
-            feed(&s, &l, &mut items);
-            let (live, decode) = stream.stats()?;
-            s.set_capture(&live);
-            tx.send_modify(|n| *n += 1);
-            Ok((live, decode))
+            let stopped = async move {
+                let _ = stop_rx.await;
+            };
+            drive_live(stream, &s, stopped, |items| record(&l, items)).await
         });
-        Ok(Self { shared, changed, stop: Some(stop), task: Some(task), log })
+        Ok(Self { shared, stop: Some(stop), task: Some(task), log })
     }
 
     /// Waits until `done` holds for the engine, or the deadline passes. Woken by every batch
@@ -99,7 +83,7 @@ impl Watch {
         deadline: tokio::time::Instant,
         mut done: impl FnMut(&Engine) -> bool,
     ) -> bool {
-        let mut rx = self.changed.clone();
+        let mut rx = self.shared.subscribe();
         loop {
             if done(&self.shared.engine()) {
                 return true;
@@ -124,7 +108,7 @@ impl Watch {
         const QUIET_ANSWERED: std::time::Duration = std::time::Duration::from_millis(250);
         const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
         const QUIET_SILENT: std::time::Duration = std::time::Duration::from_secs(3);
-        let mut rx = self.changed.clone();
+        let mut rx = self.shared.subscribe();
         loop {
             let (seen, pending, answers, last) = {
                 let e = self.shared.engine();
@@ -176,12 +160,8 @@ impl Drop for Watch {
     }
 }
 
-fn feed(
-    s: &Shared,
-    log: &Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
-    items: &mut Vec<StreamItem>,
-) {
-    s.push_all(items);
+/// Appends a batch the engine has taken to the run's event log, if kept.
+fn record(log: &Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>, items: &[StreamItem]) {
     if let Some(l) = log {
         // The same JSON lines as `bgpstorm decode --format jsonl` writes for a capture.
         let mut l = l.lock().unwrap_or_else(|p| p.into_inner());
@@ -192,7 +172,6 @@ fn feed(
             }
         }
     }
-    items.clear();
 }
 
 /// CLOCK_MONOTONIC in ns: the clock of the kernel's capture timestamps (bpf_ktime_get_ns).

@@ -208,58 +208,11 @@ pub struct Link {
     pub mtu: Option<u32>,
 }
 
-/// What the monitor watches for.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Monitor {
-    /// Flap detection (default 3 changes in 30 s).
-    #[serde(default)]
-    pub flap: Option<FlapRule>,
-    /// RFC 2439 damping with router defaults.
-    #[serde(default)]
-    pub damping: bool,
-    /// Community rules.
-    #[serde(default)]
-    pub communities: Vec<CommunityRule>,
-}
-
-/// Flap threshold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FlapRule {
-    /// Window.
-    #[serde(with = "humantime_serde")]
-    #[schemars(with = "String")]
-    pub window: Duration,
-    /// Changes within it.
-    pub changes: usize,
-}
-
-/// A community rule on one speaker's session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommunityRule {
-    /// The speaker.
-    pub session: String,
-    /// `in` (routes it sends the DUT) or `out` (routes the DUT sends it).
-    pub direction: Direction,
-    /// Only matching communities may appear.
-    #[serde(default)]
-    pub allow: Option<String>,
-    /// Matching communities must not appear.
-    #[serde(default)]
-    pub deny: Option<String>,
-}
-
-/// A rule's direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Towards the DUT.
-    In,
-    /// From the DUT.
-    Out,
-}
+// The `monitor:` section is the monitor engine's own configuration type (same YAML shape,
+// same schema).
+pub use bgpstorm_monitor::detect::community::Direction;
+pub use bgpstorm_monitor::detect::flap::FlapConfig as FlapRule;
+pub use bgpstorm_monitor::engine::{MonitorSpec as Monitor, SessionRule as CommunityRule};
 
 /// One step as written: an optional name and exactly one action.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use super::fsm::{self, Conn, End};
 use super::notification::{ErrorCode, cease_subcode};
 use super::open::Negotiated;
-use super::session::{Shared, State};
+use super::shared::{Shared, State};
 use super::socket;
 
 /// A connection that received the peer's OPEN and asks whether to go on.

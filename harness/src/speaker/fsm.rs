@@ -16,7 +16,7 @@ use super::fastpath::FastPath;
 use super::io::{MessageReader, ReadError};
 use super::notification::{self, Direction, ErrorCode, cease_subcode, fsm_subcode};
 use super::open::{self, Negotiated};
-use super::session::{Control, Link, Shared, State};
+use super::shared::{Control, Link, Shared, State};
 
 /// How a phase of the session ended early.
 pub(crate) enum End {

@@ -26,6 +26,7 @@ pub mod rib;
 pub mod ribout;
 pub mod route;
 mod session;
+mod shared;
 pub mod socket;
 pub mod template;
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::notification::{self, Direction};
 use super::open::Negotiated;
-use super::session::{Control, Outbound, Shared};
+use super::shared::{Control, Outbound, Shared};
 
 /// Runs until a NOTIFICATION is sent, the control channel closes, or a write fails.
 pub(crate) async fn run(

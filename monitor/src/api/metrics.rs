@@ -8,9 +8,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::detect::session::State;
-use crate::engine::Engine;
-
-use super::CaptureCounters;
+use crate::engine::{CaptureCounters, Engine};
 
 type Labels = Vec<(String, String)>;
 

@@ -13,7 +13,6 @@
 pub mod metrics;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -21,65 +20,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use ipnet::IpNet;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
-use crate::engine::{Engine, Event};
+use crate::engine::{AlertKind, EngineHandle};
 use crate::rib::Match;
 
-/// Counters of the capture source behind the engine.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct CaptureCounters {
-    /// Events read.
-    pub events: u64,
-    /// Events lost before they reached user space.
-    pub drops: u64,
-}
-
-/// What the API serves: the engine and its capture's counters.
-#[derive(Clone)]
-pub struct Shared {
-    /// The monitor state.
-    pub engine: Arc<Mutex<Engine>>,
-    /// The capture counters.
-    pub capture: Arc<Mutex<CaptureCounters>>,
-}
-
-impl Shared {
-    /// Wraps an engine.
-    pub fn new(engine: Engine) -> Self {
-        Self { engine: Arc::new(Mutex::new(engine)), capture: Arc::default() }
-    }
-
-    /// Locks the engine (a panicked holder leaves the state as it was; keep serving it).
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
-        self.engine.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Feeds decoded stream items to the engine, in order.
-    pub fn push_all(&self, items: &[crate::stream::StreamItem]) {
-        if items.is_empty() {
-            return;
-        }
-        let mut e = self.engine();
-        for it in items {
-            e.push(it);
-        }
-    }
-
-    /// Records the live capture's counters (records read, every kind of loss).
-    pub fn set_capture(&self, live: &crate::capture::live::LiveStats) {
-        *self.capture.lock().unwrap_or_else(|p| p.into_inner()) =
-            CaptureCounters { events: live.records_read, drops: live.drops() };
-    }
-
-    fn capture(&self) -> CaptureCounters {
-        *self.capture.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 /// The router.
-pub fn router(shared: Shared) -> Router {
+pub fn router(handle: EngineHandle) -> Router {
     Router::new()
         .route("/api/v1/routes", get(routes))
         .route("/api/v1/hidden", get(hidden))
@@ -97,16 +45,16 @@ pub fn router(shared: Shared) -> Router {
                     .into(),
             )
         })
-        .with_state(shared)
+        .with_state(handle)
 }
 
-/// Serves `router(shared)` on `listener` until `shutdown` completes.
+/// Serves `router(handle)` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    shared: Shared,
+    handle: EngineHandle,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(shared)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(handle)).with_graceful_shutdown(shutdown).await
 }
 
 /// Binds `addr` for [`serve`], with an error that names the address.
@@ -160,7 +108,7 @@ fn parse_query(q: &PrefixQuery) -> Result<(IpNet, Match), Response> {
     Ok((prefix, how))
 }
 
-async fn routes(State(s): State<Shared>, Query(q): Query<PrefixQuery>) -> Response {
+async fn routes(State(s): State<EngineHandle>, Query(q): Query<PrefixQuery>) -> Response {
     let (prefix, how) = match parse_query(&q) {
         Ok(v) => v,
         Err(r) => return r,
@@ -175,7 +123,7 @@ async fn routes(State(s): State<Shared>, Query(q): Query<PrefixQuery>) -> Respon
         }
         None => None,
     };
-    let mut routes = s.engine().rib().routes(prefix, how);
+    let mut routes = s.routes(prefix, how);
     for r in &mut routes {
         r.paths.retain(|p| {
             let a = &p.attributes.attributes;
@@ -194,19 +142,17 @@ async fn routes(State(s): State<Shared>, Query(q): Query<PrefixQuery>) -> Respon
     Json(json!({ "prefix": prefix, "match": how, "routes": routes })).into_response()
 }
 
-async fn hidden(State(s): State<Shared>, Query(q): Query<PrefixQuery>) -> Response {
+async fn hidden(State(s): State<EngineHandle>, Query(q): Query<PrefixQuery>) -> Response {
     let (prefix, _) = match parse_query(&q) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let hidden = s.engine().rib().hidden(prefix);
+    let hidden = s.hidden(prefix);
     Json(json!({ "prefix": prefix, "hidden": hidden })).into_response()
 }
 
-async fn sessions(State(s): State<Shared>) -> Response {
-    let e = s.engine();
-    let health: Vec<_> = e.health().sessions().cloned().collect();
-    Json(json!({ "sessions": health, "adj_ribs_in": e.rib().sessions() })).into_response()
+async fn sessions(State(s): State<EngineHandle>) -> Response {
+    Json(s.sessions()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -214,26 +160,20 @@ struct AlertQuery {
     kind: Option<String>,
 }
 
-async fn alerts(State(s): State<Shared>, Query(q): Query<AlertQuery>) -> Response {
-    let keep = |e: &Event| {
-        matches!(
-            (q.kind.as_deref(), e),
-            (None | Some("flap"), Event::Flap(_))
-                | (None | Some("community"), Event::Community(_))
-                | (None | Some("damping"), Event::Damping(_))
-        )
+async fn alerts(State(s): State<EngineHandle>, Query(q): Query<AlertQuery>) -> Response {
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some("flap") => Some(AlertKind::Flap),
+        Some("community") => Some(AlertKind::Community),
+        Some("damping") => Some(AlertKind::Damping),
+        Some(k) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("kind must be flap, community or damping, not {k:?}"),
+            );
+        }
     };
-    if let Some(k) = q.kind.as_deref()
-        && !matches!(k, "flap" | "community" | "damping")
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("kind must be flap, community or damping, not {k:?}"),
-        );
-    }
-    let e = s.engine();
-    let alerts: Vec<&Event> = e.events().filter(|ev| keep(ev)).collect();
-    Json(json!({ "alerts": alerts })).into_response()
+    Json(json!({ "alerts": s.alerts(kind) })).into_response()
 }
 
 #[derive(Deserialize)]
@@ -242,38 +182,27 @@ struct EventQuery {
     since: Option<u64>,
 }
 
-async fn flaps(State(s): State<Shared>) -> Response {
-    let e = s.engine();
-    let flaps: Vec<_> = e.flap_alerts().collect();
+async fn flaps(State(s): State<EngineHandle>) -> Response {
+    let flaps: Vec<_> = s.engine().flap_alerts().cloned().collect();
     Json(json!({ "flaps": flaps })).into_response()
 }
 
-async fn events(State(s): State<Shared>, Query(q): Query<EventQuery>) -> Response {
-    let e = s.engine();
-    let since = q.since.unwrap_or(0);
-    let events: Vec<&Event> = e.events().filter(|ev| ev.at_ns() >= since).collect();
-    Json(json!({ "events": events, "dropped": e.counters().events_dropped })).into_response()
+async fn events(State(s): State<EngineHandle>, Query(q): Query<EventQuery>) -> Response {
+    let (events, dropped) = s.events(q.since.unwrap_or(0));
+    Json(json!({ "events": events, "dropped": dropped })).into_response()
 }
 
-async fn convergence(State(s): State<Shared>) -> Response {
-    Json(s.engine().convergence().summary()).into_response()
+async fn convergence(State(s): State<EngineHandle>) -> Response {
+    Json(s.convergence()).into_response()
 }
 
-async fn stats(State(s): State<Shared>) -> Response {
-    let capture = s.capture();
-    let e = s.engine();
-    let rib = e.rib();
-    Json(json!({
-        "counters": e.counters(),
-        "capture": capture,
-        "rib": { "paths": rib.path_count(), "prefixes": rib.prefix_count(), "attribute_sets": rib.attr_set_count(), "history_dropped": rib.history().dropped() },
-    }))
-    .into_response()
+async fn stats(State(s): State<EngineHandle>) -> Response {
+    let (counters, rib) = s.stats();
+    Json(json!({ "counters": counters, "capture": s.capture(), "rib": rib })).into_response()
 }
 
-async fn prometheus(State(s): State<Shared>) -> Response {
-    let capture = s.capture();
-    let body = metrics::render(&s.engine(), &capture);
+async fn prometheus(State(s): State<EngineHandle>) -> Response {
+    let body = s.metrics();
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
         .into_response()
 }

@@ -9,19 +9,23 @@
 use std::net::IpAddr;
 
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::reassembly::Flow;
 use crate::rib::{RibChange, SessionId};
 use crate::wire::Nlri;
 
-/// Which way a rule looks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// The peer of a rule is a neighbour of the monitored device (the DUT of a scenario): `in`
+// is what the peer sends towards the device, `out` what the device sends the peer. The doc
+// comments are the scenario schema's descriptions (`bgpstorm schema`).
+/// A rule's direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
-    /// Routes the peer sends.
+    /// Towards the DUT.
     In,
-    /// Routes sent to the peer.
+    /// From the DUT.
     Out,
 }
 

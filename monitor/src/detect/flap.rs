@@ -8,19 +8,23 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::rib::{RibChange, SessionId};
 use crate::wire::Nlri;
 
-/// Flap detector settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// The doc comments are the scenario schema's descriptions (`bgpstorm schema`).
+/// Flap threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "FlapRule")]
 pub struct FlapConfig {
-    /// Time window.
+    /// Window.
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub window: Duration,
-    /// Changes within the window that make a flap.
+    /// Changes within it.
     pub changes: usize,
 }
 

@@ -1,13 +1,17 @@
-//! Monitor configuration: a YAML file for `bgpstorm monitor --config`, or the `monitor:`
-//! section of a scenario.
+//! Monitor configuration: [`MonitorConfig`], a YAML file for `bgpstorm monitor --config`
+//! (sessions named by peer address), and [`MonitorSpec`], the `monitor:` section of a
+//! scenario (sessions named by speaker), which [`MonitorSpec::resolve`] turns into the former
+//! once the speakers' addresses are known.
 
 use std::net::IpAddr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::detect::community::{RuleConfig, RuleError};
-use crate::detect::damping::DampingConfig;
-use crate::detect::flap::FlapConfig;
+use crate::detect::Detector;
+use crate::detect::community::{CommunityPolicy, Direction, RuleConfig, RuleError};
+use crate::detect::damping::{Damping, DampingConfig};
+use crate::detect::flap::{FlapConfig, FlapDetector};
 
 /// What the monitor watches for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +57,19 @@ pub enum ConfigError {
 }
 
 impl MonitorConfig {
+    /// The registry: the detectors this configuration asks for, in the order each sees an
+    /// observation. A new detector is one line here (session health is the engine's own).
+    pub fn detectors(&self) -> Result<Vec<Box<dyn Detector>>, ConfigError> {
+        let mut d: Vec<Box<dyn Detector>> = vec![Box::new(FlapDetector::new(self.flap))];
+        if let Some(c) = self.damping {
+            d.push(Box::new(Damping::new(c)));
+        }
+        if !self.communities.is_empty() {
+            d.push(Box::new(CommunityPolicy::new(&self.communities)?));
+        }
+        Ok(d)
+    }
+
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.flap.changes < 2 {
@@ -69,5 +86,70 @@ impl MonitorConfig {
         }
         crate::detect::community::CommunityPolicy::new(&self.communities)?;
         Ok(())
+    }
+}
+
+// The doc comments of `MonitorSpec` and `SessionRule` are the scenario schema's descriptions
+// (`bgpstorm schema`): the schema names them `Monitor` and `CommunityRule`, as it always has.
+/// What the monitor watches for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Monitor")]
+pub struct MonitorSpec {
+    /// Flap detection (default 3 changes in 30 s).
+    #[serde(default)]
+    pub flap: Option<FlapConfig>,
+    /// RFC 2439 damping with router defaults.
+    #[serde(default)]
+    pub damping: bool,
+    /// Community rules.
+    #[serde(default)]
+    pub communities: Vec<SessionRule>,
+}
+
+/// A community rule on one speaker's session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "CommunityRule")]
+pub struct SessionRule {
+    /// The speaker.
+    pub session: String,
+    /// `in` (routes it sends the DUT) or `out` (routes the DUT sends it).
+    pub direction: Direction,
+    /// Only matching communities may appear.
+    #[serde(default)]
+    pub allow: Option<String>,
+    /// Matching communities must not appear.
+    #[serde(default)]
+    pub deny: Option<String>,
+}
+
+impl MonitorSpec {
+    /// The engine configuration for a device at `device`, with each rule's session resolved to
+    /// its peer address by `peer_of`; checked like a configuration file.
+    pub fn resolve(
+        &self,
+        device: Vec<IpAddr>,
+        peer_of: impl Fn(&str) -> Option<IpAddr>,
+    ) -> Result<MonitorConfig, ConfigError> {
+        let mut c = MonitorConfig { device, ..MonitorConfig::default() };
+        if let Some(f) = self.flap {
+            c.flap = f;
+        }
+        if self.damping {
+            c.damping = Some(DampingConfig::default());
+        }
+        for r in &self.communities {
+            let peer = peer_of(&r.session)
+                .ok_or_else(|| ConfigError::Invalid(format!("no speaker {}", r.session)))?;
+            c.communities.push(RuleConfig {
+                peer: Some(peer),
+                direction: r.direction,
+                allow: r.allow.clone(),
+                deny: r.deny.clone(),
+            });
+        }
+        c.validate()?;
+        Ok(c)
     }
 }

@@ -2,11 +2,15 @@
 //! state, detector alerts, convergence and counters out.
 //!
 //! [`Engine::push`] takes one [`StreamItem`] at a time: OPENs tell each session's ASes,
-//! UPDATEs change the [`Rib`], whose changes feed the flap, damping and community detectors;
-//! session messages and TCP ends feed [`SessionHealth`]; a flow that ends withdraws what it
-//! carried. Everything notable lands in a bounded event log (what falls off it is counted).
+//! UPDATEs change the [`Rib`]; every RIB change and session event is an [`Observation`] for
+//! each [`Detector`] of the configuration's registry ([`MonitorConfig::detectors`]) and for
+//! [`SessionHealth`] (a detector too, kept apart because the API queries its state); a flow
+//! that ends withdraws what it carried. Alerts land in a bounded event log (what falls off it
+//! is counted).
 
 mod config;
+mod drive;
+mod handle;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -14,16 +18,19 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 use crate::convergence::Convergence;
-use crate::detect::community::{CommunityAlert, CommunityPolicy};
-use crate::detect::damping::{Damping, DampingEvent};
-use crate::detect::flap::{FlapAlert, FlapDetector};
+use crate::detect::community::CommunityAlert;
+use crate::detect::damping::DampingEvent;
+use crate::detect::flap::FlapAlert;
 use crate::detect::session::{SessionHealth, Transition};
+use crate::detect::{Alert, Detector, Observation};
 use crate::reassembly::{CloseReason, Flow};
 use crate::rib::{Rib, RibChange, SessionId};
 use crate::stream::{CapturedMessage, StreamItem};
 use crate::wire::Message;
 
-pub use config::{ConfigError, MonitorConfig};
+pub use config::{ConfigError, MonitorConfig, MonitorSpec, SessionRule};
+pub use drive::{PcapError, drive_live, drive_pcap};
+pub use handle::{AlertKind, CaptureCounters, EngineHandle, RibSizes, SessionsView};
 
 /// Something the monitor reports.
 #[derive(Clone, Debug, Serialize)]
@@ -87,10 +94,9 @@ pub struct Counters {
 /// The monitor state.
 pub struct Engine {
     rib: Rib,
-    flap: FlapDetector,
-    damping: Option<Damping>,
-    policy: CommunityPolicy,
+    detectors: Vec<Box<dyn Detector>>,
     health: SessionHealth,
+    alerts: Vec<Alert>,
     convergence: Convergence,
     events: VecDeque<Event>,
     event_limit: usize,
@@ -99,6 +105,17 @@ pub struct Engine {
     speakers: HashMap<Flow, (u32, Ipv4Addr)>,
     last_ns: u64,
     scratch: Vec<RibChange>,
+}
+
+impl From<Alert> for Event {
+    fn from(a: Alert) -> Self {
+        match a {
+            Alert::Flap(a) => Event::Flap(a),
+            Alert::Damping(d) => Event::Damping(d),
+            Alert::Community(a) => Event::Community(a),
+            Alert::Session(t) => Event::Session(t),
+        }
+    }
 }
 
 impl Event {
@@ -119,10 +136,9 @@ impl Engine {
     pub fn new(config: &MonitorConfig) -> Result<Self, ConfigError> {
         Ok(Self {
             rib: Rib::new(config.history),
-            flap: FlapDetector::new(config.flap),
-            damping: config.damping.map(Damping::new),
-            policy: CommunityPolicy::new(&config.communities)?,
+            detectors: config.detectors()?,
             health: SessionHealth::default(),
+            alerts: Vec::new(),
             convergence: Convergence::new(config.device.iter().copied()),
             events: VecDeque::new(),
             event_limit: config.event_log,
@@ -139,9 +155,7 @@ impl Engine {
             StreamItem::Message(m) => self.message(m),
             StreamItem::Opened { flow, ts_ns, .. } => {
                 self.last_ns = self.last_ns.max(*ts_ns);
-                if let Some(t) = self.health.opened(flow, *ts_ns) {
-                    self.log(Event::Session(t));
-                }
+                self.observe(Observation::Opened { flow }, *ts_ns);
             }
             // The end of the input is not the end of the session: its routes stay.
             StreamItem::Closed { reason: CloseReason::EndOfInput, ts_ns, .. } => {
@@ -149,9 +163,7 @@ impl Engine {
             }
             StreamItem::Closed { flow, ts_ns, .. } => {
                 self.last_ns = self.last_ns.max(*ts_ns);
-                if let Some(t) = self.health.closed(flow, *ts_ns) {
-                    self.log(Event::Session(t));
-                }
+                self.observe(Observation::Closed { flow }, *ts_ns);
                 let id = self.rib.session(*flow);
                 let mut changes = std::mem::take(&mut self.scratch);
                 self.rib.flush(id, *ts_ns, &mut changes);
@@ -182,9 +194,7 @@ impl Engine {
             }
         };
         *self.counters.messages.entry(msg.type_name()).or_default() += 1;
-        if let Some(t) = self.health.message(&m.flow, msg, m.ts_ns) {
-            self.log(Event::Session(t));
-        }
+        self.observe(Observation::Message { flow: &m.flow, message: msg }, m.ts_ns);
         match msg {
             Message::Open(open) => {
                 self.speakers.insert(m.flow, (open.asn, open.bgp_id));
@@ -242,27 +252,31 @@ impl Engine {
     }
 
     fn changes(&mut self, flow: Flow, changes: &mut Vec<RibChange>, ts_ns: u64) {
-        let mut community = Vec::new();
         for c in changes.drain(..) {
             if matches!(c, RibChange::UnknownWithdrawn { .. }) {
                 self.counters.unknown_withdrawals += 1;
             }
-            if let Some(alert) = self.flap.observe(&c, ts_ns) {
-                self.counters.flap_alerts += 1;
-                self.log(Event::Flap(alert));
-            }
-            if let Some(d) = self.damping.as_mut().and_then(|d| d.observe(&c, ts_ns)) {
-                self.counters.suppressions += u64::from(d.suppressed);
-                self.log(Event::Damping(d));
-            }
-            if !self.policy.is_empty() {
-                self.policy.observe(&flow, &c, ts_ns, &mut community);
-            }
+            self.observe(Observation::Route { flow: &flow, change: &c }, ts_ns);
         }
-        for a in community {
-            self.counters.community_alerts += 1;
-            self.log(Event::Community(a));
+    }
+
+    /// Shows one observation to every detector and logs what they raise.
+    fn observe(&mut self, observation: Observation<'_>, ts_ns: u64) {
+        let mut alerts = std::mem::take(&mut self.alerts);
+        Detector::observe(&mut self.health, observation, ts_ns, &mut alerts);
+        for d in &mut self.detectors {
+            d.observe(observation, ts_ns, &mut alerts);
         }
+        for a in alerts.drain(..) {
+            match &a {
+                Alert::Flap(_) => self.counters.flap_alerts += 1,
+                Alert::Damping(d) => self.counters.suppressions += u64::from(d.suppressed),
+                Alert::Community(_) => self.counters.community_alerts += 1,
+                Alert::Session(_) => {}
+            }
+            self.log(Event::from(a));
+        }
+        self.alerts = alerts;
     }
 
     fn log(&mut self, e: Event) {

@@ -184,3 +184,98 @@ fn an_unchanged_re_announcement_entering_the_device_is_no_convergence_trigger() 
     e.push(&item(up1, 3 * S, update(&["192.0.2.0/24"], &[65001, 65001], &[])));
     assert_eq!(e.convergence().pending(), 1);
 }
+
+#[test]
+fn a_scenario_monitor_section_resolves_to_the_engine_configuration() {
+    let spec: MonitorSpec = serde_json::from_str(
+        r#"{"flap": {"window": "10s", "changes": 4}, "damping": true,
+            "communities": [{"session": "down", "direction": "out", "allow": "^65000:.*$"}]}"#,
+    )
+    .unwrap();
+    let dut: std::net::IpAddr = "10.0.3.1".parse().unwrap();
+    let peer = "10.0.3.2".parse().unwrap();
+    let c = spec.resolve(vec![dut], |name| (name == "down").then_some(peer)).unwrap();
+    assert_eq!(c.flap, FlapConfig { window: Duration::from_secs(10), changes: 4 });
+    assert_eq!(c.damping, Some(crate::detect::damping::DampingConfig::default()));
+    assert_eq!(c.device, vec![dut]);
+    assert_eq!(c.communities[0].peer, Some(peer));
+    assert_eq!(c.communities[0].direction, Direction::Out);
+    let unknown = spec.resolve(vec![dut], |_| None).unwrap_err();
+    assert_eq!(unknown.to_string(), "no speaker down");
+    let typo = serde_json::from_str::<MonitorSpec>(r#"{"flaps": {}}"#).unwrap_err();
+    assert!(typo.to_string().contains("unknown field `flaps`"), "{typo}");
+}
+
+#[test]
+fn the_registry_holds_one_detector_per_configured_kind() {
+    let names = |c: &MonitorConfig| -> Vec<&'static str> {
+        c.detectors().unwrap().iter().map(|d| d.name()).collect()
+    };
+    assert_eq!(names(&MonitorConfig::default()), ["flap"]);
+    let all = MonitorConfig {
+        damping: Some(Default::default()),
+        communities: vec![RuleConfig {
+            peer: None,
+            direction: Direction::In,
+            allow: None,
+            deny: Some("^65535:666$".into()),
+        }],
+        ..MonitorConfig::default()
+    };
+    assert_eq!(names(&all), ["flap", "damping", "community"]);
+}
+
+#[test]
+fn the_handle_answers_the_api_queries_and_signals_each_batch() {
+    let mut e = Engine::new(&MonitorConfig::default()).unwrap();
+    let (up1, up2, _) = sessions(&mut e);
+    let handle = EngineHandle::new(e);
+    let changed = handle.subscribe();
+    assert!(!changed.has_changed().unwrap());
+    let mut batch = vec![
+        item(up1, S, update(&["192.0.2.0/24"], &[65001, 174], &[])),
+        item(up2, S, update(&["192.0.2.0/24"], &[65002, 3356, 174], &[])),
+    ];
+    for i in 0..3 {
+        batch.push(item(up1, (2 + 2 * i) * S, withdraw(&["192.0.2.0/24"])));
+        batch.push(item(up1, (3 + 2 * i) * S, update(&["192.0.2.0/24"], &[65001, 174], &[])));
+    }
+    handle.push_all(&batch);
+    assert!(changed.has_changed().unwrap());
+    let prefix = "192.0.2.0/24".parse().unwrap();
+    assert_eq!(handle.routes(prefix, crate::rib::Match::Exact)[0].paths.len(), 2);
+    assert_eq!(handle.hidden(prefix).len(), 1);
+    assert_eq!(handle.sessions().sessions.len(), 3);
+    assert_eq!(handle.alerts(Some(AlertKind::Flap)).len(), 1);
+    assert!(handle.alerts(Some(AlertKind::Community)).is_empty());
+    let (counters, rib) = handle.stats();
+    assert_eq!((counters.flap_alerts, rib.prefixes), (1, 1));
+    assert!(handle.metrics().contains("bgpstorm_flap_alerts_total 1"));
+}
+
+/// A real capture (tcpdump's bgp-4byte-asn test file), from the repository's data folder.
+fn real_pcap() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/pcap/feature-captures/bgp-4byte-asn.pcap")
+}
+
+#[test]
+fn driving_capture_files_equals_pushing_their_stream_item_by_item() {
+    let opts = crate::stream::DecodeOptions::default();
+    let handle = EngineHandle::new(Engine::new(&MonitorConfig::default()).unwrap());
+    let stats = drive_pcap(&[real_pcap()], &opts, &handle, |_, e| panic!("{e}")).unwrap();
+    let mut by_hand = Engine::new(&MonitorConfig::default()).unwrap();
+    let mut stream = crate::stream::decode_pcap_with(real_pcap(), opts.clone()).unwrap();
+    for it in stream.by_ref() {
+        by_hand.push(&it);
+    }
+    let driven = handle.engine();
+    assert!(driven.counters().announced > 0);
+    assert_eq!(driven.rib().path_count(), by_hand.rib().path_count());
+    assert_eq!(driven.counters().messages, by_hand.counters().messages);
+    assert_eq!(stats.capture.tcp_segments, stream.stats().capture.tcp_segments);
+    assert_eq!(handle.capture().events, stats.capture.tcp_segments);
+    drop(driven);
+    let missing = drive_pcap(&["no/such.pcap".into()], &opts, &handle, |_, _| {}).unwrap_err();
+    assert!(missing.to_string().starts_with("no/such.pcap: "), "{missing}");
+}

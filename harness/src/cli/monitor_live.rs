@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bgpstorm_monitor::api::{self, Shared};
+use bgpstorm_monitor::api;
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig, Netns};
-use bgpstorm_monitor::engine::{Engine, MonitorConfig};
-use bgpstorm_monitor::stream::{DecodeOptions, LiveStream};
+use bgpstorm_monitor::engine::{Engine, EngineHandle, MonitorConfig, drive_live};
+use bgpstorm_monitor::stream::{DecodeOptions, DecodeStats, LiveStream};
 
-use crate::monitor_cmd::exit;
+use super::exit;
+use super::monitor_report::{json_report, text_report};
 
 /// Options of the live monitor.
 #[derive(Clone, Debug)]
@@ -46,13 +47,13 @@ pub fn main(o: &LiveOptions, config: MonitorConfig) -> ExitCode {
         eprintln!(
             "bgpstorm monitor: live capture needs root (eBPF, TC): run it with sudo, or give --pcap FILE"
         );
-        return ExitCode::from(exit::ENVIRONMENT);
+        return exit::code(exit::ENVIRONMENT);
     }
-    let engine = match Engine::new(&config) {
-        Ok(e) => e,
+    let handle = match Engine::new(&config) {
+        Ok(e) => EngineHandle::new(e),
         Err(e) => {
             eprintln!("bgpstorm monitor: {e}");
-            return ExitCode::from(exit::USAGE);
+            return exit::code(exit::USAGE);
         }
     };
     let rt =
@@ -60,33 +61,31 @@ pub fn main(o: &LiveOptions, config: MonitorConfig) -> ExitCode {
             Ok(rt) => rt,
             Err(e) => {
                 eprintln!("bgpstorm monitor: tokio runtime: {e}");
-                return ExitCode::from(exit::ENVIRONMENT);
+                return exit::code(exit::ENVIRONMENT);
             }
         };
-    let shared = Shared::new(engine);
-    let result = rt.block_on(run(o, shared.clone()));
-    match result {
+    match rt.block_on(run(o, handle.clone())) {
         Ok(lost) => {
-            let e = shared.engine();
-            let report = if o.json {
-                crate::monitor_cmd::json_state(&e)
-            } else {
-                crate::monitor_cmd::text_state(&e)
+            let report = {
+                let e = handle.engine();
+                // The capture counters are printed apart, below.
+                let none = DecodeStats::default();
+                if o.json { json_report(&e, &none) } else { text_report(&e, &none) }
             };
             print!("{report}");
-            let cap = *shared.capture.lock().unwrap_or_else(|p| p.into_inner());
+            let cap = handle.capture();
             eprintln!("bgpstorm monitor: {} capture records, {} lost", cap.events, cap.drops);
-            if lost { ExitCode::from(exit::DATA) } else { ExitCode::SUCCESS }
+            exit::code(if lost { exit::FAILED } else { exit::SUCCESS })
         }
         Err(e) => {
             eprintln!("bgpstorm monitor: {e}");
-            ExitCode::from(exit::ENVIRONMENT)
+            exit::code(exit::ENVIRONMENT)
         }
     }
 }
 
 /// Captures until interrupted; returns whether anything was lost.
-async fn run(o: &LiveOptions, shared: Shared) -> Result<bool, String> {
+async fn run(o: &LiveOptions, handle: EngineHandle) -> Result<bool, String> {
     let names: Vec<&str> = o.ifaces.iter().map(String::as_str).collect();
     let cfg = LiveConfig { ports: o.ports.clone(), ..LiveConfig::default() };
     let ns = netns(&o.netns).map_err(|e| e.to_string())?;
@@ -101,40 +100,25 @@ async fn run(o: &LiveOptions, shared: Shared) -> Result<bool, String> {
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = {
-        let shared = shared.clone();
+        let handle = handle.clone();
         let mut rx = stop_rx.clone();
-        tokio::spawn(api::serve(listener, shared, async move {
+        tokio::spawn(api::serve(listener, handle, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
     };
-    let mut stream = LiveStream::new(
+    let stream = LiveStream::new(
         capture,
         DecodeOptions { ports: o.ports.clone(), ..DecodeOptions::default() },
     );
-    let mut items = Vec::new();
-    let stop = stop_signal(o.duration);
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            r = stream.next_items(&mut items) => { r.map_err(|e| e.to_string())?; }
-            _ = &mut stop => break,
-        }
-        shared.push_all(&items);
-        items.clear();
-        if let Ok((live, _)) = stream.stats() {
-            shared.set_capture(&live);
-        }
-    }
-    stream.finish(&mut items);
-    shared.push_all(&items);
-    let (live, decode) = stream.stats().map_err(|e| e.to_string())?;
-    shared.set_capture(&live);
+    let result = drive_live(stream, &handle, stop_signal(o.duration), |_| {}).await;
     let _ = stop_tx.send(true);
     let _ = server.await;
+    let (live, decode) = result.map_err(|e| e.to_string())?;
     Ok(live.drops() > 0 || decode.anything_lost())
 }
 
-async fn stop_signal(duration: Option<Duration>) {
+/// Completes on SIGINT or SIGTERM, or after `duration` when given.
+pub async fn stop_signal(duration: Option<Duration>) {
     use tokio::signal::unix::{SignalKind, signal};
     let timer = async {
         match duration {

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::monitor_cmd::exit;
+use super::exit;
 use crate::snapshot::{self, PENDING_EXTENSION, SnapshotError, SnapshotFile};
 
 /// What to do with every pending snapshot.
@@ -17,6 +17,33 @@ pub enum Decision {
     Reject,
     /// Leave it for later.
     Skip,
+}
+
+/// `bgpstorm review` on the command line.
+#[derive(clap::Args)]
+pub struct ReviewArgs {
+    /// Only these snapshots (names without `.snap.new`).
+    pub names: Vec<String>,
+    /// Folder of snapshots.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    pub snapshots: PathBuf,
+    /// Accept every pending snapshot without asking.
+    #[arg(long, conflicts_with = "reject")]
+    pub accept: bool,
+    /// Reject (delete) every pending snapshot without asking.
+    #[arg(long)]
+    pub reject: bool,
+}
+
+impl From<ReviewArgs> for Options {
+    fn from(a: ReviewArgs) -> Self {
+        let decision = match (a.accept, a.reject) {
+            (true, _) => Some(Decision::Accept),
+            (_, true) => Some(Decision::Reject),
+            _ => None,
+        };
+        Self { snapshots: a.snapshots, decision, names: a.names }
+    }
 }
 
 /// Options of `bgpstorm review`.
@@ -100,7 +127,7 @@ pub fn main(opts: &Options) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             eprintln!("bgpstorm: {}: {e}", opts.snapshots.display());
-            return ExitCode::from(exit::USAGE);
+            return exit::code(exit::USAGE);
         }
     };
     let unknown: Vec<&String> =
@@ -109,7 +136,7 @@ pub fn main(opts: &Options) -> ExitCode {
         for n in unknown {
             eprintln!("bgpstorm: no pending snapshot {n} in {}", opts.snapshots.display());
         }
-        return ExitCode::from(exit::USAGE);
+        return exit::code(exit::USAGE);
     }
     let chosen: Vec<Pending> =
         all.into_iter().filter(|p| opts.names.is_empty() || opts.names.contains(&p.name)).collect();
@@ -127,7 +154,7 @@ pub fn main(opts: &Options) -> ExitCode {
              decide one by one)",
             chosen.len()
         );
-        return ExitCode::from(exit::DATA);
+        return exit::code(exit::FAILED);
     }
     let mut failed = false;
     let mut stdin = std::io::stdin().lock();
@@ -152,7 +179,7 @@ pub fn main(opts: &Options) -> ExitCode {
             }
         }
     }
-    if failed { ExitCode::from(exit::DATA) } else { ExitCode::SUCCESS }
+    if failed { exit::code(exit::FAILED) } else { ExitCode::SUCCESS }
 }
 
 fn verb(d: Decision) -> &'static str {

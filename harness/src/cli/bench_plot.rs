@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::bench::{Cell, Sample};
+use super::bench_results::{Cell, Sample};
 
 /// Draws the CDF of every measured cell into `path`.
 pub fn cdf(path: &Path, cells: &[Cell]) -> Result<(), String> {
@@ -88,7 +88,7 @@ fn draw(path: &Path, series: &Series, caption: &str, x_desc: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::test_sample;
+    use crate::cli::bench_results::test_sample;
 
     /// Both plots name every measured cell and leave out the failed ones.
     #[test]

@@ -5,30 +5,40 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::monitor_cmd::exit;
+use super::exit;
 use crate::run::{self, RunError, RunOptions, RunReport, report};
 use crate::scenario::{self, model::DutKind};
 
 /// Options of `bgpstorm run`.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Scenario files or directories.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (searched for *.yaml).
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// DUT kinds (empty: each scenario's own).
+    /// Daemons to run each scenario against (the cross product), e.g. bird,frr,gobgp,openbgpd.
+    #[arg(long = "dut", value_name = "DUT", value_enum, value_delimiter = ',')]
     pub duts: Vec<DutKind>,
-    /// JUnit output.
+    /// Write a JUnit report.
+    #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
-    /// JSON output.
+    /// Write the results as JSON.
+    #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
-    /// Markdown matrix output.
+    /// Write the compatibility matrix (scenarios × daemons) as Markdown.
+    #[arg(long, value_name = "PATH")]
     pub matrix: Option<PathBuf>,
-    /// Artifacts folder.
+    /// Folder for each run's artifacts (result, monitor log, DUT config and logs).
+    #[arg(long, value_name = "DIR", default_value = "target/bgpstorm-runs")]
     pub artifacts: PathBuf,
-    /// Keep artifacts of passing runs too.
+    /// Keep the artifacts of passing runs too (failing runs always keep theirs).
+    #[arg(long)]
     pub keep_artifacts: bool,
-    /// Keep a failed run's network up for inspection.
+    /// When a step fails, keep the network, DUT and sessions up and print how to enter
+    /// them, until Enter is pressed (on a terminal only).
+    #[arg(long)]
     pub keep_on_failure: bool,
-    /// Snapshot folder.
+    /// Folder of insta snapshots.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
     pub snapshots: PathBuf,
 }
 
@@ -55,17 +65,20 @@ fn applicable(s: &scenario::Scenario, kind: DutKind) -> Result<(), String> {
     }
 }
 
-/// The command's entry point.
-pub fn main(o: &Options) -> ExitCode {
+/// Runs `bgpstorm run`.
+pub fn main(mut o: RunArgs) -> ExitCode {
+    o.snapshots = std::path::absolute(&o.snapshots).unwrap_or(o.snapshots);
+    o.artifacts = std::path::absolute(&o.artifacts).unwrap_or(o.artifacts);
+    let o = &o;
     let files = match scenario::discover(&o.paths) {
         Ok(f) if !f.is_empty() => f,
         Ok(_) => {
             eprintln!("bgpstorm run: no scenario files under the given paths");
-            return ExitCode::from(exit::USAGE);
+            return exit::code(exit::USAGE);
         }
         Err(e) => {
             eprintln!("bgpstorm run: {e}");
-            return ExitCode::from(exit::USAGE);
+            return exit::code(exit::USAGE);
         }
     };
     let mut loaded = Vec::new();
@@ -74,7 +87,7 @@ pub fn main(o: &Options) -> ExitCode {
             Ok(s) => loaded.push((f.clone(), s)),
             Err(e) => {
                 eprintln!("{e}");
-                return ExitCode::from(exit::USAGE);
+                return exit::code(exit::USAGE);
             }
         }
     }
@@ -122,18 +135,18 @@ pub fn main(o: &Options) -> ExitCode {
         ran.len() - failed
     );
     if env > 0 && ran.is_empty() {
-        ExitCode::from(exit::ENVIRONMENT)
+        exit::code(exit::ENVIRONMENT)
     } else if failed > 0 || env > 0 {
-        ExitCode::from(exit::DATA)
+        exit::code(exit::FAILED)
     } else if ran.is_empty() {
         eprintln!("bgpstorm run: no scenario was applicable to the chosen DUT kinds");
-        ExitCode::from(exit::USAGE)
+        exit::code(exit::USAGE)
     } else {
-        ExitCode::SUCCESS
+        exit::code(exit::SUCCESS)
     }
 }
 
-fn outputs(o: &Options, cells: &[(String, DutKind, Cell)]) {
+fn outputs(o: &RunArgs, cells: &[(String, DutKind, Cell)]) {
     let reports: Vec<RunReport> = cells
         .iter()
         .filter_map(|(_, _, c)| if let Cell::Ran(r) = c { Some((**r).clone()) } else { None })

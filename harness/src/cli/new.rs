@@ -3,8 +3,27 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::monitor_cmd::exit;
+use super::exit;
 use crate::scenario::model::DutKind;
+
+/// `bgpstorm new` on the command line.
+#[derive(clap::Args)]
+pub struct NewArgs {
+    /// The scenario's name (letters, digits, `-`, `_`, `.`), also its file name.
+    pub name: String,
+    /// Folder to write it to.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub dir: PathBuf,
+    /// The daemon it runs against by default.
+    #[arg(long, value_enum, default_value_t = DutKind::Bird)]
+    pub dut: DutKind,
+}
+
+impl From<NewArgs> for Options {
+    fn from(a: NewArgs) -> Self {
+        Self { name: a.name, dir: a.dir, dut: a.dut }
+    }
+}
 
 /// Options of `bgpstorm new`.
 #[derive(Debug)]
@@ -121,7 +140,7 @@ pub fn main(opts: &Options) -> ExitCode {
         }
         Err(e) => {
             eprintln!("bgpstorm: {e}");
-            ExitCode::from(exit::USAGE)
+            exit::code(exit::USAGE)
         }
     }
 }

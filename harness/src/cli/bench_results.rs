@@ -1,51 +1,12 @@
-//! `bgpstorm bench`: convergence benchmarks of daemons, measured on the wire.
-//!
-//! Each workload is a scenario file (`bench/`); each (workload, daemon) runs once to warm up
-//! and then `--repeat` times. From every run: convergence time (first triggering byte into
-//! the DUT → last UPDATE out of it, over the measured phase), per-prefix latency p50/p99/max
-//! for announcements and withdrawals, throughput (prefixes / convergence time), the DUT's peak
-//! RSS and CPU time, and the harness's headroom (its sender capacity, prefixes per second of
-//! the sender's own busy time with waits for the DUT excluded, against the DUT's throughput;
-//! capture drops must be 0). Reported: the median of the repetitions with its
-//! min–max spread, as JSON, a Markdown table and an SVG plot of the per-prefix latency CDF;
-//! `--baseline FILE` (an earlier JSON) flags regressions beyond `--threshold`.
+//! What a benchmark measured: one [`Sample`] per run, one [`Cell`] per (workload, daemon),
+//! and what is made of them: the Markdown table and the regressions against a baseline.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 
-use crate::monitor_cmd::exit;
-use crate::run::{self, RunError, RunOptions, RunReport};
-use crate::scenario::{self, model::DutKind};
-
-/// Options of `bgpstorm bench`.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Workload files or folders.
-    pub paths: Vec<PathBuf>,
-    /// Daemons.
-    pub duts: Vec<DutKind>,
-    /// Measured repetitions per (workload, daemon).
-    pub repeat: usize,
-    /// Outputs.
-    pub json: Option<PathBuf>,
-    /// Markdown table.
-    pub markdown: Option<PathBuf>,
-    /// SVG plot of the latency CDF.
-    pub svg: Option<PathBuf>,
-    /// SVG plot of convergence over time.
-    pub svg_over_time: Option<PathBuf>,
-    /// Earlier results to compare with.
-    pub baseline: Option<PathBuf>,
-    /// Allowed slowdown against the baseline, percent.
-    pub threshold: f64,
-    /// Artifacts folder.
-    pub artifacts: PathBuf,
-    /// Snapshots folder.
-    pub snapshots: PathBuf,
-}
+use crate::run::RunReport;
 
 /// One measured run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,7 +50,8 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn median(&self, f: impl Fn(&Sample) -> f64) -> (f64, f64, f64) {
+    /// Median, minimum and maximum of `f` over the samples.
+    pub fn median(&self, f: impl Fn(&Sample) -> f64) -> (f64, f64, f64) {
         let mut v: Vec<f64> = self.samples.iter().map(f).collect();
         v.sort_by(|a, b| a.total_cmp(b));
         if v.is_empty() {
@@ -104,7 +66,8 @@ impl Cell {
     }
 }
 
-fn sample(r: &RunReport) -> Result<Sample, String> {
+/// The figures of one passing run, or why it has none.
+pub fn sample(r: &RunReport) -> Result<Sample, String> {
     if !r.passed() {
         return Err(r.first_failure().unwrap_or_else(|| "failed".into()));
     }
@@ -128,126 +91,8 @@ fn sample(r: &RunReport) -> Result<Sample, String> {
     })
 }
 
-/// The command's entry point.
-pub fn main(o: &Options) -> ExitCode {
-    let files = match scenario::discover(&o.paths) {
-        Ok(f) if !f.is_empty() => f,
-        _ => {
-            eprintln!("bgpstorm bench: no workload files under the given paths");
-            return ExitCode::from(exit::USAGE);
-        }
-    };
-    let opts = RunOptions {
-        dut: None,
-        artifacts: o.artifacts.clone(),
-        keep_artifacts: false,
-        snapshots: o.snapshots.clone(),
-        progress: false,
-        keep_on_failure: false,
-    };
-    let mut cells = Vec::new();
-    for f in &files {
-        let s = match scenario::load(f) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(exit::USAGE);
-            }
-        };
-        let kinds = if o.duts.is_empty() { DutKind::DAEMONS.to_vec() } else { o.duts.clone() };
-        for kind in kinds {
-            let mut cell = Cell {
-                workload: s.name.clone(),
-                dut: kind.name().into(),
-                version: String::new(),
-                samples: Vec::new(),
-                error: None,
-            };
-            for i in 0..=o.repeat {
-                let label =
-                    if i == 0 { "warm-up".to_string() } else { format!("run {i}/{}", o.repeat) };
-                match run::run(&s, f, kind, &opts) {
-                    Ok(r) => {
-                        cell.version =
-                            r.dut.as_ref().map(|d| d.version.clone()).unwrap_or_default();
-                        match sample(&r) {
-                            Ok(x) => {
-                                println!(
-                                    "{} on {} {label}: convergence {:.1} ms, {:.0} prefixes/s",
-                                    s.name,
-                                    kind.name(),
-                                    x.convergence_ms,
-                                    x.throughput
-                                );
-                                if i > 0 {
-                                    cell.samples.push(x);
-                                }
-                            }
-                            Err(e) => {
-                                println!("{} on {} {label}: {e}", s.name, kind.name());
-                                cell.error = Some(e);
-                                break;
-                            }
-                        }
-                    }
-                    Err(RunError::Environment(e)) => {
-                        println!("{} on {}: could not run: {e}", s.name, kind.name());
-                        cell.error = Some(e);
-                        break;
-                    }
-                }
-            }
-            cells.push(cell);
-        }
-    }
-    let md = markdown(&cells);
-    print!("\n{md}");
-    let write = |p: &PathBuf, text: &str| {
-        if let Some(d) = p.parent() {
-            let _ = std::fs::create_dir_all(d);
-        }
-        if let Err(e) = std::fs::write(p, text) {
-            eprintln!("bgpstorm bench: {}: {e}", p.display());
-        }
-    };
-    if let Some(p) = &o.json {
-        write(p, &serde_json::to_string_pretty(&cells).unwrap_or_default());
-    }
-    if let Some(p) = &o.markdown {
-        write(p, &md);
-    }
-    if let Some(p) = &o.svg
-        && let Err(e) = super::bench_plot::cdf(p, &cells)
-    {
-        eprintln!("bgpstorm bench: {}: {e}", p.display());
-    }
-    if let Some(p) = &o.svg_over_time
-        && let Err(e) = super::bench_plot::over_time(p, &cells)
-    {
-        eprintln!("bgpstorm bench: {}: {e}", p.display());
-    }
-    let mut code = if cells.iter().any(|c| c.error.is_some()) { exit::DATA } else { 0 };
-    if let Some(b) = &o.baseline {
-        match regressions(b, &cells, o.threshold) {
-            Ok(r) if r.is_empty() => {
-                println!("no regression beyond {}% against {}", o.threshold, b.display())
-            }
-            Ok(r) => {
-                for line in r {
-                    println!("REGRESSION {line}");
-                }
-                code = exit::DATA;
-            }
-            Err(e) => {
-                eprintln!("bgpstorm bench: baseline {}: {e}", b.display());
-                code = exit::USAGE;
-            }
-        }
-    }
-    ExitCode::from(code)
-}
-
-fn markdown(cells: &[Cell]) -> String {
+/// The Markdown table of all cells.
+pub fn markdown(cells: &[Cell]) -> String {
     let mut s = String::from(
         "| workload | daemon | convergence (median, min–max) | announce p50 / p99 / max | withdraw p50 / p99 / max | prefixes/s | DUT peak RSS | DUT CPU | harness headroom | drops |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
@@ -289,7 +134,9 @@ fn markdown(cells: &[Cell]) -> String {
     s
 }
 
-fn regressions(path: &PathBuf, cells: &[Cell], threshold: f64) -> Result<Vec<String>, String> {
+/// The cells whose median convergence is slower than the baseline's by more than
+/// `threshold` percent.
+pub fn regressions(path: &PathBuf, cells: &[Cell], threshold: f64) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let base: Vec<Cell> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let base: BTreeMap<(String, String), &Cell> =

@@ -1,0 +1,24 @@
+//! The exit status of every `bgpstorm` subcommand: one documented set.
+//!
+//! Each subcommand's `--help` says what the statuses mean for it; the numbers mean the same
+//! everywhere: nothing wrong, the thing checked is wrong, the request is wrong, the machine
+//! cannot do it.
+
+use std::process::ExitCode;
+
+/// Everything asked for happened: every run passed, every record decoded, nothing was lost.
+pub const SUCCESS: u8 = 0;
+/// The thing checked is wrong: an assertion failed, a run failed, a session or expectation
+/// failed, a record was malformed or data was lost.
+pub const FAILED: u8 = 1;
+/// The request is wrong: bad usage or option values, an invalid scenario or configuration,
+/// an unreadable input file.
+pub const USAGE: u8 = 2;
+/// The environment cannot do it: not root, a missing daemon, namespace or kernel feature, an
+/// address in use.
+pub const ENVIRONMENT: u8 = 3;
+
+/// The process exit code of a status above.
+pub fn code(status: u8) -> ExitCode {
+    ExitCode::from(status)
+}

@@ -1,0 +1,135 @@
+//! The `bgpstorm` command line: [`Cli`] parses, [`main`] dispatches to one module per
+//! subcommand, and every subcommand ends in a status of [`exit`].
+//!
+//! Modules depend downwards only: `bench` → `bench_plot` → `bench_results`; `monitor` →
+//! `monitor_live` → `monitor_report`; `validate`, `list` → [`scenario_files`].
+
+pub mod bench;
+pub mod bench_plot;
+pub mod bench_results;
+pub mod decode;
+pub mod exit;
+pub mod inject;
+pub mod list;
+pub mod monitor;
+pub mod monitor_live;
+pub mod monitor_report;
+pub mod new;
+pub mod reference;
+pub mod review;
+pub mod run;
+pub mod schema;
+pub mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::scenario;
+
+/// BGP test harness, UPDATE simulator and eBPF wire monitor.
+#[derive(Parser)]
+#[command(name = "bgpstorm", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Decode MRT archives (plain, gzip, bzip2) and pcap/pcapng captures of BGP.
+    ///
+    /// Exit status: 0 when everything decoded, 1 when any record or message was malformed or
+    /// a file was truncated (decoding goes on with the next record where it can), 2 on wrong
+    /// usage or a file that cannot be opened.
+    Decode(decode::DecodeArgs),
+    /// Passive BGP route monitor: RIB, flap / hidden-route / community detection,
+    /// convergence, REST API and Prometheus metrics.
+    ///
+    /// With --pcap, recorded traffic goes through the same pipeline as a live capture and
+    /// the final state is printed; --listen then keeps serving /api/v1/... and /metrics.
+    /// Exit status: 0 fine, 1 malformed or lost data, 2 usage or configuration, 3 environment.
+    Monitor(monitor::MonitorArgs),
+    /// Run scenarios: build the network, start the DUT and the speakers, watch the DUT's
+    /// interfaces with the eBPF monitor, run the steps, report, tear everything down.
+    ///
+    /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
+    /// 2 invalid scenario or usage; 3 environment (not root, missing daemon, kernel feature).
+    Run(run::RunArgs),
+    /// Convergence benchmark of daemons on the wire: each workload (a scenario file, see
+    /// bench/) after a warm-up run, --repeat times per daemon; median and spread of
+    /// convergence time, per-prefix latency, throughput, DUT peak RSS and CPU, the harness's
+    /// headroom. Exit 1 when a run fails or a regression beyond --threshold is found.
+    Bench(bench::BenchArgs),
+    /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
+    Validate(validate::ValidateArgs),
+    /// List scenarios: file, name, daemons it applies to, steps, description.
+    List(list::ListArgs),
+    /// Print the JSON Schema of scenario files, for editor completion.
+    Schema {
+        /// Print the scenario reference (Markdown, every step and check with an example)
+        /// instead: `bgpstorm schema --reference > docs/scenario-reference.md`.
+        #[arg(long)]
+        reference: bool,
+    },
+    /// Review pending snapshots (`NAME.snap.new`, written when a snapshot check differs):
+    /// show each diff, then accept or reject it. Asks on a terminal; exit 1 when snapshots
+    /// are pending and neither --accept nor --reject is given without one.
+    Review(review::ReviewArgs),
+    /// Write NAME.yaml, a commented starter scenario that validates and runs. Never
+    /// overwrites a file (exit 2).
+    New(new::NewArgs),
+    /// Run one simulated BGP speaker against a router (or, with --passive --expect N, a sink
+    /// that measures how fast N prefixes arrive).
+    Inject(Box<inject::InjectArgs>),
+}
+
+/// Parses the command line, sets up logging (`BGPSTORM_LOG`) and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help and version on stdout with status 0, usage errors with 2.
+            let _ = e.print();
+            return exit::code(if e.use_stderr() { exit::USAGE } else { exit::SUCCESS });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("BGPSTORM_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Decode(a) => decode::main(a),
+        Command::Monitor(a) => monitor::main(a),
+        Command::Run(a) => run::main(a),
+        Command::Bench(a) => bench::main(a),
+        Command::Validate(a) => validate::main(&a.paths),
+        Command::List(a) => list::main(&a.paths),
+        Command::Schema { reference: false } => schema::main(),
+        Command::Schema { reference: true } => reference::main(),
+        Command::Review(a) => review::main(&a.into()),
+        Command::New(a) => new::main(&a.into()),
+        Command::Inject(a) => inject::main(&a),
+    }
+}
+
+/// The scenario files under `paths`, or the status to exit with when there are none.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExitCode> {
+    match scenario::discover(paths) {
+        Ok(f) if f.is_empty() => {
+            eprintln!(
+                "bgpstorm: no scenario files (*.yaml) under {}",
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+            Err(exit::code(exit::USAGE))
+        }
+        Ok(f) => Ok(f),
+        Err(e) => {
+            eprintln!("bgpstorm: {e}");
+            Err(exit::code(exit::USAGE))
+        }
+    }
+}
