@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod bench_plot;
+pub mod check;
 pub mod decode;
 pub mod dut;
 pub mod inject;
