@@ -145,7 +145,7 @@ impl Runner<'_> {
 
     pub(super) async fn flap(&mut self, f: &Flap) -> Outcome {
         let prefixes = resolve(&f.prefixes, self.base)?;
-        let spec = plain_spec(&f.as_path, self.speaker_v6(&f.from)?);
+        let spec = plain_spec(f.as_path.as_deref().unwrap_or_default(), self.speaker_v6(&f.from)?);
         let inj = self.injector(&f.from).await?;
         inj.flap(&prefixes, &spec, None, f.cycles, f.interval).await.map_err(program(&f.from))?;
         self.sent = prefixes.len() as u64 * u64::from(f.cycles) * 2;
@@ -159,7 +159,7 @@ impl Runner<'_> {
         alt.med = Some(100);
         let inj = self.injector(&c.from).await?;
         let r = inj
-            .churn(&pool, &[spec, alt], c.rate, c.duration, c.seed)
+            .churn(&pool, &[spec, alt], c.rate, c.duration, c.seed.unwrap_or(0))
             .await
             .map_err(program(&c.from))?;
         self.sent = r.announced + r.withdrawn;
@@ -171,7 +171,7 @@ impl Runner<'_> {
     /// fails unless the step allows it.
     pub(super) async fn replay(&mut self, r: &Replay) -> Outcome {
         let path = self.base.join(&r.file);
-        let (peer, updates) = load_updates(&path, PeerSelector::Index(r.peer_index))
+        let (peer, updates) = load_updates(&path, PeerSelector::Index(r.peer_index.unwrap_or(0)))
             .map_err(|source| StepError::Mrt { path: path.clone(), source })?;
         let mut spec = RouteSpec::default();
         next_hops(&mut spec, r.next_hop, self.speaker_v6(&r.from)?);

@@ -252,9 +252,9 @@ pub struct Flap {
     /// The prefixes (announced with `as_path`).
     pub prefixes: Prefixes,
     /// AS path after the speaker's AS.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(!skip_serializing_if)]
-    pub as_path: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<u32>", default = "no_asns", !skip_serializing_if)]
+    pub as_path: Option<Vec<u32>>,
     /// Withdraw/re-announce cycles.
     pub cycles: u32,
     /// Time between a withdrawal and the re-announcement (and between cycles).
@@ -278,9 +278,9 @@ pub struct Churn {
     #[schemars(with = "String")]
     pub duration: Duration,
     /// Random seed (a run is reproducible).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    #[schemars(!skip_serializing_if)]
-    pub seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64", default = "zero_u64", !skip_serializing_if)]
+    pub seed: Option<u64>,
 }
 
 /// `replay:`.
@@ -292,9 +292,9 @@ pub struct Replay {
     /// The MRT BGP4MP file (relative to the scenario file).
     pub file: PathBuf,
     /// Which peer of the file (by order of first appearance).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    #[schemars(!skip_serializing_if)]
-    pub peer_index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "usize", default = "zero_usize", !skip_serializing_if)]
+    pub peer_index: Option<usize>,
     /// Time scale: 1.0 is the original timing; absent is as fast as possible.
     #[serde(default)]
     pub speed: Option<f64>,
@@ -339,8 +339,17 @@ pub struct Impair {
     pub loss: Option<f64>,
 }
 
-fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
-    *v == T::default()
+// The schema's defaults of fields kept as `Option` so that a label shows what was written.
+fn no_asns() -> Vec<u32> {
+    Vec::new()
+}
+
+fn zero_u64() -> u64 {
+    0
+}
+
+fn zero_usize() -> usize {
+    0
 }
 
 fn is_false(v: &bool) -> bool {

@@ -214,7 +214,7 @@ impl Builder<'_> {
             }
         };
         let mut communities = Vec::new();
-        for c in &a.communities {
+        for c in a.communities.iter().flatten() {
             match super::parse_community(c) {
                 Some(c) => communities.push(c),
                 None => self.problem(format!(
@@ -232,7 +232,7 @@ impl Builder<'_> {
             }
         }
         let mut large_communities = Vec::new();
-        for c in &a.large_communities {
+        for c in a.large_communities.iter().flatten() {
             match super::parse_large_community(c) {
                 Some(c) => large_communities.push(c),
                 None => self.problem(format!(
@@ -241,7 +241,7 @@ impl Builder<'_> {
             }
         }
         let mut extended_communities = Vec::new();
-        for c in &a.extended_communities {
+        for c in a.extended_communities.iter().flatten() {
             match super::parse_extended_community(c) {
                 Some(c) => extended_communities.push(c),
                 None => self.problem(format!(
@@ -253,8 +253,8 @@ impl Builder<'_> {
             from: a.from.clone(),
             with: a.with.clone(),
             prefixes: a.prefixes.clone(),
-            as_path: a.as_path.clone(),
-            prepend: a.prepend,
+            as_path: a.as_path.clone().unwrap_or_default(),
+            prepend: a.prepend.unwrap_or(0),
             next_hop: a.next_hop,
             origin,
             med: a.med,

@@ -154,13 +154,13 @@ pub struct Announce {
     /// The prefixes.
     pub prefixes: Prefixes,
     /// AS numbers after the speaker's own (which eBGP adds in front).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(!skip_serializing_if)]
-    pub as_path: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<u32>", default = "no_asns", !skip_serializing_if)]
+    pub as_path: Option<Vec<u32>>,
     /// Extra copies of the speaker's AS.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    #[schemars(!skip_serializing_if)]
-    pub prepend: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u8", default = "zero_u8", !skip_serializing_if)]
+    pub prepend: Option<u8>,
     /// Next hop (default: the speaker's address).
     #[serde(default)]
     pub next_hop: Option<IpAddr>,
@@ -174,21 +174,21 @@ pub struct Announce {
     #[serde(default)]
     pub local_pref: Option<u32>,
     /// Standard communities, `asn:value`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(!skip_serializing_if)]
-    pub communities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>", default = "no_strings", !skip_serializing_if)]
+    pub communities: Option<Vec<String>>,
     /// Standard communities `asn:value`, `asn:value+1`, … added to `communities` (to build
     /// large attribute blocks, e.g. UPDATEs beyond 4096 bytes for RFC 8654).
     #[serde(default)]
     pub community_range: Option<CommunityRange>,
     /// Large communities, `global:local1:local2`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(!skip_serializing_if)]
-    pub large_communities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>", default = "no_strings", !skip_serializing_if)]
+    pub large_communities: Option<Vec<String>>,
     /// Extended communities: `rt:asn:value` or `soo:asn:value`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(!skip_serializing_if)]
-    pub extended_communities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>", default = "no_strings", !skip_serializing_if)]
+    pub extended_communities: Option<Vec<String>>,
     /// Path identifier (RFC 7911), for a speaker with `add_path: send` or `both`: announcing
     /// a prefix again with another id adds a path instead of replacing it (default 0). The
     /// speaker's Adj-RIB-Out keeps the last path per prefix: `withdraw: all` and the
@@ -317,6 +317,15 @@ pub struct Expect {
     pub uninterrupted: Option<bool>,
 }
 
-fn is_zero(v: &u8) -> bool {
-    *v == 0
+// The schema's defaults of fields kept as `Option` so that a label shows what was written.
+fn no_asns() -> Vec<u32> {
+    Vec::new()
+}
+
+fn no_strings() -> Vec<String> {
+    Vec::new()
+}
+
+fn zero_u8() -> u8 {
+    0
 }

@@ -209,7 +209,7 @@ fn with_steps(steps: &str) -> Scenario {
 #[test]
 fn labels_print_every_value_the_author_wrote_zeros_and_false_included() {
     let s = with_steps(
-        "  - expect: {at: down, routes: 0, within: 30s}\n  - expect: {community_alert: false}\n  - expect: {at: down, dut_matches: false, routes: 3}\n  - {name: mine, announce: {from: up, prefixes: [10.0.0.0/24]}}\n",
+        "  - expect: {at: down, routes: 0, within: 30s}\n  - expect: {community_alert: false}\n  - expect: {at: down, dut_matches: false, routes: 3}\n  - {name: mine, announce: {from: up, prefixes: [10.0.0.0/24]}}\n  - replay: {from: up, file: x.mrt, peer_index: 0}\n  - announce: {from: up, prefixes: [10.0.0.0/24], prepend: 0, as_path: []}\n",
     );
     let names: Vec<&str> = s.steps.iter().map(|st| st.name.as_str()).collect();
     assert_eq!(
@@ -219,6 +219,8 @@ fn labels_print_every_value_the_author_wrote_zeros_and_false_included() {
             "expect {community_alert: false}",
             "expect {at: down, dut_matches: false, routes: 3}",
             "mine",
+            "replay {file: x.mrt, from: up, peer_index: 0}",
+            "announce {as_path: [], from: up, prefixes: [10.0.0.0/24], prepend: 0}",
         ]
     );
 }
