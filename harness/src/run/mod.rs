@@ -29,7 +29,7 @@ use crate::speaker::{Injector, Session};
 use crate::topology::Topology;
 
 pub use error::StepError;
-pub use plan::{Plan, plan};
+pub use plan::{Plan, PlanError, plan};
 pub use report::{RunReport, StepReport, StepStatus};
 pub(crate) use routes::{afi_safi, resolve};
 pub(crate) use session::DEFAULT_WAIT;
@@ -162,7 +162,7 @@ async fn execute(
 ) -> Result<RunReport, RunError> {
     let env = RunError::Environment;
     let setup = Instant::now();
-    let plan = plan::plan(s, kind, &dir.join("dut")).map_err(env)?;
+    let plan = plan::plan(s, kind, &dir.join("dut")).map_err(|e| env(e.to_string()))?;
     let topo = Topology::build(&plan.nodes, plan.links.clone()).map_err(|e| env(e.to_string()))?;
     let mut report = RunReport::new(s, kind);
     let dut = match &plan.dut {
