@@ -146,8 +146,8 @@ impl Runner<'_> {
             Check::PathsPerPrefix { at, paths, within } => {
                 self.paths_per_prefix(at, *paths, *within, deadline).await
             }
-            Check::Prefixes { at, prefixes, within } => {
-                self.prefixes(at, prefixes, *within, deadline).await
+            Check::Prefixes { at, prefixes, within, wait_for_count } => {
+                self.prefixes(at, prefixes, *wait_for_count, *within, deadline).await
             }
             Check::Snapshot { at, name, .. } => self.rib_snapshot(at, name, deadline).await,
             Check::DutMatches { at, empty_expected, .. } => {

@@ -77,6 +77,7 @@ impl Runner<'_> {
         &self,
         at: &str,
         set: &Prefixes,
+        wait_for_count: bool,
         within: Duration,
         deadline: Instant,
     ) -> CheckResult {
@@ -84,7 +85,9 @@ impl Runner<'_> {
             .map_err(|e| CheckFailure::new(at, "a prefix set", e.to_string()))?
             .into_iter()
             .collect();
-        self.hold(at, want.len(), within, deadline).await?;
+        if wait_for_count {
+            self.hold(at, want.len(), within, deadline).await?;
+        }
         let s = self.checked_session(at)?;
         let have: BTreeSet<IpNet> =
             s.rib_in().snapshot().into_iter().map(|(n, _)| n.prefix).collect();

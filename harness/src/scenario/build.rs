@@ -339,7 +339,12 @@ impl Builder<'_> {
             out.push(Check::PathsPerPrefix { at: at.clone(), paths, within });
         }
         if let Some(prefixes) = &e.prefixes {
-            out.push(Check::Prefixes { at: at.clone(), prefixes: prefixes.clone(), within });
+            out.push(Check::Prefixes {
+                at: at.clone(),
+                prefixes: prefixes.clone(),
+                within,
+                wait_for_count: e.routes.is_none(),
+            });
         }
         if let Some(name) = &e.snapshot {
             out.push(Check::Snapshot { at: at.clone(), name: name.clone(), within });

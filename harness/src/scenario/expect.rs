@@ -51,6 +51,9 @@ pub enum Check {
         prefixes: Prefixes,
         /// The deadline.
         within: Duration,
+        /// Wait until `at` holds as many routes as there are prefixes first (not when the same
+        /// `expect` gives `routes`, which waits itself and counts paths under ADD-PATH).
+        wait_for_count: bool,
     },
     /// `at`'s RIB equals an insta snapshot.
     Snapshot {

@@ -299,3 +299,23 @@ fn every_bench_workload_is_valid() {
         load(&f).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn a_prefix_set_waits_for_its_count_only_when_the_routes_are_not_counted_too() {
+    let s = with_steps(
+        "  - expect: {at: down, prefixes: [10.0.0.0/24]}\n  - expect: {at: down, routes: 2, prefixes: [10.0.0.0/24]}\n",
+    );
+    let waits: Vec<bool> = s
+        .steps
+        .iter()
+        .flat_map(|st| match &st.action {
+            model::Action::Expect(checks) => checks.clone(),
+            other => panic!("{other:?}"),
+        })
+        .filter_map(|c| match c {
+            model::Check::Prefixes { wait_for_count, .. } => Some(wait_for_count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, [true, false]);
+}
