@@ -245,11 +245,6 @@ async fn execute(
     Ok(report)
 }
 
-/// The name a step is reported under: its own, or what it does as the author wrote it.
-pub fn step_name(step: &Step) -> String {
-    step.name.clone()
-}
-
 impl Runner<'_> {
     async fn step(&mut self, step: &Step) -> routes::Outcome {
         if !step.action.sends_routes() {
