@@ -8,6 +8,7 @@
 //!   ([`cli::exit`]); `bgpstorm monitor` drives the monitor crate's engine and REST API.
 //! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
 
+pub mod check;
 pub mod cli;
 pub mod decode;
 pub mod dut;

@@ -5,10 +5,14 @@
 //! descriptors, daemons with a parent-death signal, TCX links owned by the capture), so
 //! nothing outlives it, also when it fails or the harness is killed.
 
-mod expect;
+mod error;
+mod link;
+mod messages;
 mod plan;
 pub mod report;
-mod steps;
+mod restart;
+mod routes;
+mod session;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -17,14 +21,19 @@ use std::time::{Duration, Instant};
 
 use bgpstorm_monitor::engine::MonitorConfig;
 
+use crate::check::Mark;
 use crate::dut::Dut;
 use crate::scenario::Scenario;
-use crate::scenario::model::{DutKind, Restart, Step};
+use crate::scenario::model::{Action, DutKind, Step};
 use crate::speaker::{Injector, Session};
 use crate::topology::Topology;
 
-pub use plan::{Plan, plan};
+pub use error::StepError;
+pub use plan::{Plan, PlanError, plan};
 pub use report::{RunReport, StepReport, StepStatus};
+pub(crate) use routes::{afi_safi, resolve};
+pub(crate) use session::DEFAULT_WAIT;
+pub(crate) use watch::Watch;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -44,22 +53,22 @@ pub struct RunOptions {
     pub keep_on_failure: bool,
 }
 
-/// The state of a run in progress.
+/// The state of a run in progress (the checks in [`crate::check`] read it).
 pub(crate) struct Runner<'a> {
-    scenario: &'a Scenario,
-    base: &'a Path,
-    kind: DutKind,
-    plan: Plan,
-    topo: Topology,
-    dut: Option<Dut>,
-    sessions: BTreeMap<String, Session>,
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) base: &'a Path,
+    pub(crate) kind: DutKind,
+    pub(crate) plan: Plan,
+    pub(crate) topo: Topology,
+    pub(crate) dut: Option<Dut>,
+    pub(crate) sessions: BTreeMap<String, Session>,
     injectors: BTreeMap<String, Injector>,
-    watch: Option<watch::Watch>,
+    pub(crate) watch: Option<watch::Watch>,
     /// Named points in time: speaker → RIB lines.
-    named: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    pub(crate) named: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// Named points in time: speaker → what its session had received and been through.
-    marks: BTreeMap<String, BTreeMap<String, expect::Mark>>,
-    snapshot_dir: PathBuf,
+    pub(crate) marks: BTreeMap<String, BTreeMap<String, Mark>>,
+    pub(crate) snapshot_dir: PathBuf,
     /// Prefix changes the last action sent (announced, withdrawn, flapped).
     sent: u64,
     /// The fastest announcement rate so far, prefixes/s.
@@ -128,7 +137,7 @@ async fn execute(
 ) -> Result<RunReport, RunError> {
     let env = RunError::Environment;
     let setup = Instant::now();
-    let plan = plan::plan(s, kind, &dir.join("dut")).map_err(env)?;
+    let plan = plan::plan(s, kind, &dir.join("dut")).map_err(|e| env(e.to_string()))?;
     let topo = Topology::build(&plan.nodes, plan.links.clone()).map_err(|e| env(e.to_string()))?;
     let mut report = RunReport::new(s, kind);
     let dut = match &plan.dut {
@@ -188,14 +197,14 @@ async fn execute(
         } else {
             match r.step(step).await {
                 Ok(d) => (StepStatus::Passed, d),
-                Err(d) => {
+                Err(e) => {
                     failed = true;
-                    (StepStatus::Failed, d)
+                    (StepStatus::Failed, e.to_string())
                 }
             }
         };
         let sr =
-            StepReport { index: i, name: step_name(step), status, detail, duration: t.elapsed() };
+            StepReport { index: i, name: step.name.clone(), status, detail, duration: t.elapsed() };
         if opts.progress {
             report::print_step(&sr, s.steps.len());
         }
@@ -211,52 +220,10 @@ async fn execute(
     Ok(report)
 }
 
-/// The name a step is reported under: its own, or what it does in a few words.
-pub fn step_name(step: &Step) -> String {
-    if let Some(n) = &step.name {
-        return n.clone();
-    }
-    let v = serde_json::to_value(step).unwrap_or_default();
-    let Some((k, v)) = v.as_object().and_then(|o| o.iter().next()) else { return "step".into() };
-    let text = compact(v);
-    let text: String = text.chars().take(80).collect();
-    format!("{k} {text}")
-}
-
-/// `{at: down, routes: 10000}` without the absent fields.
-fn compact(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match v {
-        Value::Object(o) => {
-            let parts: Vec<String> = o
-                .iter()
-                // Absent, empty, false and zero fields say nothing.
-                .filter(|(_, v)| {
-                    !(v.is_null()
-                        || **v == Value::Bool(false)
-                        || v.as_array().is_some_and(|a| a.is_empty())
-                        || v.as_u64() == Some(0))
-                })
-                .map(|(k, v)| format!("{k}: {}", compact(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        Value::Array(a) => format!("[{}]", a.iter().map(compact).collect::<Vec<_>>().join(", ")),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 impl Runner<'_> {
-    async fn step(&mut self, step: &Step) -> steps::Outcome {
-        let action = step.announce.is_some()
-            || step.storm.is_some()
-            || step.withdraw.is_some()
-            || step.flap.is_some()
-            || step.churn.is_some()
-            || step.replay.is_some();
-        if !action {
-            return self.act(step).await;
+    async fn step(&mut self, step: &Step) -> routes::Outcome {
+        if !step.action.sends_routes() {
+            return self.act(&step.action).await;
         }
         // Let the monitor take in the DUT's answers to the last action first (the capture may
         // lag behind the speakers), so they are not closed as unanswered by the new phase.
@@ -273,7 +240,7 @@ impl Runner<'_> {
             None => 0,
         };
         self.sent = 0;
-        let r = self.act(step).await;
+        let r = self.act(&step.action).await;
         self.settle_target = base + self.sent;
         r
     }
@@ -286,59 +253,30 @@ impl Runner<'_> {
         }
     }
 
-    async fn act(&mut self, step: &Step) -> steps::Outcome {
-        if let Some(w) = &step.wait {
-            return self.wait(w).await;
+    /// Does one action: the one place each kind of step is handled.
+    async fn act(&mut self, action: &Action) -> routes::Outcome {
+        match action {
+            Action::Wait(w) => self.wait(w).await,
+            Action::Announce(a) => self.announce(a, false).await,
+            Action::Storm(a) => self.announce(a, true).await,
+            Action::Withdraw(w) => self.withdraw(w).await,
+            Action::Flap(f) => self.flap(f).await,
+            Action::Churn(c) => self.churn(c).await,
+            Action::Replay(r) => self.replay(r).await,
+            Action::Reset(n) => self.reset(n).await,
+            Action::Link(l) => self.link(l),
+            Action::Impair(i) => self.impair(i),
+            Action::RestartDut => self.restart_dut(),
+            Action::RestartSpeaker(r) => self.restart_speaker(r).await,
+            Action::Refresh(r) => self.refresh(r).await,
+            Action::EndOfRib(n) => self.end_of_rib(n).await,
+            Action::SendRaw(r) => self.send_raw(r).await,
+            Action::Snapshot(name) => {
+                self.settle(tokio::time::Instant::now() + DEFAULT_WAIT).await;
+                Ok(self.take_snapshot(name))
+            }
+            Action::Expect(checks) => Ok(self.expect(checks).await?),
         }
-        if let Some(a) = &step.announce {
-            return self.announce(a, false).await;
-        }
-        if let Some(a) = &step.storm {
-            return self.announce(a, true).await;
-        }
-        if let Some(w) = &step.withdraw {
-            return self.withdraw(&w.from, &w.prefixes, w.path_id).await;
-        }
-        if let Some(f) = &step.flap {
-            return self.flap(f).await;
-        }
-        if let Some(c) = &step.churn {
-            return self.churn(c).await;
-        }
-        if let Some(r) = &step.replay {
-            return self.replay(r).await;
-        }
-        if let Some(n) = &step.reset {
-            return self.reset(n).await;
-        }
-        if let Some(l) = &step.link {
-            return self.link(&l.speaker, l.up);
-        }
-        if let Some(i) = &step.impair {
-            return self.impair(i);
-        }
-        match &step.restart {
-            Some(Restart::Speaker(r)) => return self.restart_speaker(r).await,
-            Some(Restart::Keyword(_)) => return self.restart_dut(),
-            None => {}
-        }
-        if let Some(r) = &step.refresh {
-            return self.refresh(r).await;
-        }
-        if let Some(n) = &step.end_of_rib {
-            return self.end_of_rib(n).await;
-        }
-        if let Some(r) = &step.send_raw {
-            return self.send_raw(r).await;
-        }
-        if let Some(name) = &step.snapshot {
-            self.settle(tokio::time::Instant::now() + steps::DEFAULT_WAIT).await;
-            return Ok(self.take_snapshot(name));
-        }
-        if let Some(e) = &step.expect {
-            return self.expect(e).await;
-        }
-        Err("a step without an action (the validator should have caught this)".into())
     }
 
     /// Prints how to enter the namespaces and waits for Enter (only on a terminal).
@@ -365,11 +303,11 @@ impl Runner<'_> {
         let ribs: BTreeMap<String, Vec<String>> = self
             .sessions
             .iter()
-            .map(|(n, s)| (n.clone(), expect::rib_lines(&s.rib_in().snapshot())))
+            .map(|(n, s)| (n.clone(), crate::check::rib_lines(&s.rib_in().snapshot())))
             .collect();
         let total: usize = ribs.values().map(Vec::len).sum();
         self.named.insert(name.to_string(), ribs);
-        let marks = self.sessions.iter().map(|(n, s)| (n.clone(), expect::Mark::of(s))).collect();
+        let marks = self.sessions.iter().map(|(n, s)| (n.clone(), Mark::of(s))).collect();
         self.marks.insert(name.to_string(), marks);
         // Convergence budgets count from here.
         if let Some(w) = &self.watch {

@@ -68,8 +68,19 @@ fn other_host(net: IpNet) -> IpAddr {
     if first == net.addr() { hosts.next().unwrap_or(first) } else { first }
 }
 
+/// A scenario that cannot be laid out as a network.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// More speakers than the address plan has links for.
+    #[error("at most 250 speakers, not {0}")]
+    TooManySpeakers(usize),
+    /// A speaker's `link.ipv6` is not an IPv6 network.
+    #[error("speakers.{0}.link.ipv6 is not IPv6")]
+    NotIpv6(String),
+}
+
 /// Plans `s` with `kind` as the DUT; `dir` is where the DUT's files go.
-pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
+pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, PlanError> {
     let mut nodes = vec!["dut".to_string()];
     let mut links = Vec::new();
     let mut speakers = Vec::new();
@@ -78,7 +89,7 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
     for (k, (name, sp)) in s.speakers.iter().enumerate() {
         let k = k + 1;
         if k > 250 {
-            return Err("at most 250 speakers".into());
+            return Err(PlanError::TooManySpeakers(s.speakers.len()));
         }
         nodes.push(name.clone());
         let v4net: IpNet = sp
@@ -91,10 +102,10 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, String> {
             .unwrap_or_else(|| format!("fd00:0:0:{k:x}::2/64").parse().expect("static address"));
         let (d4, d6) = (other_host(v4net), other_host(v6net));
         let IpAddr::V6(s6) = v6net.addr() else {
-            return Err(format!("speakers.{name}.link.ipv6 is not IPv6"));
+            return Err(PlanError::NotIpv6(name.clone()));
         };
         let IpAddr::V6(d6) = d6 else {
-            return Err(format!("speakers.{name}.link.ipv6 is not IPv6"));
+            return Err(PlanError::NotIpv6(name.clone()));
         };
         let with_dut = s.dut.kind != DutKind::None;
         let (peer_node, peer_if) = if with_dut {

@@ -1,16 +1,22 @@
-//! Scenario files: the YAML model ([`model`]), loading with positions in errors, the checks
-//! serde cannot make ([`validate`]), the JSON Schema for editors, and discovery of the
+//! Scenario files: the YAML form ([`raw`]) read with positions in errors, one pass that checks
+//! it and builds the typed model ([`model`]: steps with one [`model::Action`] each, `expect:`
+//! as a list of [`model::Check`]s), the JSON Schema for editors, and discovery of the
 //! scenario library.
 
+pub mod action;
+mod build;
+pub mod expect;
 pub mod model;
+pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 use bgpstorm_monitor::wire::model::{Community, ExtendedCommunity, LargeCommunity};
 
+pub use build::{DEFAULT_WITHIN, HexError, parse_hex};
 pub use model::Scenario;
-pub use validate::parse_hex;
+pub use validate::label;
 
 /// A scenario that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -50,21 +56,16 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and checks scenario text (`path` names it in errors).
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-    let s: Scenario = serde_saphyr::from_str(text).map_err(|e| ScenarioError::Parse {
+    let s: raw::Scenario = serde_saphyr::from_str(text).map_err(|e| ScenarioError::Parse {
         path: path.into(),
         message: e.to_string().replace("<input>", &path.display().to_string()),
     })?;
-    let problems = validate::problems(&s);
-    if problems.is_empty() {
-        Ok(s)
-    } else {
-        Err(ScenarioError::Invalid { path: path.into(), problems })
-    }
+    validate::build(s).map_err(|problems| ScenarioError::Invalid { path: path.into(), problems })
 }
 
 /// The JSON Schema of the format, for editors (`bgpstorm schema`).
 pub fn json_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Scenario)).unwrap_or_default()
+    serde_json::to_value(schemars::schema_for!(raw::Scenario)).unwrap_or_default()
 }
 
 /// Every `*.yaml`/`*.yml` file under `paths` (files are taken as given), sorted.

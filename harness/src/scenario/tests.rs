@@ -121,8 +121,12 @@ steps:
   - expect: {at: down, end_of_rib: [ipv4]}
 "#;
     let s = parse(Path::new("s.yaml"), text).expect("valid");
-    assert!(matches!(&s.steps[3].restart, Some(model::Restart::Speaker(r)) if r.graceful));
-    assert_eq!(s.steps[2].refresh.as_ref().map(|r| r.family), Some(model::Family::Ipv4));
+    assert!(matches!(&s.steps[3].action, model::Action::RestartSpeaker(r) if r.graceful));
+    assert!(
+        matches!(&s.steps[2].action, model::Action::Refresh(r) if r.family == model::Family::Ipv4)
+    );
+    assert_eq!(s.steps[4].action, model::Action::RestartDut);
+    assert!(matches!(&s.steps[6].action, model::Action::SendRaw(r) if r.update == [0, 0, 0, 0]));
 }
 
 #[test]
@@ -192,4 +196,126 @@ fn a_community_range_counts_up_the_value_and_stops_at_65535() {
     assert!(community_range(&r("65001:65535", 2)).is_none());
     assert!(community_range(&r("65001:1", 0)).is_none());
     assert!(community_range(&r("65001", 1)).is_none());
+}
+
+/// A scenario with one speaker `down` and `steps` (YAML list items).
+fn with_steps(steps: &str) -> Scenario {
+    let text = format!(
+        "version: 1\nname: x\ndut: {{kind: bird, asn: 65000}}\nspeakers:\n  down: {{asn: 65100}}\n  up: {{asn: 65001}}\nsteps:\n{steps}"
+    );
+    parse(Path::new("s.yaml"), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn labels_print_every_value_the_author_wrote_zeros_and_false_included() {
+    let s = with_steps(
+        "  - expect: {at: down, routes: 0, within: 30s}\n  - expect: {community_alert: false}\n  - expect: {at: down, dut_matches: false, routes: 3}\n  - {name: mine, announce: {from: up, prefixes: [10.0.0.0/24]}}\n  - replay: {from: up, file: x.mrt, peer_index: 0}\n  - announce: {from: up, prefixes: [10.0.0.0/24], prepend: 0, as_path: []}\n",
+    );
+    let names: Vec<&str> = s.steps.iter().map(|st| st.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "expect {at: down, routes: 0, within: 30s}",
+            "expect {community_alert: false}",
+            "expect {at: down, dut_matches: false, routes: 3}",
+            "mine",
+            "replay {file: x.mrt, from: up, peer_index: 0}",
+            "announce {as_path: [], from: up, prefixes: [10.0.0.0/24], prepend: 0}",
+        ]
+    );
+}
+
+#[test]
+fn an_expect_map_becomes_its_checks_with_speaker_and_deadline() {
+    let s = with_steps(
+        "  - expect: {at: down, routes: 200, within: 20s, convergence: {max: 5s}}\n  - expect: {at: down, dut_matches: true, monitor_agrees: true}\n  - expect: {at: down, routes: 0, dut_matches: true}\n",
+    );
+    let within = std::time::Duration::from_secs(20);
+    let max = Some(std::time::Duration::from_secs(5));
+    assert_eq!(
+        s.steps[0].action,
+        model::Action::Expect(vec![
+            model::Check::Routes { at: "down".into(), count: 200, within },
+            model::Check::Convergence {
+                budget: model::Budget { max, ..Default::default() },
+                within
+            },
+        ])
+    );
+    let within = DEFAULT_WITHIN;
+    assert_eq!(
+        s.steps[1].action,
+        model::Action::Expect(vec![
+            model::Check::DutMatches { at: "down".into(), within, empty_expected: false },
+            model::Check::MonitorAgrees { at: "down".into(), within, empty_expected: false },
+        ])
+    );
+    assert_eq!(
+        s.steps[2].action,
+        model::Action::Expect(vec![
+            model::Check::Routes { at: "down".into(), count: 0, within },
+            model::Check::DutMatches { at: "down".into(), within, empty_expected: true },
+        ])
+    );
+}
+
+#[test]
+fn announcements_are_typed_when_read() {
+    let s = with_steps(
+        "  - announce: {from: up, prefixes: [10.0.0.0/24], origin: incomplete, communities: [\"65001:7\"], community_range: {start: \"65001:9\", count: 2}, large_communities: [\"1:2:3\"], extended_communities: [\"rt:65001:7\"]}\n",
+    );
+    let model::Action::Announce(a) = &s.steps[0].action else { panic!("{:?}", s.steps[0]) };
+    assert_eq!(a.origin, bgpstorm_monitor::wire::model::Origin::Incomplete);
+    let c: Vec<String> = a.communities.iter().map(|c| c.to_string()).collect();
+    assert_eq!(c, ["65001:7", "65001:9", "65001:10"]);
+    assert_eq!(a.large_communities.len(), 1);
+    assert_eq!(a.extended_communities.len(), 1);
+}
+
+#[test]
+fn a_replay_takes_an_explicit_next_hop_and_may_allow_an_empty_run() {
+    let s = with_steps(
+        "  - replay: {from: up, file: x.mrt, next_hop: \"fd00::99\", allow_empty: true}\n  - replay: {from: up, file: x.mrt}\n",
+    );
+    let model::Action::Replay(r) = &s.steps[0].action else { panic!("{:?}", s.steps[0]) };
+    assert_eq!(r.next_hop, Some("fd00::99".parse().unwrap()));
+    assert!(r.allow_empty);
+    assert_eq!(s.steps[1].name, "replay {file: x.mrt, from: up}");
+    let model::Action::Replay(r) = &s.steps[1].action else { panic!("{:?}", s.steps[1]) };
+    assert!(r.next_hop.is_none() && !r.allow_empty);
+}
+
+#[test]
+fn the_schema_has_the_new_replay_fields() {
+    let s = json_schema().to_string();
+    assert!(s.contains("allow_empty") && s.contains("\"Replay\""), "{s}");
+}
+
+#[test]
+fn every_bench_workload_is_valid() {
+    let files = discover(&[root().join("bench")]).unwrap();
+    assert!(!files.is_empty());
+    for f in files {
+        load(&f).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn a_prefix_set_waits_for_its_count_only_when_the_routes_are_not_counted_too() {
+    let s = with_steps(
+        "  - expect: {at: down, prefixes: [10.0.0.0/24]}\n  - expect: {at: down, routes: 2, prefixes: [10.0.0.0/24]}\n",
+    );
+    let waits: Vec<bool> = s
+        .steps
+        .iter()
+        .flat_map(|st| match &st.action {
+            model::Action::Expect(checks) => checks.clone(),
+            other => panic!("{other:?}"),
+        })
+        .filter_map(|c| match c {
+            model::Check::Prefixes { wait_for_count, .. } => Some(wait_for_count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, [true, false]);
 }

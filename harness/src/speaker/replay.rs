@@ -189,7 +189,11 @@ pub struct ReplayReport {
 
 impl Injector {
     fn next_hop(&self, family: AfiSafi) -> Result<Vec<IpAddr>, ProgramError> {
-        Ok(RouteSpec::default().resolve(family, &self.origination())?.1)
+        self.next_hop_via(family, &RouteSpec::default())
+    }
+
+    fn next_hop_via(&self, family: AfiSafi, hops: &RouteSpec) -> Result<Vec<IpAddr>, ProgramError> {
+        Ok(hops.resolve(family, &self.origination())?.1)
     }
 
     /// Replays recorded UPDATEs. `speed` scales the recorded timing (2.0 is twice as fast);
@@ -198,6 +202,17 @@ impl Injector {
         &mut self,
         updates: &[Recorded],
         speed: Option<f64>,
+    ) -> Result<ReplayReport, ProgramError> {
+        self.replay_via(updates, speed, &RouteSpec::default()).await
+    }
+
+    /// [`Self::replay`] with the next hops of `hops` (`next_hop_v4`, `next_hop_v6`) where
+    /// they are given, the session's own address otherwise.
+    pub async fn replay_via(
+        &mut self,
+        updates: &[Recorded],
+        speed: Option<f64>,
+        hops: &RouteSpec,
     ) -> Result<ReplayReport, ProgramError> {
         let start = tokio::time::Instant::now();
         let mut r = ReplayReport::default();
@@ -226,7 +241,7 @@ impl Injector {
                 }
                 let prefixes: Vec<IpNet> = reach.nlri.iter().map(|n| n.prefix).collect();
                 let mut a = attrs.clone();
-                let nh = self.next_hop(reach.family)?;
+                let nh = self.next_hop_via(reach.family, hops)?;
                 a.next_hop = match nh.first() {
                     Some(IpAddr::V4(v4)) if reach.family == AfiSafi::IPV4_UNICAST => Some(*v4),
                     _ => None,

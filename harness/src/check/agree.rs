@@ -1,0 +1,132 @@
+//! Two views of the same routes agree: the DUT's own RIB (its CLI) or the wire monitor's
+//! view of the DUT → `at` session, against what `at` received. Agreeing on nothing fails
+//! unless the same `expect` says `routes: 0`: an empty comparison proves nothing.
+
+use std::collections::BTreeSet;
+
+use tokio::time::Instant;
+
+use super::{CheckFailure, CheckResult, Pass};
+use crate::run::Runner;
+
+/// Both sets are empty and the scenario did not say that is expected.
+fn empty_unexpected(place: &str, what: &str, empty_expected: bool, len: usize) -> CheckResult {
+    if len == 0 && !empty_expected {
+        return Err(CheckFailure::new(
+            place,
+            format!(
+                "{what} on at least one prefix (say `routes: 0` in the same expect if none is the point)"
+            ),
+            "are both empty",
+        ));
+    }
+    Ok(Pass(String::new()))
+}
+
+impl Runner<'_> {
+    /// The prefixes `at` holds, as text.
+    fn held(&self, at: &str) -> Result<BTreeSet<String>, CheckFailure> {
+        let s = self.checked_session(at)?;
+        Ok(s.rib_in().snapshot().into_iter().map(|(n, _)| n.prefix.to_string()).collect())
+    }
+
+    pub(super) async fn dut_matches(
+        &self,
+        at: &str,
+        empty_expected: bool,
+        deadline: Instant,
+    ) -> CheckResult {
+        self.settle(deadline).await;
+        let dut = self
+            .dut
+            .as_ref()
+            .ok_or_else(|| CheckFailure::new("dut_matches", "a DUT", "has none (dut: none)"))?;
+        let theirs: BTreeSet<String> = dut
+            .rib(self.topo.node(0))
+            .map_err(|e| CheckFailure::new("the DUT", "its RIB", format!("cannot say: {e}")))?
+            .into_iter()
+            .map(|r| r.prefix)
+            .collect();
+        let ours = self.held(at)?;
+        if theirs != ours {
+            let only_dut: Vec<&String> = theirs.difference(&ours).take(5).collect();
+            let only_at: Vec<&String> = ours.difference(&theirs).take(5).collect();
+            return Err(CheckFailure::new(
+                format!("the DUT's RIB and {at}'s"),
+                "the same prefixes",
+                format!(
+                    "differ ({} and {} prefixes): only at the DUT {only_dut:?}, only at {at} {only_at:?}",
+                    theirs.len(),
+                    ours.len()
+                ),
+            ));
+        }
+        empty_unexpected(
+            &format!("the DUT's RIB and {at}'s"),
+            "agreement",
+            empty_expected,
+            ours.len(),
+        )?;
+        Ok(Pass(format!("the DUT's RIB and {at}'s agree on {} prefixes", ours.len())))
+    }
+
+    pub(super) async fn monitor_agrees(
+        &self,
+        at: &str,
+        empty_expected: bool,
+        deadline: Instant,
+    ) -> CheckResult {
+        self.settle(deadline).await;
+        let w = self.monitor()?;
+        let peer = self
+            .plan
+            .speakers
+            .iter()
+            .find(|p| p.name == at)
+            .map(|p| p.v4)
+            .ok_or_else(|| CheckFailure::new(at, "a speaker of the scenario", "is not one"))?;
+        let engine = w.shared.engine();
+        let seen: BTreeSet<String> = engine
+            .rib()
+            .all_routes()
+            .filter(|r| {
+                r.paths.iter().any(|p| {
+                    p.peer != peer
+                        && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip() == peer
+                })
+            })
+            .map(|r| r.prefix.to_string())
+            .collect();
+        drop(engine);
+        let ours = self.held(at)?;
+        let place = format!("the monitor's view of the DUT -> {at} session and {at}'s RIB");
+        if seen != ours {
+            let only_mon: Vec<&String> = seen.difference(&ours).take(5).collect();
+            let only_at: Vec<&String> = ours.difference(&seen).take(5).collect();
+            return Err(CheckFailure::new(
+                place,
+                "the same prefixes",
+                format!(
+                    "differ ({} and {} prefixes): only in the monitor {only_mon:?}, only at {at} {only_at:?}",
+                    seen.len(),
+                    ours.len()
+                ),
+            ));
+        }
+        empty_unexpected(&place, "agreement", empty_expected, ours.len())?;
+        Ok(Pass(format!("the monitor and {at} agree on {} prefixes", ours.len())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agreeing_on_nothing_fails_unless_empty_is_expected() {
+        let e = empty_unexpected("x", "agreement", false, 0).unwrap_err();
+        assert_eq!(e.got, "are both empty");
+        assert!(empty_unexpected("x", "agreement", true, 0).is_ok());
+        assert!(empty_unexpected("x", "agreement", false, 3).is_ok());
+    }
+}
