@@ -2,9 +2,9 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bgpstorm_monitor::wire::encode::encode_update;
-use bgpstorm_monitor::wire::model::{AsPath, Origin};
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Reach, SessionContext, Update};
+use bgpstorm_wire::encode::encode_update;
+use bgpstorm_wire::model::{AsPath, Origin};
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Reach, SessionContext, Update};
 
 /// A message of type `t` with `body` (RFC 4271 §4.1).
 pub fn message(t: u8, body: &[u8]) -> Vec<u8> {

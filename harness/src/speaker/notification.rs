@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::framing::kind;
+use bgpstorm_wire::framing::kind;
 
 /// NOTIFICATION error codes (RFC 4271 §4.5, RFC 4486 for Cease subcodes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

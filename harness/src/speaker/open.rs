@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::attributes::AS_TRANS;
-use bgpstorm_monitor::wire::framing::kind;
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext};
+use bgpstorm_wire::attributes::AS_TRANS;
+use bgpstorm_wire::framing::kind;
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext};
 
 use super::config::SessionConfig;
 use super::notification::{ErrorCode, open_subcode};

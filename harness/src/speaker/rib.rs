@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Update};
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Update};
 use ipnet::{IpNet, Ipv4Net};
 use tokio::sync::watch;
 

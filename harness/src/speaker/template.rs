@@ -11,10 +11,10 @@
 
 use std::net::IpAddr;
 
-use bgpstorm_monitor::wire::encode::{encode_update, put_nlri};
-use bgpstorm_monitor::wire::framing::{HEADER_LEN, kind};
-use bgpstorm_monitor::wire::rfc7606::code;
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, SessionContext, Update};
+use bgpstorm_wire::encode::{encode_update, put_nlri};
+use bgpstorm_wire::framing::{HEADER_LEN, kind};
+use bgpstorm_wire::rfc7606::code;
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, SessionContext, Update};
 use ipnet::IpNet;
 
 /// Optional + extended length attribute flags (RFC 4271 §4.3), used for MP_(UN)REACH_NLRI so

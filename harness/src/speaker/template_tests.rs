@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity, Origin, PathAttributes};
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, SessionContext, Update};
+use bgpstorm_wire::model::{AsPath, Community, LargeCommunity, Origin, PathAttributes};
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, SessionContext, Update};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
 
@@ -197,8 +197,7 @@ fn hex(s: &str) -> Vec<u8> {
 #[test]
 fn framed_attribute_errors_decode_as_treat_as_withdraw() {
     for (body, prefix) in [(ORIGIN_7, "100.64.1.0/24"), (MED_3_OCTETS, "100.64.2.0/24")] {
-        let m =
-            frame(bgpstorm_monitor::wire::framing::kind::UPDATE, &hex(body), 4096).expect("fits");
+        let m = frame(bgpstorm_wire::framing::kind::UPDATE, &hex(body), 4096).expect("fits");
         assert_eq!(usize::from(u16::from_be_bytes([m[16], m[17]])), m.len());
         let u = decode_all(&m, &SessionContext::new(true));
         assert!(u[0].treat_as_withdraw, "{body}: {:?}", u[0]);

@@ -68,6 +68,7 @@ impl Shared {
     }
 
     /// Records the live capture's counters (records read, every kind of loss).
+    #[cfg(feature = "live")]
     pub fn set_capture(&self, live: &crate::capture::live::LiveStats) {
         *self.capture.lock().unwrap_or_else(|p| p.into_inner()) =
             CaptureCounters { events: live.records_read, drops: live.drops() };

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::reassembly::Flow;
 use crate::rib::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 /// Which way a rule looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::rib::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 /// Flap detector settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ use crate::detect::session::{SessionHealth, Transition};
 use crate::reassembly::{CloseReason, Flow};
 use crate::rib::{Rib, RibChange, SessionId};
 use crate::stream::{CapturedMessage, StreamItem};
-use crate::wire::Message;
+use bgpstorm_wire::Message;
 
 pub use config::{ConfigError, MonitorConfig};
 

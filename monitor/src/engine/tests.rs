@@ -5,8 +5,8 @@ use super::*;
 use crate::detect::community::{Direction, RuleConfig};
 use crate::detect::flap::FlapConfig;
 use crate::stream::ContextSource;
-use crate::wire::model::{AsPath, Community, Origin};
-use crate::wire::{AfiSafi, Nlri, Open, PathAttributes, Reach, Update};
+use bgpstorm_wire::model::{AsPath, Community, Origin};
+use bgpstorm_wire::{AfiSafi, Nlri, Open, PathAttributes, Reach, Update};
 
 const S: u64 = 1_000_000_000;
 

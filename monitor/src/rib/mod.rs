@@ -27,7 +27,7 @@ use prefix_trie::PrefixMap;
 use serde::Serialize;
 
 use crate::reassembly::Flow;
-use crate::wire::{Nlri, Update};
+use bgpstorm_wire::{Nlri, Update};
 
 pub use attrs::{AttrId, AttrSet, AttrStore};
 pub use history::{Change, ChangeKind, History};

@@ -12,9 +12,9 @@ use super::table_dump::{
 };
 use super::types::{Bgp4mpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype};
 use super::{MrtBody, MrtError, NotModelled};
-use crate::wire::context::{AfiSafi, SessionContext};
-use crate::wire::framing::kind;
-use crate::wire::message::{Message, MessageDecoder};
+use crate::context::{AfiSafi, SessionContext};
+use crate::framing::kind;
+use crate::message::{Message, MessageDecoder};
 
 /// Families that get path identifiers in the `_ADDPATH` subtypes. RFC 8050 §3 applies
 /// ADD-PATH to the whole message; a family absent from the message costs nothing.

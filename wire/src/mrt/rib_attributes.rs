@@ -8,12 +8,12 @@
 
 use std::net::IpAddr;
 
-use crate::wire::context::AfiSafi;
-use crate::wire::error::WireError;
-use crate::wire::framing::HEADER_LEN;
-use crate::wire::message::{Message, MessageDecoder};
-use crate::wire::model::{NotModelled, PathAttributes};
-use crate::wire::rfc7606::{AttributeError, code};
+use crate::context::AfiSafi;
+use crate::error::WireError;
+use crate::framing::HEADER_LEN;
+use crate::message::{Message, MessageDecoder};
+use crate::model::{NotModelled, PathAttributes};
+use crate::rfc7606::{AttributeError, code};
 
 /// The attributes of one RIB entry in the model's terms.
 #[derive(Clone, Debug, Default, PartialEq)]
