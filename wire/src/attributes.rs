@@ -13,8 +13,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::context::{AfiSafi, SessionContext};
 use super::model::{
     Aggregator, AsPath, AsSegment, Community, ExtendedCommunity, LargeCommunity, Nlri, NotModelled,
-    Origin, PathAttributes, RawAttribute, Reach, SegmentKind, hex,
+    Origin, PathAttributes, RawAttribute, Reach, SegmentKind, Unreach, hex,
 };
+use super::multicast::{self, Multicast};
 use super::rfc7606::{Action, AttributeError, action_for, code};
 
 /// AS_TRANS, the 2-octet stand-in for a 4-octet ASN (RFC 6793 §9).
@@ -116,6 +117,7 @@ fn ng_code(a: &PathAttribute) -> u8 {
 pub(crate) struct Converted {
     pub attrs: PathAttributes,
     pub mp_reach: Vec<Reach>,
+    pub unreach: Vec<Unreach>,
     pub mp_unreach: Vec<Nlri>,
     pub not_modelled: Vec<NotModelled>,
     pub errors: Vec<AttributeError>,
@@ -144,7 +146,12 @@ pub(crate) fn convert(
         let isolated_reason = isolated.iter().find(|(o, _)| *o == r.offset).map(|(_, e)| e);
         let foreign = foreign_family(r.code, value);
         let ng = match next_decoded.peek() {
-            Some(a) if isolated_reason.is_none() && foreign.is_none() && ng_code(a) == r.code => {
+            Some(a)
+                if isolated_reason.is_none()
+                    && foreign.is_none()
+                    && multicast::family(r.code, value).is_none()
+                    && ng_code(a) == r.code =>
+            {
                 next_decoded.next()
             }
             _ => None,
@@ -171,6 +178,17 @@ pub(crate) fn convert(
         seen[r.code as usize] = true;
         if let Some(family) = foreign {
             out.not_modelled.push(foreign_not_modelled(r.code, family, value, ctx));
+            continue;
+        }
+        if let Some(family) = multicast::family(r.code, value) {
+            match multicast::decode(r.code, family, value, r.offset, ctx) {
+                Ok(Multicast::Reach(reach)) => out.mp_reach.push(reach),
+                // An empty one is an End-of-RIB (RFC 4724 §2), reported by the decoder.
+                Ok(Multicast::Unreach(unreach)) if unreach.nlri.is_empty() => {}
+                Ok(Multicast::Unreach(unreach)) => out.unreach.push(unreach),
+                Err(e) if e.action == Action::SessionReset => return Err(e),
+                Err(e) => out.errors.push(e),
+            }
             continue;
         }
         let Some(ng) = ng else {

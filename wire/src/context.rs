@@ -24,6 +24,10 @@ impl AfiSafi {
     pub const IPV4_UNICAST: AfiSafi = AfiSafi { afi: 1, safi: 1 };
     /// IPv6 unicast (2/1).
     pub const IPV6_UNICAST: AfiSafi = AfiSafi { afi: 2, safi: 1 };
+    /// IPv4 multicast (1/2): unicast prefixes for multicast RPF checks (RFC 4760 §6).
+    pub const IPV4_MULTICAST: AfiSafi = AfiSafi { afi: 1, safi: 2 };
+    /// IPv6 multicast (2/2).
+    pub const IPV6_MULTICAST: AfiSafi = AfiSafi { afi: 2, safi: 2 };
 
     /// Builds a pair from its wire numbers.
     pub const fn new(afi: u16, safi: u8) -> Self {
@@ -33,6 +37,11 @@ impl AfiSafi {
     /// Whether the route model carries prefixes of this family (the rest is "not modelled").
     pub const fn is_modelled(self) -> bool {
         matches!((self.afi, self.safi), (1, 1) | (2, 1))
+    }
+
+    /// Whether this is a unicast family (SAFI 1), the one the RIBs of routes hold.
+    pub const fn is_unicast(self) -> bool {
+        self.safi == 1
     }
 
     pub(crate) fn from_address_type(t: AddressType) -> Self {

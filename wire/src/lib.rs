@@ -12,6 +12,7 @@ pub mod framing;
 pub mod message;
 pub mod model;
 pub mod mrt;
+pub mod multicast;
 pub mod rfc7606;
 
 pub use context::{AfiSafi, SessionContext};

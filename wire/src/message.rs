@@ -13,7 +13,8 @@ use super::attributes::{self, Converted};
 use super::context::{AfiSafi, SessionContext, capability_add_path};
 use super::error::WireError;
 use super::framing::{self, HEADER_LEN, kind};
-use super::model::{Nlri, Reach, Update, hex};
+use super::model::{Nlri, Reach, Unreach, Update, hex};
+use super::multicast;
 use super::rfc7606::{Action, AttributeError, code};
 
 /// A decoded BGP message.
@@ -251,12 +252,14 @@ impl MessageDecoder {
 
     /// The UPDATE with some attributes kept from netgauze, or `None` when none need to be:
     /// MP_(UN)REACH_NLRI of families netgauze cannot name (it would reject the whole message
-    /// for them, while RFC 4760 lets the rest stand: `convert` counts them as not modelled),
+    /// for them, while RFC 4760 lets the rest stand: `convert` counts them as not modelled)
+    /// or reads wrongly (multicast: `convert` decodes them with [`multicast`]),
     /// and with `isolate`, every attribute netgauze fails to parse on its own.
     fn hide(&mut self, msg: &[u8], scanned: &Scanned<'_>, isolate: bool) -> Option<Hidden> {
         let (block, base, raw, overrun) = scanned;
         let foreign = |r: &attributes::RawAttr| {
-            attributes::foreign_family(r.code, &block[r.value.0..r.value.1])
+            let value = &block[r.value.0..r.value.1];
+            attributes::foreign_family(r.code, value).or_else(|| multicast::family(r.code, value))
         };
         // The common case, on every UPDATE: nothing to hide, nothing allocated.
         if *overrun || (!isolate && raw.iter().all(|r| foreign(r).is_none())) {
@@ -379,7 +382,7 @@ pub(crate) fn assemble(
     conv: Converted,
     end_of_rib: Option<AfiSafi>,
 ) -> Update {
-    let Converted { attrs, mp_reach, mp_unreach, not_modelled, mut errors } = conv;
+    let Converted { attrs, mp_reach, mp_unreach, mut unreach, not_modelled, mut errors } = conv;
     withdrawn.extend(mp_unreach);
     let mut reach = Vec::with_capacity(1 + mp_reach.len());
     let has_legacy = !legacy.is_empty();
@@ -412,12 +415,17 @@ pub(crate) fn assemble(
     let treat_as_withdraw = announces && errors.iter().any(|e| e.action == Action::TreatAsWithdraw);
     if treat_as_withdraw {
         for r in reach.drain(..) {
-            withdrawn.extend(r.nlri);
+            if r.family.is_unicast() {
+                withdrawn.extend(r.nlri);
+            } else {
+                unreach.push(Unreach { family: r.family, nlri: r.nlri });
+            }
         }
     }
     Update {
         withdrawn,
         reach,
+        unreach,
         attributes: attrs,
         not_modelled,
         errors,

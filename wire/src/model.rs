@@ -44,6 +44,16 @@ pub struct Reach {
     pub nlri: Vec<Nlri>,
 }
 
+/// Prefixes withdrawn by one MP_UNREACH_NLRI of a family other than unicast (multicast,
+/// RFC 4760 §4); unicast withdrawals are in [`Update::withdrawn`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unreach {
+    /// Family of the NLRI.
+    pub family: AfiSafi,
+    /// The withdrawn prefixes.
+    pub nlri: Vec<Nlri>,
+}
+
 /// ORIGIN (RFC 4271 §5.1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -361,6 +371,9 @@ pub struct Update {
     pub withdrawn: Vec<Nlri>,
     /// Announcements grouped by next hop.
     pub reach: Vec<Reach>,
+    /// Withdrawals of multicast families (SAFI 2), by family.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreach: Vec<Unreach>,
     /// Path attributes shared by all announcements of the message.
     pub attributes: PathAttributes,
     /// NLRI of families outside the model.
