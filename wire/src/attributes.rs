@@ -16,6 +16,7 @@ use super::model::{
     Origin, PathAttributes, RawAttribute, Reach, SegmentKind, Unreach, hex,
 };
 use super::multicast::{self, Multicast};
+pub use super::nlri::parse_ipv4_prefixes;
 use super::rfc7606::{Action, AttributeError, action_for, code};
 
 /// AS_TRANS, the 2-octet stand-in for a 4-octet ASN (RFC 6793 §9).
@@ -579,31 +580,4 @@ fn count_raw_nlri(family: AfiSafi, mut nlri: &[u8], add_path: bool) -> Option<us
         count += 1;
     }
     Some(count)
-}
-
-/// Parses prefixes in the RFC 4271 §4.3 encoding (length in bits, then the significant
-/// octets), IPv4, with optional ADD-PATH identifiers. Used where netgauze is not called
-/// (the fallback of a broken attribute block) and by tests.
-pub fn parse_ipv4_prefixes(mut buf: &[u8], add_path: bool) -> Option<Vec<Nlri>> {
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let path_id = if add_path {
-            let id = u32::from_be_bytes(buf.get(..4)?.try_into().ok()?);
-            buf = &buf[4..];
-            Some(id)
-        } else {
-            None
-        };
-        let bits = *buf.first()?;
-        if bits > 32 {
-            return None;
-        }
-        let n = (bits as usize).div_ceil(8);
-        let mut octets = [0u8; 4];
-        octets[..n].copy_from_slice(buf.get(1..1 + n)?);
-        let net = ipnet::Ipv4Net::new(Ipv4Addr::from(octets), bits).ok()?.trunc();
-        out.push(Nlri { prefix: net.into(), path_id });
-        buf = &buf[1 + n..];
-    }
-    Some(out)
 }

@@ -9,10 +9,12 @@ pub mod context;
 pub mod encode;
 pub mod error;
 pub mod framing;
+pub mod iana;
 pub mod message;
 pub mod model;
 pub mod mrt;
 pub mod multicast;
+pub mod nlri;
 pub mod rfc7606;
 
 pub use context::{AfiSafi, SessionContext};

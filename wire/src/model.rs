@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::context::AfiSafi;
+use super::iana::AfiSafi;
 use super::rfc7606::AttributeError;
 
 /// One prefix as carried in NLRI, with its ADD-PATH path identifier when the session uses one.
@@ -54,17 +54,7 @@ pub struct Unreach {
     pub nlri: Vec<Nlri>,
 }
 
-/// ORIGIN (RFC 4271 §5.1.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// Learned from an interior protocol.
-    Igp,
-    /// Learned from EGP.
-    Egp,
-    /// Learned some other way.
-    Incomplete,
-}
+pub use super::iana::Origin;
 
 /// AS_PATH segment types (RFC 4271 §4.3, RFC 5065 §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

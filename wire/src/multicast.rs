@@ -3,12 +3,11 @@
 //! (RFC 4271 §4.3), not class-D or ff00::/8 groups; netgauze only accepts the latter, so the
 //! decoder reads MP_REACH_NLRI and MP_UNREACH_NLRI of these families itself.
 
-use ipnet::{IpNet, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::attributes::parse_ipv4_prefixes;
 use super::context::{AfiSafi, SessionContext};
 use super::model::{Nlri, Reach, Unreach};
+use super::nlri::{parse_ipv4_prefixes, parse_ipv6_prefixes};
 use super::rfc7606::{AttributeError, action_for, code};
 
 /// What an MP attribute of a multicast family carries.
@@ -80,30 +79,4 @@ fn prefixes(family: AfiSafi, buf: &[u8], add_path: bool) -> Option<Vec<Nlri>> {
     } else {
         parse_ipv6_prefixes(buf, add_path)
     }
-}
-
-/// Parses IPv6 prefixes in the RFC 4271 §4.3 encoding, with optional ADD-PATH identifiers
-/// (RFC 7911 §3).
-pub fn parse_ipv6_prefixes(mut buf: &[u8], add_path: bool) -> Option<Vec<Nlri>> {
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let path_id = if add_path {
-            let id = u32::from_be_bytes(buf.get(..4)?.try_into().ok()?);
-            buf = &buf[4..];
-            Some(id)
-        } else {
-            None
-        };
-        let bits = *buf.first()?;
-        if bits > 128 {
-            return None;
-        }
-        let n = (bits as usize).div_ceil(8);
-        let mut octets = [0u8; 16];
-        octets[..n].copy_from_slice(buf.get(1..1 + n)?);
-        let net = Ipv6Net::new(Ipv6Addr::from(octets), bits).ok()?.trunc();
-        out.push(Nlri { prefix: IpNet::V6(net), path_id });
-        buf = &buf[1 + n..];
-    }
-    Some(out)
 }
