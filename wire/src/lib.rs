@@ -15,6 +15,7 @@ pub mod model;
 pub mod mrt;
 pub mod multicast;
 pub mod nlri;
+pub mod open;
 pub mod rfc7606;
 
 pub use context::{AfiSafi, SessionContext};

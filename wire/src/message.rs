@@ -14,7 +14,7 @@ use super::context::{AfiSafi, SessionContext};
 use super::error::WireError;
 use super::framing::{self, HEADER_LEN};
 use super::iana::{
-    ErrorCode, MessageHeaderError, MessageType, OpenMessageError, RouteRefreshError,
+    CeaseSubcode, ErrorCode, MessageHeaderError, MessageType, OpenMessageError, RouteRefreshError,
     UpdateMessageError,
 };
 use super::model::{Nlri, Reach, Unreach, Update, hex};
@@ -505,7 +505,11 @@ fn notification(msg: &[u8]) -> Notification {
     let (code, subcode) = (msg[19], msg[20]);
     let data = &msg[21..];
     // RFC 9003 §2: Cease / Administrative Shutdown (2) or Reset (4): length octet, UTF-8.
-    let shutdown_message = if code == 6 && matches!(subcode, 2 | 4) && !data.is_empty() {
+    let shutdown = [CeaseSubcode::AdministrativeShutdown, CeaseSubcode::AdministrativeReset];
+    let shutdown_message = if code == u8::from(ErrorCode::Cease)
+        && shutdown.iter().any(|s| u8::from(*s) == subcode)
+        && !data.is_empty()
+    {
         let n = data[0] as usize;
         data.get(1..1 + n).map(|t| String::from_utf8_lossy(t).into_owned())
     } else {

@@ -6,6 +6,7 @@
 //! their End-of-RIB markers), so the announcements below are real UPDATEs of data/hex with
 //! the SAFI octet changed from 1 to 2.
 
+use bgpstorm_wire::encode::encode_update;
 use bgpstorm_wire::mrt::{MrtBody, MrtReader};
 use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Nlri, SessionContext, Update};
 use std::net::IpAddr;
@@ -71,7 +72,8 @@ fn ipv6_multicast_announcement_is_a_route_of_that_family() {
     assert_eq!(prefixes(&u.reach[0].nlri), ["2a02:b80:0:1::1/128"]);
 }
 
-/// The prefix of the defect report: 192.12.135.0/24 announced, then withdrawn, as SAFI 2.
+/// The prefix of the defect report: 192.12.135.0/24 announced, then withdrawn, as SAFI 2;
+/// both messages encode back to their bytes.
 #[test]
 fn rpf_prefix_192_12_135_0_is_announced_and_withdrawn_as_multicast() {
     let attrs_head = [0x40, 1, 1, 0, 0x40, 2, 0]; // ORIGIN IGP, empty AS_PATH (iBGP)
@@ -91,7 +93,11 @@ fn rpf_prefix_192_12_135_0_is_announced_and_withdrawn_as_multicast() {
     assert_eq!(prefixes(&announce.reach[0].nlri), ["192.12.135.0/24"]);
     assert_eq!(announce.reach[0].next_hop, ["192.0.2.1".parse::<IpAddr>().unwrap()]);
 
+    let ctx = SessionContext::default();
+    assert_eq!(encode_update(&announce, &ctx), update(&[&attrs_head[..], &mp_reach].concat()));
+
     let withdraw = decode(&update(&mp_unreach));
+    assert_eq!(encode_update(&withdraw, &ctx), update(&mp_unreach));
     assert!(withdraw.errors.is_empty() && withdraw.withdrawn.is_empty(), "{withdraw:?}");
     assert_eq!(withdraw.unreach.len(), 1);
     assert_eq!(withdraw.unreach[0].family, AfiSafi::IPV4_MULTICAST);

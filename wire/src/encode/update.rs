@@ -7,12 +7,12 @@
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-use super::attributes::AS_TRANS;
-use super::context::{AfiSafi, SessionContext};
-use super::framing::{HEADER_LEN, kind};
-use super::iana::AttributeFlags;
-use super::model::{AsPath, AsSegment, Nlri, PathAttributes, SegmentKind, Update};
-use super::rfc7606::code;
+use crate::attributes::AS_TRANS;
+use crate::context::{AfiSafi, SessionContext};
+use crate::framing::{HEADER_LEN, kind};
+use crate::iana::AttributeFlags;
+use crate::model::{AsPath, AsSegment, Nlri, PathAttributes, SegmentKind, Update};
+use crate::rfc7606::code;
 
 const OPTIONAL: u8 = AttributeFlags::OPTIONAL;
 const EXTENDED_LENGTH: u8 = AttributeFlags::EXTENDED_LENGTH;
