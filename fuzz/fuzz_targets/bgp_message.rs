@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use bgpstorm_monitor::wire::{AfiSafi, MessageDecoder, SessionContext};
+use bgpstorm_wire::{AfiSafi, MessageDecoder, SessionContext};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

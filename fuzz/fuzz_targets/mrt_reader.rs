@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use bgpstorm_monitor::wire::mrt::MrtReader;
+use bgpstorm_wire::mrt::MrtReader;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -12,6 +12,8 @@ use bgpstorm_harness::speaker::{
 use bgpstorm_monitor::wire::AfiSafi;
 use bgpstorm_monitor::wire::Nlri;
 use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
+use bgpstorm_wire::encode::{encode_keepalive, encode_open};
+use bgpstorm_wire::open::OpenMessage;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "common/speaker.rs"]
@@ -149,12 +151,15 @@ async fn raw_open_exchange(open: Vec<u8>, expect_code: (u8, u8)) {
     );
 }
 
+/// An OPEN without capabilities; `version` overwrites the one octet the encoder fixes to 4.
 fn raw_open(asn: u16, hold: u16, version: u8) -> Vec<u8> {
-    let mut m = vec![0xff; 16];
-    m.extend_from_slice(&[0, 29, 1, version]);
-    m.extend_from_slice(&asn.to_be_bytes());
-    m.extend_from_slice(&hold.to_be_bytes());
-    m.extend_from_slice(&[10, 255, 0, 1, 0]);
+    let mut m = encode_open(&OpenMessage {
+        asn: asn.into(),
+        hold_time: hold,
+        bgp_id: Ipv4Addr::new(10, 255, 0, 1),
+        capabilities: Vec::new(),
+    });
+    m[19] = version;
     m
 }
 
@@ -184,9 +189,7 @@ async fn silent_peer_after_open_gets_hold_timer_expired() {
     let mut s =
         tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
     s.write_all(&raw_open(65001, 3, 4)).await.expect("open");
-    let mut ka = vec![0xff; 16];
-    ka.extend_from_slice(&[0, 19, 4]);
-    s.write_all(&ka).await.expect("keepalive");
+    s.write_all(&encode_keepalive()).await.expect("keepalive");
     status.wait_for(|st| st.state == State::Established).await.expect("established");
     // Now silence: after 3 s the speaker must send Hold Timer Expired (RFC 4271 §6.5).
     let mut got = Vec::new();

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtReader, decompressed};
+use bgpstorm_wire::mrt::{MrtBody, MrtReader, decompressed};
 
 const RIS: &str = "../data/mrt/ris-rrc00-2019/updates.20190101.0000.gz";
 
@@ -27,7 +27,7 @@ fn decode_all(input: Bytes) -> (u64, usize) {
         let record = record.expect("well-formed file");
         records += 1;
         if let MrtBody::Message(m) = &record.body
-            && let Ok(bgpstorm_monitor::wire::Message::Update(u)) = &m.message
+            && let Ok(bgpstorm_wire::Message::Update(u)) = &m.message
         {
             prefixes += u.announced_count() + u.withdrawn.len();
         }

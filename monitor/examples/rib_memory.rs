@@ -16,8 +16,8 @@ use std::time::Instant;
 
 use bgpstorm_monitor::reassembly::Flow;
 use bgpstorm_monitor::rib::Rib;
-use bgpstorm_monitor::wire::model::{AsPath, Community, Origin};
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Reach, Update};
+use bgpstorm_wire::model::{AsPath, Community, Origin};
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Reach, Update};
 use ipnet::{IpNet, Ipv4Net};
 
 /// The system allocator, counting the bytes currently held and their peak.

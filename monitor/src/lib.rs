@@ -2,13 +2,18 @@
 //!
 //! Data flows top to bottom through the modules:
 //! wire bytes ([`capture`]: pcap files, or the eBPF TC program's ring buffer live) → per-flow TCP stream
-//! ([`reassembly`]) → framed BGP messages decoded under a per-session context ([`wire`], which
-//! also reads MRT archives) → the normalized route model ([`wire::model`]) that the RIB,
-//! detectors, convergence tracking and the harness consume.
+//! ([`reassembly`]) → framed BGP messages decoded under a per-session context (the codec crate
+//! `bgpstorm-wire`, re-exported as [`wire`], which also reads MRT archives) → the normalized
+//! route model ([`wire::model`]) that the RIB, detectors, convergence tracking and the harness
+//! consume.
+//!
+//! Features (both on by default): `api` is the HTTP interface (axum, prometheus-client), `live`
+//! the eBPF capture (aya). Without them the crate reads pcap files only.
 //! Route changes and session events go to every [`detect::Detector`]; the [`engine`] holds
 //! it all, fed by one capture → engine loop and shared through an [`engine::EngineHandle`]
 //! with the REST API ([`api`]).
 
+#[cfg(feature = "api")]
 pub mod api;
 pub mod capture;
 pub mod convergence;
@@ -17,4 +22,6 @@ pub mod engine;
 pub mod reassembly;
 pub mod rib;
 pub mod stream;
-pub mod wire;
+
+/// The BGP codec, re-exported under its former path.
+pub use bgpstorm_wire as wire;

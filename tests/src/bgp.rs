@@ -2,38 +2,29 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bgpstorm_monitor::wire::encode::encode_update;
-use bgpstorm_monitor::wire::model::{AsPath, Origin};
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Reach, SessionContext, Update};
-
-/// A message of type `t` with `body` (RFC 4271 §4.1).
-pub fn message(t: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![0xff; 16];
-    m.extend_from_slice(&(19 + body.len() as u16).to_be_bytes());
-    m.push(t);
-    m.extend_from_slice(body);
-    m
-}
+use bgpstorm_wire::encode::{encode_keepalive, encode_open, encode_update};
+use bgpstorm_wire::model::{AsPath, Origin};
+use bgpstorm_wire::open::{Capability, OpenMessage};
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Reach, SessionContext, Update};
 
 /// KEEPALIVE (RFC 4271 §4.4).
 pub fn keepalive() -> Vec<u8> {
-    message(4, &[])
+    encode_keepalive().to_vec()
 }
 
 /// OPEN from `asn` (2-octet field AS_TRANS when above 65535) with router id `id`, hold time
 /// 90 s, and the multiprotocol IPv4 unicast and 4-octet AS capabilities (RFC 4271 §4.2,
 /// RFC 4760, RFC 6793).
 pub fn open(asn: u32, id: Ipv4Addr) -> Vec<u8> {
-    let mut caps = vec![2, 6, 1, 4, 0, 1, 0, 1, 2, 6, 65, 4];
-    caps.extend_from_slice(&asn.to_be_bytes());
-    let asn2 = if asn > 0xffff { 23456u16 } else { asn as u16 };
-    let mut body = vec![4];
-    body.extend_from_slice(&asn2.to_be_bytes());
-    body.extend_from_slice(&90u16.to_be_bytes());
-    body.extend_from_slice(&id.octets());
-    body.push(caps.len() as u8);
-    body.extend_from_slice(&caps);
-    message(1, &body)
+    encode_open(&OpenMessage {
+        asn,
+        hold_time: 90,
+        bgp_id: id,
+        capabilities: vec![
+            Capability::Multiprotocol(AfiSafi::IPV4_UNICAST),
+            Capability::FourOctetAs(asn),
+        ],
+    })
 }
 
 /// UPDATEs from `asn` announcing `count` consecutive /24s from `first` (4-octet AS session),

@@ -125,9 +125,10 @@ pub fn write_update<W: Write>(
 ) -> io::Result<()> {
     let mut head = Vec::with_capacity(64);
     let mut line = Vec::with_capacity(256);
-    if !update.withdrawn.is_empty() {
+    let multicast = update.unreach.iter().flat_map(|u| &u.nlri);
+    if !update.withdrawn.is_empty() || !update.unreach.is_empty() {
         peer_head(&mut head, label, time, "W", peer_ip, peer_asn);
-        for n in &update.withdrawn {
+        for n in update.withdrawn.iter().chain(multicast) {
             line.clear();
             line.extend_from_slice(&head);
             nlri(&mut line, n);

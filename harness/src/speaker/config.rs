@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::AfiSafi;
+use bgpstorm_wire::AfiSafi;
 
 /// The standard BGP port (RFC 4271 §8.2.1).
 pub const BGP_PORT: u16 = 179;

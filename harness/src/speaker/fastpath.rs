@@ -8,9 +8,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::framing::{HEADER_LEN, kind};
-use bgpstorm_monitor::wire::rfc7606::code;
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Nlri};
+use bgpstorm_wire::framing::{HEADER_LEN, kind};
+use bgpstorm_wire::rfc7606::code;
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Nlri};
 use ipnet::{IpNet, Ipv4Net};
 
 use super::rib::{AdjRibIn, RouteAttrs};
@@ -158,8 +158,8 @@ fn parse_v4(mut b: &[u8], add_path: bool, out: &mut Vec<Nlri>) -> bool {
 mod tests {
     use super::*;
     use crate::speaker::template::{PackedNlri, Template};
-    use bgpstorm_monitor::wire::model::{AsPath, Community, Origin};
-    use bgpstorm_monitor::wire::{PathAttributes, SessionContext};
+    use bgpstorm_wire::model::{AsPath, Community, Origin};
+    use bgpstorm_wire::{PathAttributes, SessionContext};
     use proptest::prelude::*;
 
     fn general(msg: &[u8], d: &mut MessageDecoder, rib: &AdjRibIn, at: Instant) {

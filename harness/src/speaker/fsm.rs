@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::{Message, MessageDecoder, SessionContext};
+use bgpstorm_wire::{Message, MessageDecoder, SessionContext};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};

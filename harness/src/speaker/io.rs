@@ -3,8 +3,8 @@
 use std::io;
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::WireError;
-use bgpstorm_monitor::wire::framing::message_len;
+use bgpstorm_wire::WireError;
+use bgpstorm_wire::framing::message_len;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 

@@ -2,7 +2,7 @@
 //! namespace) and an UPDATE engine that can push millions of prefixes per second.
 //!
 //! Data flows: a [`SessionConfig`] starts a [`Session`] (connect or listen, OPEN exchange,
-//! Established). Received UPDATEs are decoded by the monitor's wire layer into the
+//! Established). Received UPDATEs are decoded by the wire crate (`bgpstorm-wire`) into the
 //! session's [`AdjRibIn`]. Programs run through an [`Injector`] on the session's [`Link`]:
 //! prefix sets ([`prefixes`]) and route attributes ([`RouteSpec`]) become pre-encoded
 //! [`Template`]s filled with packed NLRI, queued in large chunks to the session's writer,
@@ -28,9 +28,8 @@ pub mod route;
 mod session;
 mod shared;
 pub mod socket;
-pub mod template;
-#[cfg(test)]
-mod template_tests;
+/// The UPDATE template encoder lives in the wire crate.
+pub use bgpstorm_wire::encode::template;
 mod writer;
 
 pub use churn::{ChurnEvent, ChurnPlan};

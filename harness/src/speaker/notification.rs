@@ -3,58 +3,50 @@
 
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::framing::kind;
+use bgpstorm_wire::encode::{encode_keepalive, encode_notification};
+use bgpstorm_wire::iana::{CeaseSubcode, FsmError, MessageHeaderError, OpenMessageError};
 
-/// NOTIFICATION error codes (RFC 4271 §4.5, RFC 4486 for Cease subcodes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ErrorCode {
-    /// Message Header Error (1).
-    MessageHeader = 1,
-    /// OPEN Message Error (2).
-    Open = 2,
-    /// UPDATE Message Error (3).
-    Update = 3,
-    /// Hold Timer Expired (4).
-    HoldTimerExpired = 4,
-    /// Finite State Machine Error (5, RFC 6608 subcodes).
-    Fsm = 5,
-    /// Cease (6).
-    Cease = 6,
-}
+/// NOTIFICATION error codes: the wire crate's registry.
+pub use bgpstorm_wire::iana::ErrorCode;
 
-/// OPEN Message Error subcodes (RFC 4271 §4.5, RFC 5492 §5).
+/// OPEN Message Error subcodes we send (RFC 4271 §6.2, RFC 5492 §5).
 pub mod open_subcode {
+    use super::OpenMessageError;
+
     /// Unsupported Version Number.
-    pub const UNSUPPORTED_VERSION: u8 = 1;
+    pub const UNSUPPORTED_VERSION: u8 = OpenMessageError::UnsupportedVersionNumber as u8;
     /// Bad Peer AS.
-    pub const BAD_PEER_AS: u8 = 2;
+    pub const BAD_PEER_AS: u8 = OpenMessageError::BadPeerAs as u8;
     /// Bad BGP Identifier.
-    pub const BAD_BGP_ID: u8 = 3;
+    pub const BAD_BGP_ID: u8 = OpenMessageError::BadBgpIdentifier as u8;
     /// Unacceptable Hold Time.
-    pub const UNACCEPTABLE_HOLD_TIME: u8 = 6;
+    pub const UNACCEPTABLE_HOLD_TIME: u8 = OpenMessageError::UnacceptableHoldTime as u8;
     /// Unsupported Capability (RFC 5492 §5).
-    pub const UNSUPPORTED_CAPABILITY: u8 = 7;
+    pub const UNSUPPORTED_CAPABILITY: u8 = OpenMessageError::UnsupportedCapability as u8;
 }
 
-/// FSM Error subcodes (RFC 6608 §4).
+/// FSM Error subcodes we send (RFC 6608 §4).
 pub mod fsm_subcode {
+    use super::FsmError;
+
     /// Receive Unexpected Message in OpenSent State.
-    pub const IN_OPEN_SENT: u8 = 1;
+    pub const IN_OPEN_SENT: u8 = FsmError::UnexpectedInOpenSent as u8;
     /// Receive Unexpected Message in OpenConfirm State.
-    pub const IN_OPEN_CONFIRM: u8 = 2;
+    pub const IN_OPEN_CONFIRM: u8 = FsmError::UnexpectedInOpenConfirm as u8;
     /// Receive Unexpected Message in Established State.
-    pub const IN_ESTABLISHED: u8 = 3;
+    pub const IN_ESTABLISHED: u8 = FsmError::UnexpectedInEstablished as u8;
 }
 
-/// Cease subcodes (RFC 4486 §4).
+/// Cease subcodes we send (RFC 4486 §4).
 pub mod cease_subcode {
+    use super::CeaseSubcode;
+
     /// Administrative Shutdown.
-    pub const ADMINISTRATIVE_SHUTDOWN: u8 = 2;
+    pub const ADMINISTRATIVE_SHUTDOWN: u8 = CeaseSubcode::AdministrativeShutdown as u8;
     /// Connection Rejected.
-    pub const CONNECTION_REJECTED: u8 = 5;
+    pub const CONNECTION_REJECTED: u8 = CeaseSubcode::ConnectionRejected as u8;
     /// Connection Collision Resolution.
-    pub const COLLISION_RESOLUTION: u8 = 7;
+    pub const COLLISION_RESOLUTION: u8 = CeaseSubcode::ConnectionCollisionResolution as u8;
 }
 
 /// Who sent a recorded NOTIFICATION.
@@ -99,54 +91,46 @@ impl std::fmt::Display for NotificationRecord {
 
 /// A human name for a (code, subcode) pair.
 pub fn describe(code: u8, subcode: u8) -> &'static str {
-    match (code, subcode) {
-        (1, 1) => "connection not synchronized",
-        (1, 2) => "bad message length",
-        (1, 3) => "bad message type",
-        (1, _) => "message header error",
-        (2, 1) => "unsupported version number",
-        (2, 2) => "bad peer AS",
-        (2, 3) => "bad BGP identifier",
-        (2, 6) => "unacceptable hold time",
-        (2, 7) => "unsupported capability",
-        (2, _) => "OPEN message error",
-        (3, _) => "UPDATE message error",
-        (4, _) => "hold timer expired",
-        (5, _) => "finite state machine error",
-        (6, 2) => "cease: administrative shutdown",
-        (6, 4) => "cease: administrative reset",
-        (6, 5) => "cease: connection rejected",
-        (6, 7) => "cease: connection collision resolution",
-        (6, _) => "cease",
-        _ => "unknown error code",
+    use MessageHeaderError as H;
+    use OpenMessageError as O;
+    let Ok(code) = ErrorCode::try_from(code) else { return "unknown error code" };
+    match code {
+        ErrorCode::MessageHeader => match H::try_from(subcode) {
+            Ok(H::ConnectionNotSynchronized) => "connection not synchronized",
+            Ok(H::BadMessageLength) => "bad message length",
+            Ok(H::BadMessageType) => "bad message type",
+            Err(_) => "message header error",
+        },
+        ErrorCode::OpenMessage => match O::try_from(subcode) {
+            Ok(O::UnsupportedVersionNumber) => "unsupported version number",
+            Ok(O::BadPeerAs) => "bad peer AS",
+            Ok(O::BadBgpIdentifier) => "bad BGP identifier",
+            Ok(O::UnacceptableHoldTime) => "unacceptable hold time",
+            Ok(O::UnsupportedCapability) => "unsupported capability",
+            _ => "OPEN message error",
+        },
+        ErrorCode::UpdateMessage => "UPDATE message error",
+        ErrorCode::HoldTimerExpired => "hold timer expired",
+        ErrorCode::Fsm => "finite state machine error",
+        ErrorCode::Cease => match CeaseSubcode::try_from(subcode) {
+            Ok(CeaseSubcode::AdministrativeShutdown) => "cease: administrative shutdown",
+            Ok(CeaseSubcode::AdministrativeReset) => "cease: administrative reset",
+            Ok(CeaseSubcode::ConnectionRejected) => "cease: connection rejected",
+            Ok(CeaseSubcode::ConnectionCollisionResolution) => {
+                "cease: connection collision resolution"
+            }
+            _ => "cease",
+        },
+        ErrorCode::RouteRefreshMessage => "unknown error code",
     }
 }
 
-/// Encodes a NOTIFICATION message (RFC 4271 §4.5).
-///
-/// ```text
-///  0                   1                   2                   3
-///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// | Error code    | Error subcode |   Data (variable)             |
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// ```
+/// Encodes a NOTIFICATION message (RFC 4271 §4.5) with the wire crate's encoder.
 pub fn encode(code: u8, subcode: u8, data: &[u8]) -> Vec<u8> {
-    let data = &data[..data.len().min(4096 - 21)];
-    let mut m = Vec::with_capacity(21 + data.len());
-    m.extend_from_slice(&[0xff; 16]);
-    m.extend_from_slice(&((21 + data.len()) as u16).to_be_bytes());
-    m.push(kind::NOTIFICATION);
-    m.extend_from_slice(&[code, subcode]);
-    m.extend_from_slice(data);
-    m
+    encode_notification(code, subcode, data)
 }
 
 /// A KEEPALIVE message (RFC 4271 §4.4): the header alone.
 pub fn keepalive() -> [u8; 19] {
-    let mut m = [0xff; 19];
-    m[16] = 0;
-    m[17] = 19;
-    m[18] = kind::KEEPALIVE;
-    m
+    encode_keepalive()
 }

@@ -3,39 +3,17 @@
 
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::attributes::AS_TRANS;
-use bgpstorm_monitor::wire::framing::kind;
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext};
+use bgpstorm_wire::attributes::AS_TRANS;
+use bgpstorm_wire::encode::encode_open as wire_encode_open;
+use bgpstorm_wire::iana::MessageType;
+use bgpstorm_wire::message::AddPathFamily;
+use bgpstorm_wire::open::{Capability, GracefulRestart, OpenMessage};
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext};
 
 use super::config::SessionConfig;
 use super::notification::{ErrorCode, open_subcode};
 
-/// Capability codes (IANA "Capability Codes").
-mod cap {
-    pub const MULTIPROTOCOL: u8 = 1;
-    pub const ROUTE_REFRESH: u8 = 2;
-    pub const EXTENDED_MESSAGE: u8 = 6;
-    pub const GRACEFUL_RESTART: u8 = 64;
-    pub const FOUR_OCTET_AS: u8 = 65;
-    pub const ADD_PATH: u8 = 69;
-}
-
-/// Optional parameter type of capabilities (RFC 5492 §4).
-const PARAM_CAPABILITIES: u8 = 2;
-
-/// Encodes our OPEN (RFC 4271 §4.2).
-///
-/// ```text
-///  0                   1                   2                   3
-///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// |    Version    |     My Autonomous System      |   Hold Time   :
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// :               |                BGP Identifier                 :
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// :               | Opt Parm Len  |  Optional Parameters (variable)
-/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-/// ```
+/// Encodes our OPEN (RFC 4271 §4.2) with the wire crate's encoder.
 pub fn encode_open(cfg: &SessionConfig) -> Vec<u8> {
     encode_open_restarting(cfg, false)
 }
@@ -43,62 +21,45 @@ pub fn encode_open(cfg: &SessionConfig) -> Vec<u8> {
 /// Our OPEN after a graceful restart when `restarting`: the Restart State bit set and, for
 /// every family listed, the forwarding state preserved (RFC 4724 §3, §4.1).
 pub fn encode_open_restarting(cfg: &SessionConfig, restarting: bool) -> Vec<u8> {
-    let mut caps = Vec::with_capacity(64);
-    let mut put = |code: u8, value: &[u8]| {
-        caps.push(code);
-        caps.push(value.len() as u8);
-        caps.extend_from_slice(value);
-    };
-    for f in &cfg.families {
-        let a = f.afi.to_be_bytes();
-        put(cap::MULTIPROTOCOL, &[a[0], a[1], 0, f.safi]);
-    }
+    wire_encode_open(&open_message(cfg, restarting))
+}
+
+/// Our OPEN as the wire crate's value: capabilities in the order we have always sent them.
+pub fn open_message(cfg: &SessionConfig, restarting: bool) -> OpenMessage {
+    let mut caps: Vec<Capability> =
+        cfg.families.iter().map(|f| Capability::Multiprotocol(*f)).collect();
     if cfg.route_refresh {
-        put(cap::ROUTE_REFRESH, &[]);
+        caps.push(Capability::RouteRefresh);
     }
     if cfg.extended_messages {
-        put(cap::EXTENDED_MESSAGE, &[]);
+        caps.push(Capability::ExtendedMessage);
     }
-    if let Some(t) = cfg.graceful_restart {
-        // Restart flags (R: restarting), 12-bit restart time, then the families whose routes
-        // the peer should keep across a restart, each with its Forwarding State bit
-        // (RFC 4724 §3). Without families the capability only asks for End-of-RIB.
-        let flags: u16 = if restarting { 0x8000 } else { 0 };
-        let mut v = (flags | t.min(4095)).to_be_bytes().to_vec();
-        if cfg.graceful_restart_families {
-            for f in &cfg.families {
-                v.extend_from_slice(&f.afi.to_be_bytes());
-                v.push(f.safi);
-                v.push(if restarting { 0x80 } else { 0 });
-            }
-        }
-        put(cap::GRACEFUL_RESTART, &v);
+    if let Some(time) = cfg.graceful_restart {
+        // Without families the capability only asks for End-of-RIB (RFC 4724 §3).
+        let families = if cfg.graceful_restart_families {
+            cfg.families.iter().map(|f| (*f, restarting)).collect()
+        } else {
+            Vec::new()
+        };
+        caps.push(Capability::GracefulRestart(GracefulRestart { restarting, time, families }));
     }
     if cfg.four_octet_as {
-        put(cap::FOUR_OCTET_AS, &cfg.local_asn.to_be_bytes());
+        caps.push(Capability::FourOctetAs(cfg.local_asn));
     }
     if !cfg.add_path.is_empty() {
-        let mut v = Vec::new();
-        for ap in &cfg.add_path {
-            v.extend_from_slice(&ap.family.afi.to_be_bytes());
-            v.push(ap.family.safi);
-            v.push(u8::from(ap.receive) | (u8::from(ap.send) << 1));
-        }
-        put(cap::ADD_PATH, &v);
+        caps.push(Capability::AddPath(
+            cfg.add_path
+                .iter()
+                .map(|ap| AddPathFamily { family: ap.family, send: ap.send, receive: ap.receive })
+                .collect(),
+        ));
     }
-    let my_as = if cfg.local_asn > 0xffff { AS_TRANS as u16 } else { cfg.local_asn as u16 };
-    let mut m = Vec::with_capacity(29 + 2 + caps.len());
-    m.extend_from_slice(&[0xff; 16]);
-    m.extend_from_slice(&[0, 0, kind::OPEN, 4]);
-    m.extend_from_slice(&my_as.to_be_bytes());
-    m.extend_from_slice(&cfg.hold_time.to_be_bytes());
-    m.extend_from_slice(&cfg.router_id.octets());
-    m.push((caps.len() + 2) as u8);
-    m.extend_from_slice(&[PARAM_CAPABILITIES, caps.len() as u8]);
-    m.extend_from_slice(&caps);
-    let len = m.len() as u16;
-    m[16..18].copy_from_slice(&len.to_be_bytes());
-    m
+    OpenMessage {
+        asn: cfg.local_asn,
+        hold_time: cfg.hold_time,
+        bgp_id: cfg.router_id,
+        capabilities: caps,
+    }
 }
 
 /// Our OPEN in the wire layer's model (decoded from our own bytes, so both sides of the
@@ -114,7 +75,7 @@ pub fn our_open(cfg: &SessionConfig) -> Result<Open, String> {
 /// Checks the fields of a raw OPEN that the wire decoder rejects without saying why, so
 /// that the NOTIFICATION has the right subcode (RFC 4271 §6.2).
 pub fn precheck(msg: &[u8]) -> Result<(), OpenError> {
-    if msg.len() < 29 || msg[18] != kind::OPEN {
+    if msg.len() < 29 || msg[18] != u8::from(MessageType::Open) {
         return Ok(());
     }
     if msg[19] != 4 {
@@ -152,7 +113,7 @@ pub struct OpenError {
 impl OpenError {
     /// (code, subcode) of the NOTIFICATION.
     pub fn notification(&self) -> (u8, u8) {
-        (ErrorCode::Open as u8, self.subcode)
+        (ErrorCode::OpenMessage as u8, self.subcode)
     }
 }
 
@@ -266,7 +227,7 @@ mod tests {
         let mut i = 0;
         while i + 1 < caps.len() {
             let (code, len) = (caps[i], caps[i + 1] as usize);
-            if code == cap::GRACEFUL_RESTART {
+            if code == u8::from(bgpstorm_wire::iana::CapabilityCode::GracefulRestart) {
                 return caps[i + 2..i + 2 + len].to_vec();
             }
             i += 2 + len;

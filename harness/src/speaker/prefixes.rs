@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use bgpstorm_monitor::wire::Message;
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtReader};
+use bgpstorm_wire::Message;
+use bgpstorm_wire::mrt::{MrtBody, MrtReader};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 /// A prefix set cannot be built.
@@ -22,7 +22,7 @@ pub enum PrefixError {
     },
     /// The MRT file cannot be read.
     #[error("{0}")]
-    Mrt(#[from] bgpstorm_monitor::wire::mrt::MrtError),
+    Mrt(#[from] bgpstorm_wire::mrt::MrtError),
 }
 
 /// `count` consecutive prefixes of the length of `start`, beginning at `start` (whose host

@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bgpstorm_monitor::wire::{AfiSafi, PathAttributes};
+use bgpstorm_wire::encode::encode_route_refresh;
+use bgpstorm_wire::{AfiSafi, PathAttributes, RouteRefresh};
 use ipnet::IpNet;
 
 use super::churn::{ChurnEvent, ChurnPlan};
@@ -208,10 +209,8 @@ impl Injector {
 
     /// Asks the peer to send its table again (ROUTE-REFRESH, RFC 2918 §3).
     pub async fn route_refresh(&mut self, family: AfiSafi) -> Result<(), ProgramError> {
-        self.buf.extend_from_slice(&[0xff; 16]);
-        self.buf.extend_from_slice(&[0, 23, bgpstorm_monitor::wire::framing::kind::ROUTE_REFRESH]);
-        self.buf.extend_from_slice(&family.afi.to_be_bytes());
-        self.buf.extend_from_slice(&[0, family.safi]);
+        let rr = RouteRefresh { family, subtype: 0 };
+        self.buf.extend_from_slice(&encode_route_refresh(&rr));
         self.buf_messages += 1;
         self.flush().await
     }

@@ -8,10 +8,10 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::model::{AsPath, SegmentKind};
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtError, MrtReader};
-use bgpstorm_monitor::wire::rfc7606::code;
-use bgpstorm_monitor::wire::{AfiSafi, Message, PathAttributes, Update};
+use bgpstorm_wire::model::{AsPath, SegmentKind};
+use bgpstorm_wire::mrt::{MrtBody, MrtError, MrtReader};
+use bgpstorm_wire::rfc7606::code;
+use bgpstorm_wire::{AfiSafi, Message, PathAttributes, Update};
 use ipnet::IpNet;
 
 use super::program::{Injector, ProgramError};

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, Update};
+use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Update};
 use ipnet::{IpNet, Ipv4Net};
 use tokio::sync::watch;
 
@@ -368,8 +368,10 @@ impl AdjRibIn {
         if !update.reach.is_empty() {
             let attributes = Arc::new(update.attributes.clone());
             let t = g.nanos(at);
+            // The table holds unicast routes (keyed by prefix); multicast ones (SAFI 2) are
+            // decoded but would otherwise shadow the unicast route of the same prefix.
             for r in &update.reach {
-                if r.nlri.is_empty() {
+                if r.nlri.is_empty() || !r.family.is_unicast() {
                     continue;
                 }
                 let attrs = Arc::new(RouteAttrs {

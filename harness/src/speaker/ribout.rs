@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bgpstorm_monitor::wire::{AfiSafi, PathAttributes, SessionContext};
+use bgpstorm_wire::{AfiSafi, PathAttributes, SessionContext};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::template::{PackedNlri, Template, TooLarge};

@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use bgpstorm_monitor::wire::AfiSafi;
-use bgpstorm_monitor::wire::model::{
+use bgpstorm_wire::AfiSafi;
+use bgpstorm_wire::model::{
     AsPath, Community, ExtendedCommunity, LargeCommunity, Origin, PathAttributes,
 };
 

@@ -75,7 +75,7 @@ pub(crate) enum Control {
     /// Send a NOTIFICATION and close.
     Notify(u8, u8, Vec<u8>),
     /// Answer a ROUTE-REFRESH for a family (RFC 2918 §4).
-    Refresh(bgpstorm_monitor::wire::AfiSafi),
+    Refresh(bgpstorm_wire::AfiSafi),
 }
 
 /// An Established session: what was negotiated and the way to send on it.

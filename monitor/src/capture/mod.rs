@@ -10,6 +10,7 @@
 //! headers) are never dropped silently: [`CaptureStats`] counts each by [`SkipReason`].
 
 pub mod frame;
+#[cfg(feature = "live")]
 pub mod live;
 pub mod pcap;
 mod stats;

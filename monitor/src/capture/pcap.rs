@@ -237,7 +237,7 @@ impl PcapSource {
             }
             _ => Err(CaptureError::UnknownFormat {
                 path: self.path.clone(),
-                magic: crate::wire::model::hex(self.available().get(..4).unwrap_or_default()),
+                magic: bgpstorm_wire::model::hex(self.available().get(..4).unwrap_or_default()),
             }),
         }
     }

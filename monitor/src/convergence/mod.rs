@@ -22,7 +22,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::reassembly::Flow;
-use crate::wire::Update;
+use bgpstorm_wire::Update;
 
 /// What started an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::wire::{AfiSafi, Nlri, Reach};
+use bgpstorm_wire::{AfiSafi, Nlri, Reach};
 use std::net::SocketAddr;
 
 const MS: u64 = 1_000_000;

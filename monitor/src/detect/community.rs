@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::reassembly::Flow;
 use crate::rib::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 // The peer of a rule is a neighbour of the monitored device (the DUT of a scenario): `in`
 // is what the peer sends towards the device, `out` what the device sends the peer. The doc

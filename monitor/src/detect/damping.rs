@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::rib::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 /// Damping settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

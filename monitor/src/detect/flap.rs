@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::rib::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 // The doc comments are the scenario schema's descriptions (`bgpstorm schema`).
 /// Flap threshold.

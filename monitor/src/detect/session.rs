@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::reassembly::Flow;
-use crate::wire::{Message, Notification};
+use bgpstorm_wire::{Message, Notification};
 
 /// A session's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -7,8 +7,8 @@ use super::damping::{Damping, DampingConfig};
 use super::flap::{FlapConfig, FlapDetector};
 use crate::reassembly::Flow;
 use crate::rib::{AttrSet, RibChange, SessionId};
-use crate::wire::Nlri;
-use crate::wire::model::{Community, LargeCommunity};
+use bgpstorm_wire::Nlri;
+use bgpstorm_wire::model::{Community, LargeCommunity};
 
 const S: u64 = 1_000_000_000;
 

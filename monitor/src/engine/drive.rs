@@ -1,17 +1,22 @@
 //! The capture → engine drive loops: the one place where stream items reach an engine, for
 //! `bgpstorm monitor` (live and `--pcap`) and for the wire monitor of `bgpstorm run`.
 
+#[cfg(feature = "live")]
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use super::handle::{CaptureCounters, EngineHandle};
 use crate::capture::CaptureError;
+#[cfg(feature = "live")]
 use crate::capture::live::{LiveError, LiveStats};
-use crate::stream::{DecodeOptions, DecodeStats, LiveStream, StreamItem, decode_pcap_with};
+#[cfg(feature = "live")]
+use crate::stream::LiveStream;
+use crate::stream::{DecodeOptions, DecodeStats, StreamItem, decode_pcap_with};
 
 /// Feeds `stream` to the engine behind `handle`, batch by batch, until `stop` completes; then
 /// decodes what is left. Each batch is shown to `tap` once the engine has it. Returns the
 /// capture's and the decoder's final counters.
+#[cfg(feature = "live")]
 pub async fn drive_live(
     mut stream: LiveStream,
     handle: &EngineHandle,
@@ -37,6 +42,7 @@ pub async fn drive_live(
     Ok((live, decode))
 }
 
+#[cfg(feature = "live")]
 fn deliver(
     handle: &EngineHandle,
     items: &mut Vec<StreamItem>,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{Counters, Engine, Event};
+#[cfg(feature = "live")]
 use crate::capture::live::LiveStats;
 use crate::convergence::Summary as ConvergenceSummary;
 use crate::detect::session::Health;
@@ -114,6 +115,7 @@ impl EngineHandle {
     }
 
     /// Records the live capture's counters (records read, every kind of loss).
+    #[cfg(feature = "live")]
     pub fn set_live_capture(&self, live: &LiveStats) {
         self.set_capture(CaptureCounters { events: live.records_read, drops: live.drops() });
     }
@@ -173,6 +175,7 @@ impl EngineHandle {
     }
 
     /// The Prometheus text exposition.
+    #[cfg(feature = "api")]
     pub fn metrics(&self) -> String {
         let capture = self.capture();
         crate::api::metrics::render(&self.engine(), &capture)

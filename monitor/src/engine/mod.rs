@@ -26,10 +26,12 @@ use crate::detect::{Alert, Detector, Observation};
 use crate::reassembly::{CloseReason, Flow};
 use crate::rib::{Rib, RibChange, SessionId};
 use crate::stream::{CapturedMessage, StreamItem};
-use crate::wire::Message;
+use bgpstorm_wire::Message;
 
 pub use config::{ConfigError, MonitorConfig, MonitorSpec, SessionRule};
-pub use drive::{PcapError, drive_live, drive_pcap};
+#[cfg(feature = "live")]
+pub use drive::drive_live;
+pub use drive::{PcapError, drive_pcap};
 pub use handle::{AlertKind, CaptureCounters, EngineHandle, RibSizes, SessionsView};
 
 /// Something the monitor reports.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::wire::PathAttributes;
+use bgpstorm_wire::PathAttributes;
 
 /// What a path carries besides its prefix: the attributes and the next hop(s) of its reach.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]

@@ -18,7 +18,7 @@
 use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::wire::model::Origin;
+use bgpstorm_wire::model::Origin;
 
 use super::attrs::AttrSet;
 
@@ -53,7 +53,7 @@ pub fn best(paths: &[Candidate<'_>]) -> Option<usize> {
         let top = alive.iter().map(|&i| key(&paths[i])).max();
         alive.retain(|&i| Some(key(&paths[i])) == top);
     };
-    fn a<'x>(c: &Candidate<'x>) -> &'x crate::wire::PathAttributes {
+    fn a<'x>(c: &Candidate<'x>) -> &'x bgpstorm_wire::PathAttributes {
         &c.attrs.attributes
     }
     keep_max(&mut alive, &|c| i64::from(a(c).local_pref.unwrap_or(DEFAULT_LOCAL_PREF)));
@@ -88,8 +88,8 @@ fn tie_break(x: &Candidate<'_>, y: &Candidate<'_>) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::PathAttributes;
-    use crate::wire::model::AsPath;
+    use bgpstorm_wire::PathAttributes;
+    use bgpstorm_wire::model::AsPath;
 
     fn set(local_pref: Option<u32>, path: &[u32], med: Option<u32>) -> AttrSet {
         AttrSet {

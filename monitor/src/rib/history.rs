@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use serde::Serialize;
 
 use super::{RibChange, SessionId};
-use crate::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 /// The kind of a recorded change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

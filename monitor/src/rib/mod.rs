@@ -27,7 +27,7 @@ use prefix_trie::PrefixMap;
 use serde::Serialize;
 
 use crate::reassembly::Flow;
-use crate::wire::{Nlri, Update};
+use bgpstorm_wire::{Nlri, Update};
 
 pub use attrs::{AttrId, AttrSet, AttrStore};
 pub use history::{Change, ChangeKind, History};
@@ -276,8 +276,9 @@ impl Rib {
         for n in &update.withdrawn {
             self.withdraw(session, *n, ts_ns, out);
         }
+        // The RIB holds unicast routes; multicast (SAFI 2) ones are decoded but not held here.
         for reach in &update.reach {
-            if reach.nlri.is_empty() {
+            if reach.nlri.is_empty() || !reach.family.is_unicast() {
                 continue;
             }
             let set =

@@ -1,6 +1,6 @@
 use super::*;
-use crate::wire::model::{AsPath, Community, Origin};
-use crate::wire::{AfiSafi, PathAttributes, Reach};
+use bgpstorm_wire::model::{AsPath, Community, Origin};
+use bgpstorm_wire::{AfiSafi, PathAttributes, Reach};
 use std::net::SocketAddr;
 
 fn flow(src: &str, dst: &str) -> Flow {

@@ -1,8 +1,8 @@
 //! Cutting one flow's byte stream into BGP messages (RFC 4271 §4.1), across segment
 //! boundaries, and finding the next message again after a gap or a broken header.
 
-use crate::wire::WireError;
-use crate::wire::framing::{HEADER_LEN, message_len};
+use bgpstorm_wire::WireError;
+use bgpstorm_wire::framing::{HEADER_LEN, message_len};
 
 /// The longest message any session may carry (RFC 8654). Framing only needs the length field;
 /// whether the session allows that length is the decoder's judgement, under its context.

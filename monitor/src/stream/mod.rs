@@ -19,6 +19,7 @@
 //! ```
 
 mod framer;
+#[cfg(feature = "live")]
 mod live;
 mod session;
 mod stats;
@@ -30,10 +31,11 @@ use crate::capture::{CaptureError, CaptureEvent, PcapSource};
 use crate::reassembly::{
     CloseReason, Flow, GapCause, Reassembler, ReassemblyConfig, ReassemblyEvent,
 };
-use crate::wire::{Message, WireError};
+use bgpstorm_wire::{Message, WireError};
 use framer::{Framed, Framer};
 use session::Sessions;
 
+#[cfg(feature = "live")]
 pub use live::LiveStream;
 pub use session::{ContextSource, Speaker};
 pub use stats::{DecodeStats, StreamStats};

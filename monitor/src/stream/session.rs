@@ -19,8 +19,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use super::StreamStats;
 use crate::reassembly::Flow;
-use crate::wire::framing::kind;
-use crate::wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext, WireError};
+use bgpstorm_wire::framing::kind;
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext, WireError};
 
 /// Where the context a message was decoded with came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::capture::CaptureStats;
 use crate::reassembly::ReassemblyStats;
-use crate::wire::{Message, WireError};
+use bgpstorm_wire::{Message, WireError};
 
 /// Counters of the BGP stream layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use super::cursor::{BodyError, Cursor};
 use super::types::Bgp4mpSubtype;
-use crate::wire::error::WireError;
-use crate::wire::framing::HEADER_LEN;
-use crate::wire::message::{Message, MessageDecoder};
+use crate::error::WireError;
+use crate::framing::HEADER_LEN;
+use crate::message::{Message, MessageDecoder};
 
 /// A BGP message of a `MESSAGE*` subtype (RFC 6396 §4.4.2, §4.4.3, §4.4.5, §4.4.6;
 /// RFC 8050 §3 for the `_ADDPATH` ones). The AS fields are 2 octets in the subtypes without

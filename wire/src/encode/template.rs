@@ -11,15 +11,16 @@
 
 use std::net::IpAddr;
 
-use bgpstorm_monitor::wire::encode::{encode_update, put_nlri};
-use bgpstorm_monitor::wire::framing::{HEADER_LEN, kind};
-use bgpstorm_monitor::wire::rfc7606::code;
-use bgpstorm_monitor::wire::{AfiSafi, Nlri, PathAttributes, SessionContext, Update};
+use super::update::{encode_update, put_nlri};
+use crate::framing::{HEADER_LEN, kind};
+use crate::iana::AttributeFlags;
+use crate::rfc7606::code;
+use crate::{AfiSafi, Nlri, PathAttributes, SessionContext, Update};
 use ipnet::IpNet;
 
 /// Optional + extended length attribute flags (RFC 4271 §4.3), used for MP_(UN)REACH_NLRI so
 /// the length field can grow past 255 with the NLRI.
-const OPTIONAL_EXTENDED: u8 = 0x90;
+const OPTIONAL_EXTENDED: u8 = AttributeFlags::OPTIONAL | AttributeFlags::EXTENDED_LENGTH;
 
 /// A route whose attributes do not leave room for a single NLRI.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +122,7 @@ impl Template {
     }
 
     /// Bytes left for NLRI in one message.
+    #[inline]
     pub fn room(&self) -> usize {
         self.max_len - self.head.len() - self.tail.len()
     }
@@ -128,6 +130,7 @@ impl Template {
     /// Appends one UPDATE carrying as many whole NLRI from the start of `nlri` (packed by
     /// [`PackedNlri`] for this template's ADD-PATH setting) as fit. Returns the bytes of
     /// `nlri` used and the number of prefixes.
+    #[inline]
     pub fn fill(&self, nlri: &[u8], out: &mut Vec<u8>) -> (usize, usize) {
         let (used, count) = fit(nlri, self.room(), self.add_path);
         let start = out.len();
@@ -144,6 +147,7 @@ impl Template {
     }
 
     /// Appends as many UPDATEs as it takes to carry all of `nlri`; returns the message count.
+    #[inline]
     pub fn fill_all(&self, mut nlri: &[u8], out: &mut Vec<u8>) -> usize {
         let mut messages = 0;
         while !nlri.is_empty() {
@@ -177,7 +181,7 @@ pub fn end_of_rib(family: AfiSafi) -> Vec<u8> {
     if family == AfiSafi::IPV4_UNICAST {
         m.extend_from_slice(&[0, 0]);
     } else {
-        m.extend_from_slice(&[0, 6, 0x80, code::MP_UNREACH, 3]);
+        m.extend_from_slice(&[0, 6, AttributeFlags::OPTIONAL, code::MP_UNREACH, 3]);
         m.extend_from_slice(&family.afi.to_be_bytes());
         m.push(family.safi);
     }
@@ -188,6 +192,7 @@ pub fn end_of_rib(family: AfiSafi) -> Vec<u8> {
 
 /// How many bytes of whole NLRI entries at the start of `nlri` fit in `room`, and how many
 /// entries that is.
+#[inline]
 fn fit(nlri: &[u8], room: usize, add_path: bool) -> (usize, usize) {
     let skip = if add_path { 4 } else { 0 };
     let (mut at, mut count) = (0, 0);

@@ -2,12 +2,19 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity, Origin, PathAttributes};
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, SessionContext, Update};
+use crate::model::{AsPath, Community, LargeCommunity, Origin, PathAttributes};
+use crate::{AfiSafi, Message, MessageDecoder, SessionContext, Update};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
 
 use super::template::{PackedNlri, Template, end_of_rib, frame};
+
+fn family_of(p: &IpNet) -> AfiSafi {
+    match p {
+        IpNet::V4(_) => AfiSafi::IPV4_UNICAST,
+        IpNet::V6(_) => AfiSafi::IPV6_UNICAST,
+    }
+}
 
 fn decode_all(bytes: &[u8], ctx: &SessionContext) -> Vec<Update> {
     let mut d = MessageDecoder::new(ctx.clone());
@@ -78,7 +85,7 @@ proptest! {
             ctx = ctx.with_add_path(AfiSafi::IPV4_UNICAST).with_add_path(AfiSafi::IPV6_UNICAST);
         }
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| super::ribout::family_of(p) == family).collect();
+            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
             if of.is_empty() { continue; }
             let nh: IpAddr = if family == AfiSafi::IPV4_UNICAST { Ipv4Addr::new(192, 0, 2, 1).into() } else { "2001:db8::1".parse::<Ipv6Addr>().unwrap().into() };
             a.next_hop = match nh { IpAddr::V4(x) => Some(x), IpAddr::V6(_) => None };
@@ -114,7 +121,7 @@ proptest! {
             ctx = ctx.with_add_path(AfiSafi::IPV4_UNICAST).with_add_path(AfiSafi::IPV6_UNICAST);
         }
         for family in [AfiSafi::IPV4_UNICAST, AfiSafi::IPV6_UNICAST] {
-            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| super::ribout::family_of(p) == family).collect();
+            let of: Vec<IpNet> = prefixes.iter().copied().filter(|p| family_of(p) == family).collect();
             if of.is_empty() { continue; }
             let t = Template::withdraw(family, &ctx);
             let mut out = Vec::new();
@@ -150,7 +157,9 @@ fn a_full_4096_byte_update_carries_1000_ipv4_slash24() {
     let t =
         Template::announce(&a, AfiSafi::IPV4_UNICAST, &[Ipv4Addr::new(192, 0, 2, 1).into()], &ctx)
             .expect("fits");
-    let prefixes = super::prefixes::range("10.0.0.0/24".parse().unwrap(), 2000).expect("range");
+    // 10.0.0.0/24, 10.0.1.0/24, ...
+    let prefixes = (0..2000u32)
+        .map(|i| IpNet::V4(Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24).unwrap()));
     let mut out = Vec::new();
     let messages = t.fill_all(&PackedNlri::pack(prefixes, false, 0).bytes, &mut out);
     // 4096 - 19 header - 4 length fields - 20 attribute bytes = 4053 bytes: 1013 NLRI of 4
@@ -197,8 +206,7 @@ fn hex(s: &str) -> Vec<u8> {
 #[test]
 fn framed_attribute_errors_decode_as_treat_as_withdraw() {
     for (body, prefix) in [(ORIGIN_7, "100.64.1.0/24"), (MED_3_OCTETS, "100.64.2.0/24")] {
-        let m =
-            frame(bgpstorm_monitor::wire::framing::kind::UPDATE, &hex(body), 4096).expect("fits");
+        let m = frame(crate::framing::kind::UPDATE, &hex(body), 4096).expect("fits");
         assert_eq!(usize::from(u16::from_be_bytes([m[16], m[17]])), m.len());
         let u = decode_all(&m, &SessionContext::new(true));
         assert!(u[0].treat_as_withdraw, "{body}: {:?}", u[0]);

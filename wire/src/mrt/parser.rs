@@ -12,21 +12,22 @@ use super::table_dump::{
 };
 use super::types::{Bgp4mpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype};
 use super::{MrtBody, MrtError, NotModelled};
-use crate::wire::context::{AfiSafi, SessionContext};
-use crate::wire::framing::kind;
-use crate::wire::message::{Message, MessageDecoder};
+use crate::context::{AfiSafi, SessionContext};
+use crate::framing::kind;
+use crate::iana::{Afi, Safi};
+use crate::message::{Message, MessageDecoder};
 
 /// Families that get path identifiers in the `_ADDPATH` subtypes. RFC 8050 §3 applies
 /// ADD-PATH to the whole message; a family absent from the message costs nothing.
 const ADD_PATH_FAMILIES: [AfiSafi; 9] = [
-    AfiSafi::new(1, 1),
-    AfiSafi::new(1, 2),
-    AfiSafi::new(1, 4),
-    AfiSafi::new(1, 128),
-    AfiSafi::new(2, 1),
-    AfiSafi::new(2, 2),
-    AfiSafi::new(2, 4),
-    AfiSafi::new(2, 128),
+    AfiSafi::of(Afi::Ipv4, Safi::Unicast),
+    AfiSafi::of(Afi::Ipv4, Safi::Multicast),
+    AfiSafi::of(Afi::Ipv4, Safi::LabeledUnicast),
+    AfiSafi::of(Afi::Ipv4, Safi::MplsVpn),
+    AfiSafi::of(Afi::Ipv6, Safi::Unicast),
+    AfiSafi::of(Afi::Ipv6, Safi::Multicast),
+    AfiSafi::of(Afi::Ipv6, Safi::LabeledUnicast),
+    AfiSafi::of(Afi::Ipv6, Safi::MplsVpn),
     AfiSafi::new(25, 70),
 ];
 

@@ -6,9 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::rib_attributes::{is_abbreviated_mp_reach, synthetic_update};
 use super::*;
-use crate::wire::context::AfiSafi;
-use crate::wire::message::Message;
-use crate::wire::model::{AsPath, Nlri};
+use crate::context::AfiSafi;
+use crate::message::Message;
+use crate::model::{AsPath, Nlri};
 
 // ---- builders -------------------------------------------------------------------------
 
@@ -84,7 +84,7 @@ fn single(bytes: Vec<u8>) -> MrtRecord {
     out.pop().unwrap().expect("record")
 }
 
-fn expect_update(body: &MrtBody) -> &crate::wire::Update {
+fn expect_update(body: &MrtBody) -> &crate::Update {
     match body {
         MrtBody::Message(Bgp4mpMessage { message: Ok(Message::Update(u)), .. }) => u,
         other => panic!("not an UPDATE: {other:?}"),

@@ -13,8 +13,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::context::{AfiSafi, SessionContext};
 use super::model::{
     Aggregator, AsPath, AsSegment, Community, ExtendedCommunity, LargeCommunity, Nlri, NotModelled,
-    Origin, PathAttributes, RawAttribute, Reach, SegmentKind, hex,
+    Origin, PathAttributes, RawAttribute, Reach, SegmentKind, Unreach, hex,
 };
+use super::multicast::{self, Multicast};
+pub use super::nlri::parse_ipv4_prefixes;
 use super::rfc7606::{Action, AttributeError, action_for, code};
 
 /// AS_TRANS, the 2-octet stand-in for a 4-octet ASN (RFC 6793 §9).
@@ -116,6 +118,7 @@ fn ng_code(a: &PathAttribute) -> u8 {
 pub(crate) struct Converted {
     pub attrs: PathAttributes,
     pub mp_reach: Vec<Reach>,
+    pub unreach: Vec<Unreach>,
     pub mp_unreach: Vec<Nlri>,
     pub not_modelled: Vec<NotModelled>,
     pub errors: Vec<AttributeError>,
@@ -144,7 +147,12 @@ pub(crate) fn convert(
         let isolated_reason = isolated.iter().find(|(o, _)| *o == r.offset).map(|(_, e)| e);
         let foreign = foreign_family(r.code, value);
         let ng = match next_decoded.peek() {
-            Some(a) if isolated_reason.is_none() && foreign.is_none() && ng_code(a) == r.code => {
+            Some(a)
+                if isolated_reason.is_none()
+                    && foreign.is_none()
+                    && multicast::family(r.code, value).is_none()
+                    && ng_code(a) == r.code =>
+            {
                 next_decoded.next()
             }
             _ => None,
@@ -171,6 +179,17 @@ pub(crate) fn convert(
         seen[r.code as usize] = true;
         if let Some(family) = foreign {
             out.not_modelled.push(foreign_not_modelled(r.code, family, value, ctx));
+            continue;
+        }
+        if let Some(family) = multicast::family(r.code, value) {
+            match multicast::decode(r.code, family, value, r.offset, ctx) {
+                Ok(Multicast::Reach(reach)) => out.mp_reach.push(reach),
+                // An empty one is an End-of-RIB (RFC 4724 §2), reported by the decoder.
+                Ok(Multicast::Unreach(unreach)) if unreach.nlri.is_empty() => {}
+                Ok(Multicast::Unreach(unreach)) => out.unreach.push(unreach),
+                Err(e) if e.action == Action::SessionReset => return Err(e),
+                Err(e) => out.errors.push(e),
+            }
             continue;
         }
         let Some(ng) = ng else {
@@ -561,31 +580,4 @@ fn count_raw_nlri(family: AfiSafi, mut nlri: &[u8], add_path: bool) -> Option<us
         count += 1;
     }
     Some(count)
-}
-
-/// Parses prefixes in the RFC 4271 §4.3 encoding (length in bits, then the significant
-/// octets), IPv4, with optional ADD-PATH identifiers. Used where netgauze is not called
-/// (the fallback of a broken attribute block) and by tests.
-pub fn parse_ipv4_prefixes(mut buf: &[u8], add_path: bool) -> Option<Vec<Nlri>> {
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let path_id = if add_path {
-            let id = u32::from_be_bytes(buf.get(..4)?.try_into().ok()?);
-            buf = &buf[4..];
-            Some(id)
-        } else {
-            None
-        };
-        let bits = *buf.first()?;
-        if bits > 32 {
-            return None;
-        }
-        let n = (bits as usize).div_ceil(8);
-        let mut octets = [0u8; 4];
-        octets[..n].copy_from_slice(buf.get(1..1 + n)?);
-        let net = ipnet::Ipv4Net::new(Ipv4Addr::from(octets), bits).ok()?.trunc();
-        out.push(Nlri { prefix: net.into(), path_id });
-        buf = &buf[1 + n..];
-    }
-    Some(out)
 }

@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::context::AfiSafi;
+use super::iana::AfiSafi;
 use super::rfc7606::AttributeError;
 
 /// One prefix as carried in NLRI, with its ADD-PATH path identifier when the session uses one.
@@ -44,17 +44,17 @@ pub struct Reach {
     pub nlri: Vec<Nlri>,
 }
 
-/// ORIGIN (RFC 4271 §5.1.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// Learned from an interior protocol.
-    Igp,
-    /// Learned from EGP.
-    Egp,
-    /// Learned some other way.
-    Incomplete,
+/// Prefixes withdrawn by one MP_UNREACH_NLRI of a family other than unicast (multicast,
+/// RFC 4760 §4); unicast withdrawals are in [`Update::withdrawn`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unreach {
+    /// Family of the NLRI.
+    pub family: AfiSafi,
+    /// The withdrawn prefixes.
+    pub nlri: Vec<Nlri>,
 }
+
+pub use super::iana::Origin;
 
 /// AS_PATH segment types (RFC 4271 §4.3, RFC 5065 §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -361,6 +361,9 @@ pub struct Update {
     pub withdrawn: Vec<Nlri>,
     /// Announcements grouped by next hop.
     pub reach: Vec<Reach>,
+    /// Withdrawals of multicast families (SAFI 2), by family.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreach: Vec<Unreach>,
     /// Path attributes shared by all announcements of the message.
     pub attributes: PathAttributes,
     /// NLRI of families outside the model.

@@ -52,46 +52,49 @@ impl fmt::Display for AttributeError {
     }
 }
 
-/// Path attribute type codes (IANA "BGP Path Attributes").
+/// Path attribute type codes as `u8` constants for matching raw type octets; the registry
+/// is [`crate::iana::AttributeType`].
 pub mod code {
+    use crate::iana::AttributeType;
+
     /// ORIGIN (RFC 4271).
-    pub const ORIGIN: u8 = 1;
+    pub const ORIGIN: u8 = AttributeType::Origin as u8;
     /// AS_PATH (RFC 4271).
-    pub const AS_PATH: u8 = 2;
+    pub const AS_PATH: u8 = AttributeType::AsPath as u8;
     /// NEXT_HOP (RFC 4271).
-    pub const NEXT_HOP: u8 = 3;
+    pub const NEXT_HOP: u8 = AttributeType::NextHop as u8;
     /// MULTI_EXIT_DISC (RFC 4271).
-    pub const MED: u8 = 4;
+    pub const MED: u8 = AttributeType::MultiExitDisc as u8;
     /// LOCAL_PREF (RFC 4271).
-    pub const LOCAL_PREF: u8 = 5;
+    pub const LOCAL_PREF: u8 = AttributeType::LocalPref as u8;
     /// ATOMIC_AGGREGATE (RFC 4271).
-    pub const ATOMIC_AGGREGATE: u8 = 6;
+    pub const ATOMIC_AGGREGATE: u8 = AttributeType::AtomicAggregate as u8;
     /// AGGREGATOR (RFC 4271).
-    pub const AGGREGATOR: u8 = 7;
+    pub const AGGREGATOR: u8 = AttributeType::Aggregator as u8;
     /// COMMUNITIES (RFC 1997).
-    pub const COMMUNITIES: u8 = 8;
+    pub const COMMUNITIES: u8 = AttributeType::Communities as u8;
     /// ORIGINATOR_ID (RFC 4456).
-    pub const ORIGINATOR_ID: u8 = 9;
+    pub const ORIGINATOR_ID: u8 = AttributeType::OriginatorId as u8;
     /// CLUSTER_LIST (RFC 4456).
-    pub const CLUSTER_LIST: u8 = 10;
+    pub const CLUSTER_LIST: u8 = AttributeType::ClusterList as u8;
     /// MP_REACH_NLRI (RFC 4760).
-    pub const MP_REACH: u8 = 14;
+    pub const MP_REACH: u8 = AttributeType::MpReachNlri as u8;
     /// MP_UNREACH_NLRI (RFC 4760).
-    pub const MP_UNREACH: u8 = 15;
+    pub const MP_UNREACH: u8 = AttributeType::MpUnreachNlri as u8;
     /// EXTENDED COMMUNITIES (RFC 4360).
-    pub const EXTENDED_COMMUNITIES: u8 = 16;
+    pub const EXTENDED_COMMUNITIES: u8 = AttributeType::ExtendedCommunities as u8;
     /// AS4_PATH (RFC 6793).
-    pub const AS4_PATH: u8 = 17;
+    pub const AS4_PATH: u8 = AttributeType::As4Path as u8;
     /// AS4_AGGREGATOR (RFC 6793).
-    pub const AS4_AGGREGATOR: u8 = 18;
+    pub const AS4_AGGREGATOR: u8 = AttributeType::As4Aggregator as u8;
     /// IPv6 Address Specific Extended Community (RFC 5701).
-    pub const IPV6_EXTENDED_COMMUNITIES: u8 = 25;
+    pub const IPV6_EXTENDED_COMMUNITIES: u8 = AttributeType::Ipv6ExtendedCommunities as u8;
     /// AIGP (RFC 7311).
-    pub const AIGP: u8 = 26;
+    pub const AIGP: u8 = AttributeType::Aigp as u8;
     /// LARGE_COMMUNITY (RFC 8092).
-    pub const LARGE_COMMUNITIES: u8 = 32;
+    pub const LARGE_COMMUNITIES: u8 = AttributeType::LargeCommunities as u8;
     /// OTC, Only to Customer (RFC 9234).
-    pub const OTC: u8 = 35;
+    pub const OTC: u8 = AttributeType::Otc as u8;
 }
 
 /// The RFC 7606 action for a malformed attribute of the given type.

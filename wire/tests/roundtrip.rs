@@ -1,12 +1,12 @@
 //! Properties of the wire layer: the route model survives encode → decode, and no byte
 //! string can make the message decoder panic.
 
-use bgpstorm_monitor::wire::encode::encode_update;
-use bgpstorm_monitor::wire::model::{
+use bgpstorm_wire::encode::encode_update;
+use bgpstorm_wire::model::{
     Aggregator, AsPath, AsSegment, Community, ExtendedCommunity, LargeCommunity, Nlri, Origin,
     PathAttributes, RawAttribute, Reach, SegmentKind, Update,
 };
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, SessionContext};
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, SessionContext};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

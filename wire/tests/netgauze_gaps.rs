@@ -4,8 +4,8 @@
 //! at all (BGP-MUP, SAFI 85), and never cost the rest of the UPDATE; a malformed attribute
 //! gets the RFC 7606 action of its type even where netgauze's lenient mode loses its place.
 
-use bgpstorm_monitor::wire::rfc7606::Action;
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, SessionContext, Update, WireError};
+use bgpstorm_wire::rfc7606::Action;
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, SessionContext, Update, WireError};
 
 /// An UPDATE with no withdrawn routes, the given attribute block and no legacy NLRI.
 fn update(attrs: &[u8]) -> Vec<u8> {

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::iana::{ErrorCode, MessageHeaderError, UpdateMessageError};
 use super::rfc7606::AttributeError;
 
 /// A BGP message that cannot be used at all. On a live session each of these is a session
@@ -60,12 +61,18 @@ impl WireError {
     /// The NOTIFICATION (error code, subcode) a speaker sends for this error.
     pub fn notification(&self) -> (u8, u8) {
         match self {
-            Self::Truncated { .. } => (1, 2),
-            Self::Header { subcode, .. } => (1, *subcode),
+            Self::Truncated { .. } => {
+                ErrorCode::MessageHeader.with(MessageHeaderError::BadMessageLength)
+            }
+            Self::Header { subcode, .. } => ErrorCode::MessageHeader.with(*subcode),
             Self::Body { notification, .. } => *notification,
             // UPDATE Message Error / Malformed Attribute List or Optional Attribute Error.
-            Self::Attribute(e) if e.type_code == super::rfc7606::code::MP_REACH => (3, 9),
-            Self::Attribute(_) => (3, 1),
+            Self::Attribute(e) if e.type_code == super::rfc7606::code::MP_REACH => {
+                ErrorCode::UpdateMessage.with(UpdateMessageError::OptionalAttributeError)
+            }
+            Self::Attribute(_) => {
+                ErrorCode::UpdateMessage.with(UpdateMessageError::MalformedAttributeList)
+            }
         }
     }
 

@@ -7,18 +7,17 @@
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-use super::attributes::AS_TRANS;
-use super::context::{AfiSafi, SessionContext};
-use super::framing::{HEADER_LEN, kind};
-use super::model::{AsPath, AsSegment, Nlri, PathAttributes, SegmentKind, Update};
-use super::rfc7606::code;
+use crate::attributes::AS_TRANS;
+use crate::context::{AfiSafi, SessionContext};
+use crate::framing::{HEADER_LEN, kind};
+use crate::iana::AttributeFlags;
+use crate::model::{AsPath, AsSegment, Nlri, PathAttributes, SegmentKind, Update};
+use crate::rfc7606::code;
 
-/// Attribute flags (RFC 4271 §4.3).
-const OPTIONAL: u8 = 0x80;
-const TRANSITIVE: u8 = 0x40;
-const EXTENDED_LENGTH: u8 = 0x10;
-const WELL_KNOWN: u8 = TRANSITIVE;
-const OPTIONAL_TRANSITIVE: u8 = OPTIONAL | TRANSITIVE;
+const OPTIONAL: u8 = AttributeFlags::OPTIONAL;
+const EXTENDED_LENGTH: u8 = AttributeFlags::EXTENDED_LENGTH;
+const WELL_KNOWN: u8 = AttributeFlags::WELL_KNOWN;
+const OPTIONAL_TRANSITIVE: u8 = AttributeFlags::OPTIONAL_TRANSITIVE;
 
 /// Encodes an UPDATE: IPv4 unicast prefixes announced with a NEXT_HOP go in the legacy
 /// fields, everything else in MP_REACH_NLRI / MP_UNREACH_NLRI.
@@ -78,6 +77,16 @@ pub fn encode_update(update: &Update, ctx: &SessionContext) -> Vec<u8> {
             }
             put_attr(&mut msg, OPTIONAL, code::MP_UNREACH, &v);
         }
+    }
+    // Multicast withdrawals (SAFI 2), one MP_UNREACH_NLRI per family.
+    for u in &update.unreach {
+        let mut v = Vec::new();
+        v.extend_from_slice(&u.family.afi.to_be_bytes());
+        v.push(u.family.safi);
+        for n in &u.nlri {
+            put_nlri(&mut v, n, ctx.has_add_path(u.family));
+        }
+        put_attr(&mut msg, OPTIONAL, code::MP_UNREACH, &v);
     }
     patch_u16(&mut msg, at);
     if let Some(i) = legacy {

@@ -10,10 +10,15 @@ use serde::Serialize;
 use std::net::Ipv4Addr;
 
 use super::attributes::{self, Converted};
-use super::context::{AfiSafi, SessionContext, capability_add_path};
+use super::context::{AfiSafi, SessionContext};
 use super::error::WireError;
-use super::framing::{self, HEADER_LEN, kind};
-use super::model::{Nlri, Reach, Update, hex};
+use super::framing::{self, HEADER_LEN};
+use super::iana::{
+    CeaseSubcode, ErrorCode, MessageHeaderError, MessageType, OpenMessageError, RouteRefreshError,
+    UpdateMessageError,
+};
+use super::model::{Nlri, Reach, Unreach, Update, hex};
+use super::multicast;
 use super::rfc7606::{Action, AttributeError, code};
 
 /// A decoded BGP message.
@@ -166,12 +171,13 @@ impl MessageDecoder {
             return Err(WireError::Truncated { offset: 0, needed: len, available: msg.len() });
         }
         let msg = &msg[..len];
-        match msg[18] {
-            kind::KEEPALIVE => Ok(Message::Keepalive),
-            kind::NOTIFICATION => Ok(Message::Notification(notification(msg))),
-            kind::ROUTE_REFRESH => route_refresh(msg),
-            kind::OPEN => self.open(msg),
-            _ => self.update(msg).map(Message::Update),
+        // `message_len` accepted the type octet.
+        match MessageType::try_from(msg[18]) {
+            Ok(MessageType::Keepalive) => Ok(Message::Keepalive),
+            Ok(MessageType::Notification) => Ok(Message::Notification(notification(msg))),
+            Ok(MessageType::RouteRefresh) => route_refresh(msg),
+            Ok(MessageType::Open) => self.open(msg),
+            Ok(MessageType::Update) | Err(_) => self.update(msg).map(Message::Update),
         }
     }
 
@@ -186,7 +192,11 @@ impl MessageDecoder {
         match parsed {
             Ok(BgpMessage::Open(o)) => Ok(Message::Open(convert_open(&o))),
             Ok(_) => unreachable_type(msg),
-            Err(e) => Err(body_error("OPEN", e, (2, 0))),
+            Err(e) => Err(body_error(
+                "OPEN",
+                e,
+                ErrorCode::OpenMessage.with(OpenMessageError::Unspecific),
+            )),
         }
     }
 
@@ -217,7 +227,7 @@ impl MessageDecoder {
             message: "UPDATE",
             offset: HEADER_LEN,
             reason: "lengths do not add up".into(),
-            notification: (3, 1),
+            notification: MALFORMED_ATTRIBUTE_LIST,
         })?;
         let conv = attributes::convert(
             up.path_attributes(),
@@ -251,12 +261,14 @@ impl MessageDecoder {
 
     /// The UPDATE with some attributes kept from netgauze, or `None` when none need to be:
     /// MP_(UN)REACH_NLRI of families netgauze cannot name (it would reject the whole message
-    /// for them, while RFC 4760 lets the rest stand: `convert` counts them as not modelled),
+    /// for them, while RFC 4760 lets the rest stand: `convert` counts them as not modelled)
+    /// or reads wrongly (multicast: `convert` decodes them with [`multicast`]),
     /// and with `isolate`, every attribute netgauze fails to parse on its own.
     fn hide(&mut self, msg: &[u8], scanned: &Scanned<'_>, isolate: bool) -> Option<Hidden> {
         let (block, base, raw, overrun) = scanned;
         let foreign = |r: &attributes::RawAttr| {
-            attributes::foreign_family(r.code, &block[r.value.0..r.value.1])
+            let value = &block[r.value.0..r.value.1];
+            attributes::foreign_family(r.code, value).or_else(|| multicast::family(r.code, value))
         };
         // The common case, on every UPDATE: nothing to hide, nothing allocated.
         if *overrun || (!isolate && raw.iter().all(|r| foreign(r).is_none())) {
@@ -311,11 +323,11 @@ impl MessageDecoder {
     /// treat-as-withdraw; otherwise it is a session reset.
     fn broken_update(&self, msg: &[u8], e: BgpMessageParsingError) -> Result<Update, WireError> {
         let Some((block, base)) = attribute_block(msg) else {
-            return Err(body_error("UPDATE", e, (3, 1)));
+            return Err(body_error("UPDATE", e, MALFORMED_ATTRIBUTE_LIST));
         };
         let (raw, overrun) = attributes::scan(block, base);
         let Some(overrun) = overrun else {
-            return Err(body_error("UPDATE", e, (3, 1)));
+            return Err(body_error("UPDATE", e, MALFORMED_ATTRIBUTE_LIST));
         };
         let has_mp = raw.iter().any(|r| matches!(r.code, 14 | 15));
         let add_path = self.ctx.has_add_path(AfiSafi::IPV4_UNICAST);
@@ -340,11 +352,15 @@ impl MessageDecoder {
     }
 }
 
+/// UPDATE Message Error / Malformed Attribute List (RFC 4271 §6.3).
+const MALFORMED_ATTRIBUTE_LIST: (u8, u8) =
+    (ErrorCode::UpdateMessage as u8, UpdateMessageError::MalformedAttributeList as u8);
+
 fn unreachable_type<T>(msg: &[u8]) -> Result<T, WireError> {
     Err(WireError::Header {
         offset: 18,
         reason: format!("unexpected message type {}", msg[18]),
-        subcode: 3,
+        subcode: MessageHeaderError::BadMessageType.into(),
     })
 }
 
@@ -379,7 +395,7 @@ pub(crate) fn assemble(
     conv: Converted,
     end_of_rib: Option<AfiSafi>,
 ) -> Update {
-    let Converted { attrs, mp_reach, mp_unreach, not_modelled, mut errors } = conv;
+    let Converted { attrs, mp_reach, mp_unreach, mut unreach, not_modelled, mut errors } = conv;
     withdrawn.extend(mp_unreach);
     let mut reach = Vec::with_capacity(1 + mp_reach.len());
     let has_legacy = !legacy.is_empty();
@@ -412,12 +428,17 @@ pub(crate) fn assemble(
     let treat_as_withdraw = announces && errors.iter().any(|e| e.action == Action::TreatAsWithdraw);
     if treat_as_withdraw {
         for r in reach.drain(..) {
-            withdrawn.extend(r.nlri);
+            if r.family.is_unicast() {
+                withdrawn.extend(r.nlri);
+            } else {
+                unreach.push(Unreach { family: r.family, nlri: r.nlri });
+            }
         }
     }
     Update {
         withdrawn,
         reach,
+        unreach,
         attributes: attrs,
         not_modelled,
         errors,
@@ -484,7 +505,11 @@ fn notification(msg: &[u8]) -> Notification {
     let (code, subcode) = (msg[19], msg[20]);
     let data = &msg[21..];
     // RFC 9003 §2: Cease / Administrative Shutdown (2) or Reset (4): length octet, UTF-8.
-    let shutdown_message = if code == 6 && matches!(subcode, 2 | 4) && !data.is_empty() {
+    let shutdown = [CeaseSubcode::AdministrativeShutdown, CeaseSubcode::AdministrativeReset];
+    let shutdown_message = if code == u8::from(ErrorCode::Cease)
+        && shutdown.iter().any(|s| u8::from(*s) == subcode)
+        && !data.is_empty()
+    {
         let n = data[0] as usize;
         data.get(1..1 + n).map(|t| String::from_utf8_lossy(t).into_owned())
     } else {
@@ -499,9 +524,49 @@ fn route_refresh(msg: &[u8]) -> Result<Message, WireError> {
             message: "ROUTE-REFRESH",
             offset: 16,
             reason: format!("length {} is not 23", msg.len()),
-            notification: (7, 1),
+            notification: ErrorCode::RouteRefreshMessage
+                .with(RouteRefreshError::InvalidMessageLength),
         });
     }
     let afi = u16::from_be_bytes([msg[19], msg[20]]);
     Ok(Message::RouteRefresh(RouteRefresh { family: AfiSafi::new(afi, msg[22]), subtype: msg[21] }))
+}
+
+/// Session contexts from the OPENs that negotiate them (kept beside [`Open`] so that the
+/// context does not depend on the message model).
+impl SessionContext {
+    /// The context of messages sent by the speaker that sent `sender` to the one that sent
+    /// `receiver`, from the capabilities both advertised (RFC 6793 §4, RFC 7911 §4,
+    /// RFC 8654 §3).
+    pub fn negotiated(sender: &Open, receiver: &Open) -> Self {
+        let asn4 = sender.four_octet_as.is_some() && receiver.four_octet_as.is_some();
+        let extended_messages = sender.extended_message && receiver.extended_message;
+        let mut add_path = Vec::new();
+        for s in &sender.add_path {
+            let peer_receives = receiver.add_path.iter().any(|r| r.family == s.family && r.receive);
+            if s.send && peer_receives && !add_path.contains(&s.family) {
+                add_path.push(s.family);
+            }
+        }
+        add_path.sort();
+        Self { asn4, extended_messages, add_path }
+    }
+
+    /// The context a reader must guess when it only sees one OPEN (e.g. a capture that starts
+    /// with one side's OPEN): what that side offered, as if the other side offered the same.
+    pub fn offered(open: &Open) -> Self {
+        Self::negotiated(open, &open.mirrored_add_path())
+    }
+}
+
+/// Feeds the ADD-PATH capability of an OPEN into a netgauze context (used for guessing).
+pub(crate) fn capability_add_path(cap: &BgpCapability) -> Vec<(AfiSafi, bool, bool)> {
+    match cap {
+        BgpCapability::AddPath(ap) => ap
+            .address_families()
+            .iter()
+            .map(|f| (AfiSafi::from_address_type(f.address_type()), f.send(), f.receive()))
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -8,12 +8,13 @@
 
 use std::net::IpAddr;
 
-use crate::wire::context::AfiSafi;
-use crate::wire::error::WireError;
-use crate::wire::framing::HEADER_LEN;
-use crate::wire::message::{Message, MessageDecoder};
-use crate::wire::model::{NotModelled, PathAttributes};
-use crate::wire::rfc7606::{AttributeError, code};
+use crate::context::AfiSafi;
+use crate::error::WireError;
+use crate::framing::HEADER_LEN;
+use crate::iana::{ErrorCode, MessageHeaderError, UpdateMessageError};
+use crate::message::{Message, MessageDecoder};
+use crate::model::{NotModelled, PathAttributes};
+use crate::rfc7606::{AttributeError, code};
 
 /// The attributes of one RIB entry in the model's terms.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,7 +52,7 @@ pub fn decode_rib_attributes(
                 message: "UPDATE",
                 offset: 18,
                 reason: format!("synthetic UPDATE decoded as {}", other.type_name()),
-                notification: (1, 3),
+                notification: ErrorCode::MessageHeader.with(MessageHeaderError::BadMessageType),
             });
         }
     };
@@ -106,7 +107,7 @@ pub(crate) fn synthetic_update(
             message: "UPDATE",
             offset: HEADER_LEN + 2,
             reason: format!("RIB entry attributes of {attr_len} bytes do not fit in an UPDATE"),
-            notification: (3, 1),
+            notification: ErrorCode::UpdateMessage.with(UpdateMessageError::MalformedAttributeList),
         });
     }
     let total = out.len() as u16;

@@ -5,9 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::cursor::{BodyError, Cursor};
 use super::rib_attributes::{RibRoute, decode_rib_attributes};
-use crate::wire::context::AfiSafi;
-use crate::wire::error::WireError;
-use crate::wire::message::MessageDecoder;
+use crate::context::AfiSafi;
+use crate::error::WireError;
+use crate::message::MessageDecoder;
 
 /// One peer of the PEER_INDEX_TABLE (RFC 6396 §4.3.1). The Peer Type octet says whether the
 /// address is IPv6 (bit 0) and the AS 4 octets (bit 1).
