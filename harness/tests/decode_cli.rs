@@ -117,7 +117,7 @@ fn a_truncated_archive_keeps_the_records_before_the_cut_and_exits_1() {
 /// The decompressed bytes of an MRT file, through the same reader users get.
 fn decompress(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut r = bgpstorm_monitor::wire::mrt::decompressed(std::io::Cursor::new(bytes.to_vec()))
+    let mut r = bgpstorm_wire::mrt::decompressed(std::io::Cursor::new(bytes.to_vec()))
         .expect("compression detected")
         .1;
     std::io::Read::read_to_end(&mut r, &mut out).unwrap();

@@ -19,7 +19,7 @@ use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
 use bgpstorm_harness::topology::{End, LinkPlan, Topology};
 use bgpstorm_monitor::capture::live::attached_programs;
-use bgpstorm_monitor::wire::model::{AsPath, Community};
+use bgpstorm_wire::model::{AsPath, Community};
 use serde_json::Value;
 
 struct Monitor(Child);

@@ -9,10 +9,10 @@ use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{
     Direction, Injector, Mode, RouteSpec, Session, SessionConfig, State,
 };
-use bgpstorm_monitor::wire::AfiSafi;
-use bgpstorm_monitor::wire::Nlri;
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
+use bgpstorm_wire::AfiSafi;
+use bgpstorm_wire::Nlri;
 use bgpstorm_wire::encode::{encode_keepalive, encode_open};
+use bgpstorm_wire::model::{AsPath, Community, LargeCommunity};
 use bgpstorm_wire::open::OpenMessage;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -284,7 +284,7 @@ async fn a_second_connection_during_a_session_is_closed_as_a_collision() {
 }
 
 /// The graceful restart capability of an OPEN, as the wire layer's JSON of it.
-fn gr_capability(open: &bgpstorm_monitor::wire::Open) -> String {
+fn gr_capability(open: &bgpstorm_wire::Open) -> String {
     open.capabilities
         .iter()
         .find(|c| c.to_string().contains("GracefulRestart"))

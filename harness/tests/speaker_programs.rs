@@ -8,7 +8,7 @@ use std::time::Duration;
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::replay::{PeerSelector, load_updates};
 use bgpstorm_harness::speaker::{Injector, RouteSpec, Session};
-use bgpstorm_monitor::wire::Nlri;
+use bgpstorm_wire::Nlri;
 use ipnet::IpNet;
 
 #[path = "common/speaker.rs"]

@@ -79,10 +79,8 @@ async fn a_table_dump_peer_is_announced_as_the_initial_table() {
     assert_eq!(sent as usize, table.len());
     b.rib_in().wait_len(table.len(), deadline).await.expect("the table");
     for (prefix, attrs) in &table {
-        let r = b
-            .rib_in()
-            .get(&bgpstorm_monitor::wire::Nlri { prefix: *prefix, path_id: None })
-            .expect("route");
+        let r =
+            b.rib_in().get(&bgpstorm_wire::Nlri { prefix: *prefix, path_id: None }).expect("route");
         assert_eq!(r.attributes.communities, attrs.communities);
         let recorded_len = attrs.as_path.as_ref().map(|p| p.route_len()).unwrap_or(0);
         assert_eq!(r.attributes.as_path.as_ref().map(|p| p.route_len()), Some(recorded_len.max(1)));

@@ -8,10 +8,10 @@ use std::time::Duration;
 use bgpstorm_harness::dut::DaemonProcess;
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
-use bgpstorm_monitor::wire::Nlri;
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
 use bgpstorm_tests::daemon::{Scratch, require_binary};
 use bgpstorm_tests::lab::{Netns, Topology, end, lab, link, require_root};
+use bgpstorm_wire::Nlri;
+use bgpstorm_wire::model::{AsPath, Community, LargeCommunity};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
 

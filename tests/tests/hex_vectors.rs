@@ -19,7 +19,7 @@
 #[path = "hex_vectors/views.rs"]
 mod views;
 
-use bgpstorm_monitor::wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext, Update};
+use bgpstorm_wire::{AfiSafi, Message, MessageDecoder, Open, SessionContext, Update};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fmt::Debug;

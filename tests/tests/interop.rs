@@ -18,10 +18,10 @@ use bgpstorm_harness::dut::{Dut, DutError, DutPlan, Neighbor};
 use bgpstorm_harness::scenario::model::{DutKind, Family};
 use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{Injector, Mode, RouteSpec, Session, SessionConfig};
-use bgpstorm_monitor::wire::Nlri;
-use bgpstorm_monitor::wire::model::{AsPath, Community, LargeCommunity};
 use bgpstorm_tests::daemon::Scratch;
 use bgpstorm_tests::lab::{Netns, require_root};
+use bgpstorm_wire::Nlri;
+use bgpstorm_wire::model::{AsPath, Community, LargeCommunity};
 use tokio::time::Instant;
 
 use topology::{Line, addr};

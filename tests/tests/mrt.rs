@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bgpstorm_harness::decode::pipe;
-use bgpstorm_monitor::wire::message::Message;
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtError, MrtReader, MrtRecord, decompressed};
 use bgpstorm_tests::mrt::record;
+use bgpstorm_wire::message::Message;
+use bgpstorm_wire::mrt::{MrtBody, MrtError, MrtReader, MrtRecord, decompressed};
 use proptest::prelude::*;
 
 fn data_dir() -> PathBuf {

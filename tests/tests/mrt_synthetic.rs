@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use bgpstorm_harness::decode::pipe;
-use bgpstorm_monitor::wire::mrt::MrtReader;
 use bgpstorm_tests::mrt::record;
+use bgpstorm_wire::mrt::MrtReader;
 
 fn et_record(ts: u32, us: u32, subtype: u16, body: &[u8]) -> Vec<u8> {
     record(ts, 17, subtype, &[&us.to_be_bytes()[..], body].concat())

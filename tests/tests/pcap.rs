@@ -7,7 +7,7 @@ use bgpstorm_monitor::reassembly::ReassemblyConfig;
 use bgpstorm_monitor::stream::{
     ContextSource, DecodeOptions, DecodeStats, PcapStream, StreamDecoder, StreamItem, decode_pcap,
 };
-use bgpstorm_monitor::wire::Message;
+use bgpstorm_wire::Message;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ struct Decoded {
 }
 
 fn type_name(t: u8) -> &'static str {
-    bgpstorm_monitor::wire::framing::kind_name(t)
+    bgpstorm_wire::framing::kind_name(t)
 }
 
 fn summarize(items: Vec<StreamItem>, stats: DecodeStats) -> Decoded {

@@ -9,8 +9,8 @@ use bgpstorm_harness::speaker::prefixes::range;
 use bgpstorm_harness::speaker::{
     AddPath, Injector, Mode, RouteSpec, Session, SessionConfig, State,
 };
-use bgpstorm_monitor::wire::{AfiSafi, Nlri};
 use bgpstorm_tests::lab::{Netns, Topology, end, lab, link, require_root};
+use bgpstorm_wire::{AfiSafi, Nlri};
 use tokio::time::Instant;
 
 /// Namespaces `a` (10.9.0.1) and `b` (10.9.0.2) joined by a veth pair.
@@ -70,7 +70,7 @@ async fn md5_gtsm_add_path_extended_session_carries_a_100k_storm() {
     assert!(sender.counters().updates_sent < 20, "{:?}", sender.counters());
 }
 
-fn spec_attrs(inj: &Injector) -> bgpstorm_monitor::wire::PathAttributes {
+fn spec_attrs(inj: &Injector) -> bgpstorm_wire::PathAttributes {
     RouteSpec::default().resolve(AfiSafi::IPV4_UNICAST, &inj.origination()).expect("attrs").0
 }
 

@@ -12,7 +12,7 @@ mod snapshot;
 
 use tokio::time::Instant;
 
-use bgpstorm_monitor::wire::Nlri;
+use bgpstorm_wire::Nlri;
 
 use crate::run::Runner;
 use crate::scenario::model::Check;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::Nlri;
+use bgpstorm_wire::Nlri;
 use ipnet::IpNet;
 use tokio::time::Instant;
 

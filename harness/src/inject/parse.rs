@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
+use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 
 /// `ASN:VALUE` with both parts 16-bit (RFC 1997), or a well-known name.
 pub fn community(s: &str) -> Result<Community, String> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bgpstorm_monitor::wire::AfiSafi;
+use bgpstorm_wire::AfiSafi;
 use ipnet::IpNet;
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ impl Failure {
 #[derive(Default)]
 struct Plan {
     prefixes: Vec<IpNet>,
-    table: Vec<(IpNet, bgpstorm_monitor::wire::PathAttributes)>,
+    table: Vec<(IpNet, bgpstorm_wire::PathAttributes)>,
     replay: Vec<Recorded>,
     route: RouteSpec,
 }

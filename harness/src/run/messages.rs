@@ -1,6 +1,6 @@
 //! Single messages a speaker sends on request: ROUTE-REFRESH, End-of-RIB, a raw UPDATE.
 
-use bgpstorm_monitor::wire::framing::kind;
+use bgpstorm_wire::framing::kind;
 
 use super::Runner;
 use super::error::{StepError, program};

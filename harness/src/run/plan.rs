@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::AfiSafi;
+use bgpstorm_wire::AfiSafi;
 use ipnet::IpNet;
 
 use crate::dut::{DutPlan, Neighbor};

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::AfiSafi;
+use bgpstorm_wire::AfiSafi;
 use ipnet::IpNet;
 use tokio::time::Instant;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use bgpstorm_monitor::wire::model::Origin;
+use bgpstorm_wire::model::Origin;
 
 use super::model::*;
 use super::raw;

@@ -12,7 +12,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-use bgpstorm_monitor::wire::model::{Community, ExtendedCommunity, LargeCommunity};
+use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity};
 
 pub use build::{DEFAULT_WITHIN, HexError, parse_hex};
 pub use model::Scenario;

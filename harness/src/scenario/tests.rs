@@ -265,7 +265,7 @@ fn announcements_are_typed_when_read() {
         "  - announce: {from: up, prefixes: [10.0.0.0/24], origin: incomplete, communities: [\"65001:7\"], community_range: {start: \"65001:9\", count: 2}, large_communities: [\"1:2:3\"], extended_communities: [\"rt:65001:7\"]}\n",
     );
     let model::Action::Announce(a) = &s.steps[0].action else { panic!("{:?}", s.steps[0]) };
-    assert_eq!(a.origin, bgpstorm_monitor::wire::model::Origin::Incomplete);
+    assert_eq!(a.origin, bgpstorm_wire::model::Origin::Incomplete);
     let c: Vec<String> = a.communities.iter().map(|c| c.to_string()).collect();
     assert_eq!(c, ["65001:7", "65001:9", "65001:10"]);
     assert_eq!(a.large_communities.len(), 1);

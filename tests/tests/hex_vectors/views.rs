@@ -1,8 +1,8 @@
 //! Both decoders' answers in the same terms: what our route model says about a message and
 //! what ExaBGP's JSON says, as plain values the test compares field by field.
 
-use bgpstorm_monitor::wire::model::{Origin, SegmentKind};
-use bgpstorm_monitor::wire::{AfiSafi, Update};
+use bgpstorm_wire::model::{Origin, SegmentKind};
+use bgpstorm_wire::{AfiSafi, Update};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
