@@ -18,6 +18,7 @@ pub mod inject;
 pub mod monitor_cmd;
 pub mod monitor_live;
 pub mod reference;
+pub mod report;
 pub mod run;
 pub mod run_cmd;
 pub mod scenario;

@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bgpstorm_harness::report::{LinePrinter, Reporter, RunEvent};
 use bgpstorm_harness::run::{RunError, RunOptions, run};
 use bgpstorm_harness::scenario::{self, model::DutKind};
 
@@ -65,7 +66,7 @@ fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
         match run(&s, path, kind, &opts) {
             Ok(r) => {
                 ran += 1;
-                bgpstorm_harness::run::report::print_summary(&r);
+                LinePrinter::stdout().event(&RunEvent::RunFinished { report: &r });
                 let secs = r.duration.as_secs_f64();
                 match r.first_failure() {
                     None => write_cell(&s.name, kind, "pass", "", secs),

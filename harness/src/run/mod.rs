@@ -7,7 +7,6 @@
 
 mod expect;
 mod plan;
-pub mod report;
 mod steps;
 mod watch;
 
@@ -18,13 +17,15 @@ use std::time::{Duration, Instant};
 use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::dut::Dut;
+use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
 use crate::scenario::model::{DutKind, Restart, Step};
 use crate::speaker::{Injector, Session};
 use crate::topology::Topology;
 
+pub use crate::report::{RunReport, StepReport, StepStatus};
 pub use plan::{Plan, plan};
-pub use report::{RunReport, StepReport, StepStatus};
+pub use watch::WatchTotals;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -106,12 +107,29 @@ fn monitor_config(s: &Scenario, plan: &Plan) -> Result<MonitorConfig, String> {
     Ok(c)
 }
 
-/// Runs `s` (read from `path`) once with `kind` as the DUT.
+/// Runs `s` (read from `path`) once with `kind` as the DUT, printing each step as it ends
+/// when `opts.progress` is set.
 pub fn run(
     s: &Scenario,
     path: &Path,
     kind: DutKind,
     opts: &RunOptions,
+) -> Result<RunReport, RunError> {
+    if opts.progress {
+        run_with(s, path, kind, opts, &mut crate::report::LinePrinter::stdout())
+    } else {
+        run_with(s, path, kind, opts, &mut crate::report::EventBus::new())
+    }
+}
+
+/// Runs `s` (read from `path`) once with `kind` as the DUT, sending each finished step to
+/// `events`.
+pub fn run_with(
+    s: &Scenario,
+    path: &Path,
+    kind: DutKind,
+    opts: &RunOptions,
+    events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -130,7 +148,7 @@ pub fn run(
         .map_err(|e| RunError::Environment(format!("tokio runtime: {e}")))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let started = Instant::now();
-    let mut report = rt.block_on(async { execute(s, base, kind, &dir, opts).await })?;
+    let mut report = rt.block_on(async { execute(s, base, kind, &dir, opts, events).await })?;
     report.duration = started.elapsed();
     report.artifacts = Some(dir.clone());
     let _ = std::fs::write(
@@ -150,6 +168,7 @@ async fn execute(
     kind: DutKind,
     dir: &Path,
     opts: &RunOptions,
+    events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
     let env = RunError::Environment;
     let setup = Instant::now();
@@ -221,9 +240,7 @@ async fn execute(
         };
         let sr =
             StepReport { index: i, name: step_name(step), status, detail, duration: t.elapsed() };
-        if opts.progress {
-            report::print_step(&sr, s.steps.len());
-        }
+        events.event(&RunEvent::StepFinished { step: &sr, total: s.steps.len() });
         report.steps.push(sr);
     }
     if failed && opts.keep_on_failure {
