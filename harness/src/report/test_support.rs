@@ -36,10 +36,11 @@ pub fn report(scenario: &str, kind: DutKind, steps: &[StepReport]) -> RunReport 
     }
 }
 
-/// A fresh path for one test's output file.
+/// A fresh path for one test's output file, under the workspace's target/.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("bgpstorm-report-{}-{name}", std::process::id()))
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tmp/report")
+        .join(format!("{}-{name}", std::process::id()))
         .join(format!("{:?}", std::thread::current().id()).replace(['(', ')'], ""));
     let _ = std::fs::remove_dir_all(&dir);
     dir.join(name)
