@@ -13,6 +13,7 @@ pub mod cli;
 pub mod decode;
 pub mod dut;
 pub mod inject;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod snapshot;

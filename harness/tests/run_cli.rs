@@ -116,3 +116,15 @@ fn a_scenario_runs_and_writes_its_reports() {
     );
     assert!(stdout.contains("artifacts:"), "{stdout}");
 }
+
+#[test]
+fn an_output_path_that_cannot_be_created_exits_2_before_any_run() {
+    // A file cannot hold a folder, so `Cargo.toml/…` can never be created.
+    for flag in ["--json", "--junit", "--matrix"] {
+        let out = bgpstorm(&["run", "scenarios/quickstart.yaml", flag, "Cargo.toml/out"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains(&format!("{flag} Cargo.toml/out: cannot create")), "{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("RUN "), "{flag}: ran anyway");
+    }
+}

@@ -9,7 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use bgpstorm_harness::run::{RunError, RunOptions, run};
+use bgpstorm_harness::report::{CellFiles, EventBus, LinePrinter, Reporter, RunEvent};
+use bgpstorm_harness::run::{RunError, RunOptions, run_with};
 use bgpstorm_harness::scenario::{self, model::DutKind};
 
 fn root() -> PathBuf {
@@ -30,13 +31,6 @@ fn kinds() -> Vec<DutKind> {
         .collect()
 }
 
-fn write_cell(scenario: &str, kind: DutKind, status: &str, detail: &str, secs: f64) {
-    let dir = root().join("target/bgpstorm-matrix");
-    let _ = std::fs::create_dir_all(&dir);
-    let cell = serde_json::json!({"scenario": scenario, "dut": kind.name(), "status": status, "detail": detail, "seconds": secs});
-    let _ = std::fs::write(dir.join(format!("{scenario}__{}.json", kind.name())), cell.to_string());
-}
-
 fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
     let s = scenario::load(path)?;
     let opts = RunOptions {
@@ -47,44 +41,44 @@ fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
         progress: true,
         keep_on_failure: false,
     };
+    // The terminal lines and the cells ci/matrix reads come from the harness's own reporters.
+    let mut bus = EventBus::new();
+    bus.subscribe(Box::new(LinePrinter::stdout()));
+    bus.subscribe(Box::new(CellFiles::new(&root().join("target/bgpstorm-matrix"))));
     let mut failures = Vec::new();
-    let mut ran = 0;
     let wanted = if s.dut.kind == DutKind::None { vec![DutKind::None] } else { kinds() };
     for kind in wanted {
+        let scenario = s.name.as_str();
         let not_applicable = s.dut.unsupported.get(&kind).cloned().or_else(|| {
             s.dut.applies_to.as_ref().filter(|l| !l.contains(&kind)).map(|l| {
                 format!("applies to {}", l.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))
             })
         });
         if let Some(why) = not_applicable {
-            println!("{} on {}: not applicable ({why})", s.name, kind.name());
-            write_cell(&s.name, kind, "n/a", &why, 0.0);
+            bus.event(&RunEvent::NotApplicable { scenario, kind, why: &why });
             continue;
         }
-        println!("RUN  {} on {}", s.name, kind.name());
-        match run(&s, path, kind, &opts) {
+        bus.event(&RunEvent::RunStarted { scenario, kind, path });
+        match run_with(&s, path, kind, &opts, &mut bus) {
             Ok(r) => {
-                ran += 1;
-                bgpstorm_harness::run::report::print_summary(&r);
-                let secs = r.duration.as_secs_f64();
-                match r.first_failure() {
-                    None => write_cell(&s.name, kind, "pass", "", secs),
-                    Some(f) => {
-                        write_cell(&s.name, kind, "fail", &f, secs);
-                        failures.push(format!("{}: {f}", kind.name()));
-                    }
+                bus.event(&RunEvent::RunFinished { report: &r });
+                if let Some(f) = r.first_failure() {
+                    failures.push(format!("{}: {f}", kind.name()));
                 }
             }
             Err(RunError::Environment(e)) => {
-                write_cell(&s.name, kind, "env", &e, 0.0);
+                bus.event(&RunEvent::CouldNotStart { scenario, kind, why: &e });
                 failures.push(format!("{}: could not run: {e}", kind.name()));
             }
         }
     }
+    let totals = bus
+        .finish()
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
     if !failures.is_empty() {
         return Err(failures.join("\n").into());
     }
-    if ran == 0 {
+    if totals.ran == 0 {
         return Err(format!("{}: no applicable daemon among BGPSTORM_DUT", s.name).into());
     }
     Ok(())

@@ -57,7 +57,9 @@ pub enum Command {
     /// interfaces with the eBPF monitor, run the steps, report, tear everything down.
     ///
     /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
-    /// 2 invalid scenario or usage; 3 environment (not root, missing daemon, kernel feature).
+    /// 2 invalid scenario or usage, including a --json/--junit/--matrix path that cannot be
+    /// created (checked before any run); 3 environment (not root, missing daemon, kernel
+    /// feature) or a report that could not be written after the runs.
     Run(run::RunArgs),
     /// Convergence benchmark of daemons on the wire: each workload (a scenario file, see
     /// bench/) after a warm-up run, --repeat times per daemon; median and spread of

@@ -1,12 +1,16 @@
 //! `bgpstorm run FILE|DIR... [--dut KIND,...]`: run scenarios, print a line per step and a
 //! summary, write JSON / JUnit / a Markdown compatibility matrix, exit 0 (all passed),
-//! 1 (an assertion failed), 2 (invalid scenario or usage) or 3 (environment).
+//! 1 (an assertion failed), 2 (invalid scenario or usage, also an output path that cannot be
+//! created) or 3 (environment, also an output that could not be written after the runs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
-use crate::run::{self, RunError, RunOptions, RunReport, report};
+use crate::report::{
+    EventBus, JsonWriter, JunitWriter, LinePrinter, MatrixWriter, ReportError, Reporter, RunEvent,
+};
+use crate::run::{self, RunError, RunOptions};
 use crate::scenario::{self, model::DutKind};
 
 /// Options of `bgpstorm run`.
@@ -40,13 +44,6 @@ pub struct RunArgs {
     /// Folder of insta snapshots.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     pub snapshots: PathBuf,
-}
-
-/// A cell of the matrix.
-enum Cell {
-    Ran(Box<RunReport>),
-    NotApplicable(String),
-    Environment(String),
 }
 
 fn applicable(s: &scenario::Scenario, kind: DutKind) -> Result<(), String> {
@@ -91,6 +88,13 @@ pub fn main(mut o: RunArgs) -> ExitCode {
             }
         }
     }
+    let mut bus = match bus(o) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("bgpstorm run: {e}");
+            return exit::code(exit::USAGE);
+        }
+    };
     let opts = RunOptions {
         dut: None,
         artifacts: o.artifacts.clone(),
@@ -99,46 +103,37 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         progress: true,
         keep_on_failure: o.keep_on_failure,
     };
-    let mut cells: Vec<(String, DutKind, Cell)> = Vec::new();
     for (path, s) in &loaded {
         let kinds = if o.duts.is_empty() { vec![s.dut.kind] } else { o.duts.clone() };
         for kind in kinds {
+            let scenario = s.name.as_str();
             if let Err(why) = applicable(s, kind) {
-                println!("    SKIP {} on {}: not applicable ({why})", s.name, kind.name());
-                cells.push((s.name.clone(), kind, Cell::NotApplicable(why)));
+                bus.event(&RunEvent::NotApplicable { scenario, kind, why: &why });
                 continue;
             }
-            println!("RUN  {} on {} ({})", s.name, kind.name(), path.display());
-            match run::run(s, path, kind, &opts) {
-                Ok(r) => {
-                    report::print_summary(&r);
-                    cells.push((s.name.clone(), kind, Cell::Ran(Box::new(r))));
-                }
-                Err(RunError::Environment(e)) => {
-                    println!("    ENV  {} on {}: {e}", s.name, kind.name());
-                    cells.push((s.name.clone(), kind, Cell::Environment(e)));
+            bus.event(&RunEvent::RunStarted { scenario, kind, path });
+            match run::run_with(s, path, kind, &opts, &mut bus) {
+                Ok(report) => bus.event(&RunEvent::RunFinished { report: &report }),
+                Err(RunError::Environment(why)) => {
+                    bus.event(&RunEvent::CouldNotStart { scenario, kind, why: &why })
                 }
             }
         }
     }
-    outputs(o, &cells);
-    let ran: Vec<&RunReport> = cells
-        .iter()
-        .filter_map(|(_, _, c)| if let Cell::Ran(r) = c { Some(&**r) } else { None })
-        .collect();
-    let failed = ran.iter().filter(|r| !r.passed()).count();
-    let env = cells.iter().filter(|(_, _, c)| matches!(c, Cell::Environment(_))).count();
-    let na = cells.len() - ran.len() - env;
-    println!(
-        "Summary: {} runs, {} passed, {failed} failed, {env} could not run, {na} not applicable",
-        ran.len() + env,
-        ran.len() - failed
-    );
-    if env > 0 && ran.is_empty() {
+    let t = match bus.finish() {
+        Ok(t) => t,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("bgpstorm run: {e}");
+            }
+            return exit::code(exit::ENVIRONMENT);
+        }
+    };
+    if t.environment > 0 && t.ran == 0 {
         exit::code(exit::ENVIRONMENT)
-    } else if failed > 0 || env > 0 {
+    } else if t.failed() > 0 || t.environment > 0 {
         exit::code(exit::FAILED)
-    } else if ran.is_empty() {
+    } else if t.ran == 0 {
         eprintln!("bgpstorm run: no scenario was applicable to the chosen DUT kinds");
         exit::code(exit::USAGE)
     } else {
@@ -146,76 +141,19 @@ pub fn main(mut o: RunArgs) -> ExitCode {
     }
 }
 
-fn outputs(o: &RunArgs, cells: &[(String, DutKind, Cell)]) {
-    let reports: Vec<RunReport> = cells
-        .iter()
-        .filter_map(|(_, _, c)| if let Cell::Ran(r) = c { Some((**r).clone()) } else { None })
-        .collect();
-    let skipped: Vec<(String, String, String)> = cells
-        .iter()
-        .filter_map(|(s, k, c)| match c {
-            Cell::NotApplicable(w) => {
-                Some((s.clone(), k.name().to_string(), format!("not applicable: {w}")))
-            }
-            Cell::Environment(w) => {
-                Some((s.clone(), k.name().to_string(), format!("could not run: {w}")))
-            }
-            Cell::Ran(_) => None,
-        })
-        .collect();
-    let write = |p: &PathBuf, text: String| {
-        if let Some(d) = p.parent() {
-            let _ = std::fs::create_dir_all(d);
-        }
-        if let Err(e) = std::fs::write(p, text) {
-            eprintln!("bgpstorm run: {}: {e}", p.display());
-        }
-    };
+/// The outputs the options ask for, subscribed in the order they see events: the terminal
+/// first. Each file is created here, so a path that cannot be written stops before any run.
+fn bus(o: &RunArgs) -> Result<EventBus, ReportError> {
+    let mut bus = EventBus::new();
+    bus.subscribe(Box::new(LinePrinter::stdout()));
     if let Some(p) = &o.json {
-        write(p, serde_json::to_string_pretty(&reports).unwrap_or_default());
+        bus.subscribe(Box::new(JsonWriter::create(p)?));
     }
     if let Some(p) = &o.junit {
-        write(p, report::junit(&reports, &skipped));
+        bus.subscribe(Box::new(JunitWriter::create(p)?));
     }
     if let Some(p) = &o.matrix {
-        write(p, matrix(cells));
+        bus.subscribe(Box::new(MatrixWriter::create(p)?));
     }
-}
-
-/// Rows scenarios, columns daemons; cells pass / FAIL with the first line / n/a with why.
-fn matrix(cells: &[(String, DutKind, Cell)]) -> String {
-    let mut kinds: Vec<DutKind> = cells.iter().map(|(_, k, _)| *k).collect();
-    kinds.sort();
-    kinds.dedup();
-    let mut rows: Vec<&String> = cells.iter().map(|(s, _, _)| s).collect();
-    rows.dedup();
-    let mut out = format!(
-        "| scenario | {} |\n|---|{}\n",
-        kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(" | "),
-        "---|".repeat(kinds.len())
-    );
-    for row in rows {
-        let mut line = format!("| {row} |");
-        for k in &kinds {
-            let cell = cells.iter().find(|(s, kk, _)| s == row && kk == k).map(|(_, _, c)| c);
-            let text = match cell {
-                Some(Cell::Ran(r)) if r.passed() => {
-                    format!("pass ({:.1}s)", r.duration.as_secs_f64())
-                }
-                Some(Cell::Ran(r)) => {
-                    format!("**FAIL**: {}", r.first_failure().unwrap_or_default().replace('|', "/"))
-                }
-                Some(Cell::NotApplicable(w)) => format!("n/a: {w}"),
-                Some(Cell::Environment(w)) => format!(
-                    "**could not run**: {}",
-                    w.lines().next().unwrap_or_default().replace('|', "/")
-                ),
-                None => "—".into(),
-            };
-            line.push_str(&format!(" {text} |"));
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
+    Ok(bus)
 }

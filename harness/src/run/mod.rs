@@ -9,7 +9,6 @@ mod error;
 mod link;
 mod messages;
 mod plan;
-pub mod report;
 mod restart;
 mod routes;
 mod session;
@@ -23,17 +22,19 @@ use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::check::Mark;
 use crate::dut::Dut;
+use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Action, DutKind, Step};
 use crate::speaker::{Injector, Session};
 use crate::topology::Topology;
 
+pub use crate::report::{RunReport, StepReport, StepStatus};
 pub use error::StepError;
 pub use plan::{Plan, PlanError, plan};
-pub use report::{RunReport, StepReport, StepStatus};
 pub(crate) use routes::{afi_safi, resolve};
 pub(crate) use session::DEFAULT_WAIT;
 pub(crate) use watch::Watch;
+pub use watch::WatchTotals;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -90,12 +91,29 @@ fn monitor_config(s: &Scenario, plan: &Plan) -> Result<MonitorConfig, String> {
     s.monitor.resolve(plan.dut_addresses.clone(), peer_of).map_err(|e| e.to_string())
 }
 
-/// Runs `s` (read from `path`) once with `kind` as the DUT.
+/// Runs `s` (read from `path`) once with `kind` as the DUT, printing each step as it ends
+/// when `opts.progress` is set.
 pub fn run(
     s: &Scenario,
     path: &Path,
     kind: DutKind,
     opts: &RunOptions,
+) -> Result<RunReport, RunError> {
+    if opts.progress {
+        run_with(s, path, kind, opts, &mut crate::report::LinePrinter::stdout())
+    } else {
+        run_with(s, path, kind, opts, &mut crate::report::EventBus::new())
+    }
+}
+
+/// Runs `s` (read from `path`) once with `kind` as the DUT, sending each finished step to
+/// `events`.
+pub fn run_with(
+    s: &Scenario,
+    path: &Path,
+    kind: DutKind,
+    opts: &RunOptions,
+    events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -114,7 +132,7 @@ pub fn run(
         .map_err(|e| RunError::Environment(format!("tokio runtime: {e}")))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let started = Instant::now();
-    let mut report = rt.block_on(async { execute(s, base, kind, &dir, opts).await })?;
+    let mut report = rt.block_on(async { execute(s, base, kind, &dir, opts, events).await })?;
     report.duration = started.elapsed();
     report.artifacts = Some(dir.clone());
     let _ = std::fs::write(
@@ -134,6 +152,7 @@ async fn execute(
     kind: DutKind,
     dir: &Path,
     opts: &RunOptions,
+    events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
     let env = RunError::Environment;
     let setup = Instant::now();
@@ -205,9 +224,7 @@ async fn execute(
         };
         let sr =
             StepReport { index: i, name: step.name.clone(), status, detail, duration: t.elapsed() };
-        if opts.progress {
-            report::print_step(&sr, s.steps.len());
-        }
+        events.event(&RunEvent::StepFinished { step: &sr, total: s.steps.len() });
         report.steps.push(sr);
     }
     if failed && opts.keep_on_failure {

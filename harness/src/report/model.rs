@@ -1,0 +1,117 @@
+//! What a run produced: one [`StepReport`] per step inside a [`RunReport`] per run.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bgpstorm_monitor::convergence::Summary;
+use serde::Serialize;
+
+use crate::dut::DutInfo;
+use crate::run::WatchTotals;
+use crate::scenario::Scenario;
+use crate::scenario::model::DutKind;
+
+/// A step's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// It did what it should.
+    Passed,
+    /// It did not.
+    Failed,
+    /// Not run: an earlier step failed.
+    Skipped,
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    /// Position.
+    pub index: usize,
+    /// Name.
+    pub name: String,
+    /// Result.
+    pub status: StepStatus,
+    /// What happened (figures on success, the reason on failure).
+    pub detail: String,
+    /// How long it took.
+    #[serde(serialize_with = "secs")]
+    pub duration: Duration,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// One run of one scenario with one DUT.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// DUT kind.
+    pub kind: &'static str,
+    /// The DUT's version and files.
+    pub dut: Option<DutInfo>,
+    /// What the DUT used (taken before it stops).
+    pub dut_usage: Option<crate::dut::DutUsage>,
+    /// The largest sender capacity of an announcement (prefixes per second of the senders'
+    /// busy time, backpressure excluded), to check the harness's headroom.
+    pub sender_rate: Option<f64>,
+    /// Steps.
+    pub steps: Vec<StepReport>,
+    /// The monitor's totals.
+    pub monitor: Option<WatchTotals>,
+    /// Convergence over the last measurement phase.
+    pub convergence: Option<Summary>,
+    /// Remarks (DUT log errors, monitor problems).
+    pub notes: Vec<String>,
+    /// Whole run.
+    #[serde(serialize_with = "secs")]
+    pub duration: Duration,
+    /// Building the network and starting the DUT, the monitor and the speakers.
+    #[serde(serialize_with = "secs")]
+    pub setup: Duration,
+    /// Stopping and removing everything.
+    #[serde(serialize_with = "secs")]
+    pub teardown: Duration,
+    /// Artifacts folder (kept on failure).
+    pub artifacts: Option<PathBuf>,
+}
+
+impl RunReport {
+    /// An empty report.
+    pub fn new(s: &Scenario, kind: DutKind) -> Self {
+        Self {
+            scenario: s.name.clone(),
+            kind: kind.name(),
+            dut: None,
+            dut_usage: None,
+            sender_rate: None,
+            steps: Vec::new(),
+            monitor: None,
+            convergence: None,
+            notes: Vec::new(),
+            duration: Duration::ZERO,
+            setup: Duration::ZERO,
+            teardown: Duration::ZERO,
+            artifacts: None,
+        }
+    }
+
+    /// Whether every step passed.
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|s| s.status == StepStatus::Passed)
+    }
+
+    /// The first failure's one-line reason.
+    pub fn first_failure(&self) -> Option<String> {
+        self.steps.iter().find(|s| s.status == StepStatus::Failed).map(|s| {
+            format!(
+                "step {} ({}): {}",
+                s.index + 1,
+                s.name,
+                s.detail.lines().next().unwrap_or_default()
+            )
+        })
+    }
+}
