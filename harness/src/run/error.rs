@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::check::CheckFailure;
+use crate::check::outcome::CheckFailure;
 use crate::dut::DutError;
 use crate::speaker::ProgramError;
 use crate::speaker::SessionError;

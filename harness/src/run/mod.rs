@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use bgpstorm_monitor::engine::MonitorConfig;
 
-use crate::check::Mark;
+use crate::check::outcome::{Mark, rib_lines};
 use crate::dut::Dut;
 use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
@@ -320,7 +320,7 @@ impl Runner<'_> {
         let ribs: BTreeMap<String, Vec<String>> = self
             .sessions
             .iter()
-            .map(|(n, s)| (n.clone(), crate::check::rib_lines(&s.rib_in().snapshot())))
+            .map(|(n, s)| (n.clone(), rib_lines(&s.rib_in().snapshot())))
             .collect();
         let total: usize = ribs.values().map(Vec::len).sum();
         self.named.insert(name.to_string(), ribs);

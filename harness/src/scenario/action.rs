@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
-use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::expect::Check;
 use super::model::Family;
+pub use super::prefixes::{MrtPrefixes, PrefixRange, Prefixes};
 
 /// One step: the name it is reported under and the one thing it does.
 #[derive(Clone, Debug, PartialEq)]
@@ -191,40 +191,6 @@ pub struct Refresh {
 
 fn ipv4() -> Family {
     Family::Ipv4
-}
-
-/// A set of prefixes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum Prefixes {
-    /// An explicit list.
-    List(#[schemars(with = "Vec<String>")] Vec<IpNet>),
-    /// `count` consecutive prefixes of the length of `start`.
-    Range(PrefixRange),
-    /// The prefixes of an MRT file.
-    Mrt(MrtPrefixes),
-}
-
-/// A generated range.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PrefixRange {
-    /// How many.
-    pub count: u64,
-    /// The first one; its length is every one's.
-    #[schemars(with = "String")]
-    pub start: IpNet,
-}
-
-/// Prefixes from MRT.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MrtPrefixes {
-    /// The file (relative to the scenario file).
-    pub mrt: PathBuf,
-    /// At most this many.
-    #[serde(default)]
-    pub limit: Option<usize>,
 }
 
 /// `count` consecutive standard communities.

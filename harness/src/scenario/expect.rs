@@ -7,8 +7,8 @@ use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::action::Prefixes;
 use super::model::Family;
+use super::prefixes::Prefixes;
 
 /// One thing an `expect:` step checks.
 #[derive(Clone, Debug, PartialEq)]

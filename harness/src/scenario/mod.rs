@@ -7,6 +7,7 @@ pub mod action;
 mod build;
 pub mod expect;
 pub mod model;
+pub mod prefixes;
 pub mod raw;
 mod validate;
 
