@@ -23,7 +23,7 @@
 //!   lifetimes, flows idle in capture time beyond their class's timeout are closed, and when
 //!   [`ReassemblyConfig::max_flows`] flows are tracked the least recently active one makes
 //!   room, ended flows first, then half-open ones (no byte seen: scans, SYN floods), then
-//!   established ones. Each is counted; none costs a scan of the table ([`table`]).
+//!   established ones. Each is counted; none costs a scan of the table (see `table.rs`).
 
 mod buffer;
 mod table;
