@@ -4,21 +4,24 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use bgpstorm_monitor::stream::{DecodeOptions, StreamItem, decode_pcap_with};
+use bgpstorm_monitor::capture::PcapSource;
+use bgpstorm_monitor::stream::{DecodeOptions, PcapStream, StreamItem};
 use bgpstorm_monitor::wire::Message;
 
 use super::{Options, Output, Stats};
 
-/// Decodes one capture file.
+/// Decodes one capture file, read from `input`.
 pub(super) fn decode(
     file: &Path,
+    input: super::Input,
     opts: &Options,
     out: &mut Output<impl Write>,
     stats: &mut Stats,
 ) -> io::Result<()> {
     let options = DecodeOptions { ports: opts.ports.clone(), ..DecodeOptions::default() };
-    let mut items = match decode_pcap_with(file, options) {
-        Ok(s) => s,
+    let name = file.display().to_string();
+    let mut items = match PcapSource::from_reader(name, input) {
+        Ok(s) => PcapStream::new(s, options),
         Err(e) => {
             stats.report(file, "capture.open", e);
             return Ok(());

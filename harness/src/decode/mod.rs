@@ -1,6 +1,7 @@
 //! `bgpstorm decode`: MRT archives and pcap captures to text.
 //!
-//! Each file's kind is sniffed from its first bytes; MRT records go through
+//! Each input is opened once and read once, so that pipes, FIFOs and `-` (standard input)
+//! work as files do; its kind is sniffed from its first bytes; MRT records go through
 //! `bgpstorm_monitor::wire::mrt`, captures through `bgpstorm_monitor::stream`; both end in the
 //! same route model and the same writers ([`pipe`], [`jsonl`]).
 
@@ -11,7 +12,7 @@ pub mod pipe;
 pub mod stats;
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -55,19 +56,44 @@ pub enum FileKind {
     Mrt,
 }
 
-/// Sniffs a file's kind.
+/// An opened input, read from its first byte (the sniffed bytes included).
+pub type Input = Box<dyn Read + Send>;
+
+/// Sniffs a file's kind (opens and reads the file; see [`open`] to read it once).
 pub fn sniff(path: &Path) -> io::Result<FileKind> {
+    open(path).map(|(kind, _)| kind)
+}
+
+/// Opens an input (`-` is standard input), sniffs its kind from its first bytes and returns
+/// it with a reader that still yields those bytes: nothing is read twice, so a pipe or a
+/// FIFO is read as a file is.
+pub fn open(path: &Path) -> io::Result<(FileKind, Input)> {
+    let mut reader: Input =
+        if path == Path::new("-") { Box::new(io::stdin()) } else { Box::new(File::open(path)?) };
     let mut magic = [0u8; 4];
-    let mut f = File::open(path)?;
-    let n = f.read(&mut magic)?;
-    Ok(match &magic[..n] {
+    let mut n = 0;
+    // A pipe may hand over fewer bytes per read than asked for.
+    while n < magic.len() {
+        match reader.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let kind = kind_of(&magic[..n]);
+    Ok((kind, Box::new(Cursor::new(magic[..n].to_vec()).chain(reader))))
+}
+
+fn kind_of(magic: &[u8]) -> FileKind {
+    match magic {
         [0xd4, 0xc3, 0xb2, 0xa1]
         | [0xa1, 0xb2, 0xc3, 0xd4]
         | [0x4d, 0x3c, 0xb2, 0xa1]
         | [0xa1, 0xb2, 0x3c, 0x4d] => FileKind::Pcap,
         [0x0a, 0x0d, 0x0d, 0x0a] => FileKind::PcapNg,
         _ => FileKind::Mrt,
-    })
+    }
 }
 
 /// Decodes `files` to `out`. Returns the statistics; file-level failures (cannot open) are
@@ -76,7 +102,7 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> io::Resul
     let mut stats = Stats::default();
     let mut unreadable = false;
     for file in files {
-        let kind = match sniff(file) {
+        let (kind, input) = match open(file) {
             Ok(k) => k,
             Err(e) => {
                 eprintln!("bgpstorm decode: {}: cannot open: {e}", file.display());
@@ -87,9 +113,9 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> io::Resul
         stats.files += 1;
         let mut output = Output { format: opts.format, out: &mut *out };
         match kind {
-            FileKind::Mrt => mrt::decode(file, &mut output, &mut stats)?,
+            FileKind::Mrt => mrt::decode(file, input, &mut output, &mut stats)?,
             FileKind::Pcap | FileKind::PcapNg => {
-                capture::decode(file, opts, &mut output, &mut stats)?
+                capture::decode(file, input, opts, &mut output, &mut stats)?
             }
         }
     }

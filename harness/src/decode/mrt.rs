@@ -12,14 +12,15 @@ use bgpstorm_monitor::wire::rfc7606::AttributeError;
 
 use super::{Output, Stats};
 
-/// Decodes one MRT file. An error that ends the stream (truncation, corrupt compression) is
+/// Decodes one MRT file, read from `input`. An error that ends the stream (truncation, corrupt compression) is
 /// reported and counted, and the records before it stay written.
 pub(super) fn decode(
     file: &Path,
+    input: super::Input,
     out: &mut Output<impl Write>,
     stats: &mut Stats,
 ) -> io::Result<()> {
-    let reader = match MrtReader::open(file) {
+    let reader = match MrtReader::new(input) {
         Ok(r) => r,
         Err(e) => {
             stats.report(file, "mrt.open", e);

@@ -19,16 +19,26 @@
 //!   once for bytes the capture's snap length cut off.
 //! - A SYN with a new initial sequence number, or a segment further from the expected
 //!   sequence number than any TCP window (2^30, RFC 7323 §2.3), starts a new incarnation.
+//! - Flows do not live forever: ended flows are forgotten after two maximum segment
+//!   lifetimes, flows idle in capture time beyond their class's timeout are closed, and when
+//!   [`ReassemblyConfig::max_flows`] flows are tracked the least recently active one makes
+//!   room, ended flows first, then half-open ones (no byte seen: scans, SYN floods), then
+//!   established ones. Each is counted; none costs a scan of the table (see `table.rs`).
 
 mod buffer;
+mod stats;
+mod table;
 
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::capture::CaptureEvent;
 use buffer::{Content, History, Overlap, PieceBuffer};
+use table::{Class, FlowTable};
+
+pub use stats::ReassemblyStats;
 
 /// The largest TCP window (RFC 7323 §2.3); a segment further away is not of this stream.
 const RESTART_DISTANCE: i64 = 1 << 30;
@@ -71,9 +81,16 @@ pub struct ReassemblyConfig {
     pub history_bytes: usize,
     /// Declare a hole lost as soon as the receiver acknowledges bytes beyond it.
     pub ack_gap_detection: bool,
-    /// Flows tracked at once (ended flows are forgotten first); segments of flows beyond
-    /// the limit are counted in [`ReassemblyStats::untracked_segments`] and dropped.
+    /// Flows tracked at once; beyond it the least recently active flow is evicted (ended
+    /// flows first, then half-open ones, then established ones). With 0, nothing is tracked
+    /// and segments are counted in [`ReassemblyStats::untracked_segments`].
     pub max_flows: usize,
+    /// Capture time after which a flow that never carried a byte (a lone SYN) is closed.
+    pub half_open_timeout: Duration,
+    /// Capture time after which a silent flow carrying a stream is closed.
+    pub idle_timeout: Duration,
+    /// Capture time an ended flow is remembered, to recognise late retransmissions.
+    pub closed_timeout: Duration,
 }
 
 impl Default for ReassemblyConfig {
@@ -84,6 +101,12 @@ impl Default for ReassemblyConfig {
             history_bytes: 64 << 10,
             ack_gap_detection: true,
             max_flows: 65536,
+            // Linux gives up a connection attempt after 127 s (tcp_syn_retries = 6).
+            half_open_timeout: Duration::from_secs(130),
+            // A BGP speaker sends within its hold time, at most 65,535 s (RFC 4271 §4.2).
+            idle_timeout: Duration::from_secs(65_536),
+            // Twice the maximum segment lifetime, as TIME-WAIT (RFC 9293 §3.4.2).
+            closed_timeout: Duration::from_secs(240),
         }
     }
 }
@@ -114,6 +137,10 @@ pub enum CloseReason {
     Restarted,
     /// The input ended with the flow open.
     EndOfInput,
+    /// The flow was silent for longer than its idle timeout (capture time).
+    IdleTimeout,
+    /// The flow table was full and this flow was the least recently active.
+    Evicted,
 }
 
 /// What the reassembler reports, per flow, in order.
@@ -166,65 +193,6 @@ pub enum ReassemblyEvent {
     },
 }
 
-/// Counters of the reassembler.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ReassemblyStats {
-    /// Segments pushed.
-    pub segments: u64,
-    /// Flow incarnations opened.
-    pub flows: u64,
-    /// Of those, opened mid-stream (no SYN seen).
-    pub mid_stream_starts: u64,
-    /// Incarnations replaced by a new SYN or a far sequence number.
-    pub restarts: u64,
-    /// Bytes delivered in order.
-    pub delivered_bytes: u64,
-    /// Segments that arrived ahead of a hole.
-    pub out_of_order_segments: u64,
-    /// Segments that carried no byte not seen before (retransmissions, duplicate SYNs).
-    pub retransmitted_segments: u64,
-    /// Retransmitted bytes dropped.
-    pub duplicate_bytes: u64,
-    /// Retransmitted bytes that differed from the first copy (which was kept).
-    pub conflicting_bytes: u64,
-    /// Holes given up on.
-    pub gaps: u64,
-    /// Bytes in those holes.
-    pub gap_bytes: u64,
-    /// Holes given up on because the buffer limits were exceeded (overflow).
-    pub buffer_limit_gaps: u64,
-    /// SYNs with data whose sender numbered the data from the SYN's own sequence number
-    /// (crafted captures do); the stream was shifted by one byte to match.
-    pub syn_data_shifts: u64,
-    /// Segments dropped because [`ReassemblyConfig::max_flows`] flows were open.
-    pub untracked_segments: u64,
-}
-
-impl ReassemblyStats {
-    /// Adds another run's counts (several files in one run).
-    pub fn merge(&mut self, o: &ReassemblyStats) {
-        let fields = [
-            (&mut self.segments, o.segments),
-            (&mut self.flows, o.flows),
-            (&mut self.mid_stream_starts, o.mid_stream_starts),
-            (&mut self.restarts, o.restarts),
-            (&mut self.delivered_bytes, o.delivered_bytes),
-            (&mut self.out_of_order_segments, o.out_of_order_segments),
-            (&mut self.retransmitted_segments, o.retransmitted_segments),
-            (&mut self.duplicate_bytes, o.duplicate_bytes),
-            (&mut self.conflicting_bytes, o.conflicting_bytes),
-            (&mut self.gaps, o.gaps),
-            (&mut self.gap_bytes, o.gap_bytes),
-            (&mut self.buffer_limit_gaps, o.buffer_limit_gaps),
-            (&mut self.syn_data_shifts, o.syn_data_shifts),
-            (&mut self.untracked_segments, o.untracked_segments),
-        ];
-        for (a, b) in fields {
-            *a += b;
-        }
-    }
-}
-
 struct FlowState {
     next_seq: u32,
     next_off: u64,
@@ -232,14 +200,19 @@ struct FlowState {
     buf: PieceBuffer,
     history: History,
     fin_off: Option<u64>,
-    closed: bool,
+    /// Ended, half-open or established: decides when the flow is given up.
+    class: Class,
+    /// Incarnation number, set by the table.
+    id: u64,
+    /// Capture time of the flow's last segment.
+    last_ts: u64,
     /// The SYN carried data and nothing has come since: the next segment may reveal that the
     /// sender numbered that data from the SYN's sequence number.
     syn_data: bool,
 }
 
 impl FlowState {
-    fn new(next_seq: u32, isn: Option<u32>, history: usize) -> Self {
+    fn new(next_seq: u32, isn: Option<u32>, history: usize, ts: u64) -> Self {
         Self {
             next_seq,
             next_off: 0,
@@ -247,9 +220,15 @@ impl FlowState {
             buf: PieceBuffer::default(),
             history: History::new(history, 0),
             fin_off: None,
-            closed: false,
+            class: Class::HalfOpen,
+            id: 0,
+            last_ts: ts,
             syn_data: false,
         }
+    }
+
+    fn closed(&self) -> bool {
+        self.class == Class::Closed
     }
 
     /// Stream offset of sequence number `seq`, taken to be within 2^31 of the next one.
@@ -266,15 +245,25 @@ impl FlowState {
 /// Reassembles every TCP flow of a capture.
 pub struct Reassembler {
     cfg: ReassemblyConfig,
-    flows: HashMap<Flow, FlowState>,
+    flows: FlowTable,
     stats: ReassemblyStats,
     last_ts: u64,
+    /// The timeouts in nanoseconds, in [`Class`] order (closed, half-open, established).
+    timeouts_ns: [u64; 3],
 }
 
 impl Reassembler {
     /// A reassembler with the given limits.
     pub fn new(cfg: ReassemblyConfig) -> Self {
-        Self { cfg, flows: HashMap::new(), stats: ReassemblyStats::default(), last_ts: 0 }
+        let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let timeouts_ns = [ns(cfg.closed_timeout), ns(cfg.half_open_timeout), ns(cfg.idle_timeout)];
+        Self {
+            cfg,
+            flows: FlowTable::default(),
+            stats: ReassemblyStats::default(),
+            last_ts: 0,
+            timeouts_ns,
+        }
     }
 
     /// Counters so far.
@@ -286,6 +275,7 @@ impl Reassembler {
     pub fn push(&mut self, ev: CaptureEvent, out: &mut Vec<ReassemblyEvent>) {
         self.stats.segments += 1;
         self.last_ts = ev.ts_ns;
+        self.expire(ev.ts_ns, out);
         let flow = Flow::of(&ev);
         if ev.flags.ack() && self.cfg.ack_gap_detection {
             self.acknowledged(flow.reverse(), ev.ack, ev.ts_ns, out);
@@ -306,7 +296,7 @@ impl Reassembler {
     /// Ends every open flow: holes become gaps, then each flow is closed.
     pub fn finish(&mut self, out: &mut Vec<ReassemblyEvent>) {
         let mut open: Vec<Flow> =
-            self.flows.iter().filter(|(_, s)| !s.closed).map(|(f, _)| *f).collect();
+            self.flows.iter().filter(|(_, s)| !s.closed()).map(|(f, _)| *f).collect();
         open.sort();
         for f in open {
             self.close(f, CloseReason::EndOfInput, self.last_ts, out);
@@ -315,7 +305,43 @@ impl Reassembler {
 
     /// Forgets flows that have ended (their state is kept to recognise late retransmissions).
     pub fn forget_closed(&mut self) {
-        self.flows.retain(|_, s| !s.closed);
+        self.flows.forget_closed();
+    }
+
+    /// Flows tracked now (open or recently ended).
+    pub fn tracked_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Gives up the flows idle beyond their class's timeout at capture time `now`.
+    fn expire(&mut self, now: u64, out: &mut Vec<ReassemblyEvent>) {
+        for class in Class::EVICTION_ORDER {
+            let timeout = self.timeouts_ns[class as usize];
+            while let Some(flow) = self.flows.pop_oldest(class, now, Some(timeout)) {
+                if class != Class::Closed {
+                    self.stats.idle_expired += 1;
+                    self.close(flow, CloseReason::IdleTimeout, now, out);
+                }
+                self.flows.remove(&flow);
+            }
+        }
+    }
+
+    /// Makes room for one flow: forgets the least recently active ended flow, or else
+    /// evicts the least recently active half-open one, or else an established one.
+    fn evict_one(&mut self, now: u64, out: &mut Vec<ReassemblyEvent>) -> bool {
+        for class in Class::EVICTION_ORDER {
+            let Some(flow) = self.flows.pop_oldest(class, now, None) else { continue };
+            match class {
+                Class::Closed => {}
+                Class::HalfOpen => self.stats.evicted_half_open += 1,
+                Class::Established => self.stats.evicted_established += 1,
+            }
+            self.close(flow, CloseReason::Evicted, now, out);
+            self.flows.remove(&flow);
+            return true;
+        }
+        false
     }
 
     /// Decides whether the segment belongs to the current incarnation of its flow, opening or
@@ -340,7 +366,7 @@ impl Reassembler {
                 self.stats.duplicate_bytes += ev.payload.len() as u64;
                 return false;
             }
-        } else if st.closed {
+        } else if st.closed() {
             let end = st.fin_off.unwrap_or(st.next_off) as i64;
             if !has_data || (!far && off + i64::from(ev.payload_len) <= end) {
                 self.stats.retransmitted_segments += u64::from(has_data);
@@ -350,7 +376,7 @@ impl Reassembler {
         } else if !far {
             return true;
         }
-        if !st.closed {
+        if !st.closed() {
             self.close(flow, CloseReason::Restarted, ev.ts_ns, out);
         }
         self.stats.restarts += 1;
@@ -359,19 +385,21 @@ impl Reassembler {
     }
 
     fn open(&mut self, flow: Flow, ev: &CaptureEvent, out: &mut Vec<ReassemblyEvent>) {
-        if !self.flows.contains_key(&flow) && self.flows.len() >= self.cfg.max_flows {
-            self.forget_closed();
-            if self.flows.len() >= self.cfg.max_flows {
-                self.stats.untracked_segments += 1;
-                return;
+        if !self.flows.contains_key(&flow) {
+            while self.flows.len() >= self.cfg.max_flows {
+                if !self.evict_one(ev.ts_ns, out) {
+                    self.stats.untracked_segments += 1;
+                    return;
+                }
             }
         }
         let syn = ev.flags.syn();
+        let (h, ts) = (self.cfg.history_bytes, ev.ts_ns);
         let st = if syn {
-            FlowState::new(ev.seq.wrapping_add(1), Some(ev.seq), self.cfg.history_bytes)
+            FlowState::new(ev.seq.wrapping_add(1), Some(ev.seq), h, ts)
         } else {
             self.stats.mid_stream_starts += 1;
-            FlowState::new(ev.seq, None, self.cfg.history_bytes)
+            FlowState::new(ev.seq, None, h, ts)
         };
         self.flows.insert(flow, st);
         self.stats.flows += 1;
@@ -381,6 +409,7 @@ impl Reassembler {
     /// Places the segment's bytes and FIN in the flow's stream.
     fn data(&mut self, flow: Flow, ev: CaptureEvent, out: &mut Vec<ReassemblyEvent>) {
         let Some(st) = self.flows.get_mut(&flow) else { return };
+        st.last_ts = st.last_ts.max(ev.ts_ns);
         let syn = ev.flags.syn();
         // Data in a SYN starts after the SYN's own sequence number (RFC 9293 §3.4).
         let mut off = st.offset_of(ev.seq.wrapping_add(u32::from(syn)));
@@ -435,6 +464,9 @@ impl Reassembler {
             st.buf.insert_lost(lost_from, wire_end as u64 - lost_from);
         }
         drain(st, flow, ts, &mut self.stats, out);
+        if st.class == Class::HalfOpen && (st.next_off > 0 || !st.buf.is_empty()) {
+            self.flows.reclassify(flow, Class::Established);
+        }
         self.enforce_limits(flow, ts, out);
         self.maybe_finished(flow, ts, out);
     }
@@ -442,7 +474,7 @@ impl Reassembler {
     /// The receiver of `flow` acknowledged up to `ack`: holes below it are final.
     fn acknowledged(&mut self, flow: Flow, ack: u32, ts: u64, out: &mut Vec<ReassemblyEvent>) {
         let Some(st) = self.flows.get_mut(&flow) else { return };
-        if st.closed || (st.buf.is_empty() && st.fin_off.is_none()) {
+        if st.closed() || (st.buf.is_empty() && st.fin_off.is_none()) {
             return;
         }
         let ack_off = st.offset_of(ack);
@@ -487,7 +519,7 @@ impl Reassembler {
         let done = self
             .flows
             .get(&flow)
-            .is_some_and(|st| !st.closed && st.fin_off.is_some_and(|f| st.next_off >= f));
+            .is_some_and(|st| !st.closed() && st.fin_off.is_some_and(|f| st.next_off >= f));
         if done {
             self.close(flow, CloseReason::Fin, ts, out);
         }
@@ -496,7 +528,7 @@ impl Reassembler {
     /// Gives up on every hole of `flow`, delivers what it held and ends it.
     fn close(&mut self, flow: Flow, reason: CloseReason, ts: u64, out: &mut Vec<ReassemblyEvent>) {
         let Some(st) = self.flows.get_mut(&flow) else { return };
-        if st.closed {
+        if st.closed() {
             return;
         }
         while let Some(first) = st.buf.first_offset() {
@@ -514,9 +546,9 @@ impl Reassembler {
         if let Some(fin) = st.fin_off.filter(|&f| f > st.next_off) {
             gap(st, flow, ts, fin - st.next_off, GapCause::FlowEnd, &mut self.stats, out);
         }
-        st.closed = true;
         st.history = History::new(0, st.next_off);
         st.buf.clear();
+        self.flows.reclassify(flow, Class::Closed);
         out.push(ReassemblyEvent::Closed { flow, ts_ns: ts, reason });
     }
 }

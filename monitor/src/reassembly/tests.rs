@@ -1,5 +1,6 @@
 use super::*;
 use crate::capture::TcpFlags;
+use std::time::Duration;
 
 const A: &str = "192.0.2.1:40000";
 const B: &str = "192.0.2.2:179";
@@ -315,13 +316,10 @@ fn a_sequence_number_further_than_any_window_starts_over_mid_stream() {
 }
 
 #[test]
-fn flows_beyond_the_limit_are_counted_not_tracked() {
-    let f = ab();
-    let other = Flow { src: "192.0.2.9:41000".parse().unwrap(), dst: B.parse().unwrap() };
-    let cfg = ReassemblyConfig { max_flows: 1, ..Default::default() };
-    let (out, stats) = run(cfg, vec![seg(f, 1, 0, PSH, b"kept"), seg(other, 2, 0, PSH, b"lost")]);
-    assert_eq!(bytes_of(&out, f), b"kept");
-    assert_eq!(bytes_of(&out, other), b"");
+fn without_room_for_any_flow_segments_are_counted_not_tracked() {
+    let cfg = ReassemblyConfig { max_flows: 0, ..Default::default() };
+    let (out, stats) = run(cfg, vec![seg(ab(), 1, 0, PSH, b"lost")]);
+    assert_eq!(bytes_of(&out, ab()), b"");
     assert_eq!(stats.untracked_segments, 1);
 }
 
@@ -333,5 +331,104 @@ fn an_ended_flow_makes_room_for_a_new_one() {
     let (out, stats) =
         run(cfg, vec![seg(f, 1, 0, PSH | FIN, b"done"), seg(other, 2, 0, PSH, b"next")]);
     assert_eq!(bytes_of(&out, other), b"next");
+    assert_eq!(stats.untracked_segments, 0);
+}
+
+fn syn_from(port: u16, ts: u64) -> CaptureEvent {
+    let f = Flow { src: format!("198.18.0.1:{port}").parse().unwrap(), dst: B.parse().unwrap() };
+    seg(f, ts, u32::from(port) << 8, SYN, b"")
+}
+
+#[test]
+fn a_full_table_evicts_the_oldest_half_open_flow_not_the_new_one() {
+    let f = ab();
+    let cfg = ReassemblyConfig { max_flows: 2, ..Default::default() };
+    let (out, stats) = run(
+        cfg,
+        vec![
+            seg(f, 1, 0, PSH, b"busy"),
+            syn_from(1000, 2),
+            syn_from(1001, 3),
+            seg(f, 4, 4, PSH, b" flow"),
+        ],
+    );
+    assert_eq!(bytes_of(&out, f), b"busy flow");
+    let first = Flow::of(&syn_from(1000, 0));
+    assert!(closed(&out).contains(&(first, CloseReason::Evicted)));
+    assert_eq!(stats.evicted_half_open, 1);
+    assert_eq!(stats.evicted_established, 0);
+    assert_eq!(stats.untracked_segments, 0);
+}
+
+#[test]
+fn established_flows_are_evicted_least_recently_active_first() {
+    let f = ab();
+    let g = Flow { src: "192.0.2.9:41000".parse().unwrap(), dst: B.parse().unwrap() };
+    let h = Flow { src: "192.0.2.10:41000".parse().unwrap(), dst: B.parse().unwrap() };
+    let cfg = ReassemblyConfig { max_flows: 2, ..Default::default() };
+    let (out, stats) = run(
+        cfg,
+        vec![
+            seg(f, 1, 0, PSH, b"f"),
+            seg(g, 2, 0, PSH, b"g"),
+            seg(f, 3, 1, PSH, b"f"),
+            seg(h, 4, 0, PSH, b"h"),
+        ],
+    );
+    assert!(closed(&out).contains(&(g, CloseReason::Evicted)));
+    assert_eq!(bytes_of(&out, f), b"ff");
+    assert_eq!(bytes_of(&out, h), b"h");
+    assert_eq!(stats.evicted_established, 1);
+}
+
+#[test]
+fn idle_flows_expire_in_capture_time() {
+    let f = ab();
+    let cfg = ReassemblyConfig {
+        half_open_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(100),
+        ..Default::default()
+    };
+    let s = 1_000_000_000;
+    let lone = syn_from(1000, 0);
+    let (out, stats) = run(
+        cfg,
+        vec![
+            lone.clone(),
+            seg(f, 5 * s, 0, PSH, b"a"),
+            seg(f, 50 * s, 1, PSH, b"b"),
+            seg(f, 149 * s, 2, PSH, b"c"),
+            syn_from(1001, 260 * s),
+        ],
+    );
+    assert_eq!(
+        closed(&out),
+        vec![
+            (Flow::of(&lone), CloseReason::IdleTimeout),
+            (f, CloseReason::IdleTimeout),
+            (Flow::of(&syn_from(1001, 0)), CloseReason::EndOfInput)
+        ]
+    );
+    assert_eq!(bytes_of(&out, f), b"abc");
+    assert_eq!(stats.idle_expired, 2);
+}
+
+#[test]
+fn a_flow_after_100000_junk_syns_is_reassembled_in_full() {
+    let f = ab();
+    let mut events: Vec<CaptureEvent> = (0..100_000u32)
+        .map(|i| {
+            let src = std::net::SocketAddr::from((
+                [198, 18, (i >> 16) as u8, (i >> 8) as u8],
+                1024 + (i & 0xff) as u16,
+            ));
+            seg(Flow { src, dst: B.parse().unwrap() }, u64::from(i), i, SYN, b"")
+        })
+        .collect();
+    events.push(seg(f, 200_000, 99, SYN, b""));
+    events.push(seg(f, 200_001, 100, PSH, b"every byte"));
+    let (out, stats) = run(ReassemblyConfig::default(), events);
+    assert_eq!(bytes_of(&out, f), b"every byte");
+    assert_eq!(stats.evicted_half_open, 100_001 - 65_536);
     assert_eq!(stats.untracked_segments, 0);
 }

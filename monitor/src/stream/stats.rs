@@ -129,6 +129,7 @@ impl DecodeStats {
             || self.reassembly.gaps > 0
             || self.reassembly.conflicting_bytes > 0
             || self.reassembly.untracked_segments > 0
+            || self.reassembly.evicted_established > 0
             || self.stream.resyncs > 0
             || self.stream.unfinished_messages > 0
             || self.stream.error_total() > 0
@@ -158,6 +159,9 @@ impl DecodeStats {
             ("buffer_limit_gaps", r.buffer_limit_gaps),
             ("syn_data_shifts", r.syn_data_shifts),
             ("untracked_segments", r.untracked_segments),
+            ("evicted_half_open", r.evicted_half_open),
+            ("evicted_established", r.evicted_established),
+            ("idle_expired", r.idle_expired),
             ("messages", s.messages),
             ("announced", s.announced),
             ("withdrawn", s.withdrawn),
