@@ -3,8 +3,8 @@
 //! Data flows top to bottom through the modules:
 //! wire bytes ([`capture`]: pcap files, or the eBPF TC program's ring buffer live) → per-flow TCP stream
 //! ([`reassembly`]) → framed BGP messages decoded under a per-session context (the codec crate
-//! `bgpstorm-wire`, re-exported as [`wire`], which also reads MRT archives) → the normalized
-//! route model ([`wire::model`]) that the RIB, detectors, convergence tracking and the harness
+//! [`bgpstorm_wire`], which also reads MRT archives) → the normalized
+//! route model ([`bgpstorm_wire::model`]) that the RIB, detectors, convergence tracking and the harness
 //! consume.
 //!
 //! Features (both on by default): `api` is the HTTP interface (axum, prometheus-client), `live`
@@ -22,6 +22,3 @@ pub mod engine;
 pub mod reassembly;
 pub mod rib;
 pub mod stream;
-
-/// The BGP codec, re-exported under its former path.
-pub use bgpstorm_wire as wire;

@@ -10,9 +10,9 @@ use std::time::Duration;
 use bgpstorm_monitor::capture::live::{LiveCapture, LiveConfig};
 use bgpstorm_monitor::reassembly::Flow;
 use bgpstorm_monitor::stream::{LiveStream, StreamItem};
-use bgpstorm_monitor::wire::Message;
 use bgpstorm_tests::bgp;
 use bgpstorm_tests::lab::{VethPair, ip, require_root};
+use bgpstorm_wire::Message;
 use tokio::time::{Instant, timeout_at};
 
 const FLOOD: u32 = 100_000;

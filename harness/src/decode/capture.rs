@@ -6,7 +6,7 @@ use std::path::Path;
 
 use bgpstorm_monitor::capture::PcapSource;
 use bgpstorm_monitor::stream::{DecodeOptions, PcapStream, StreamItem};
-use bgpstorm_monitor::wire::Message;
+use bgpstorm_wire::Message;
 
 use super::{Options, Output, Stats};
 

@@ -17,8 +17,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use bgpstorm_monitor::reassembly::{CloseReason, Flow, GapCause};
 use bgpstorm_monitor::stream::{CapturedMessage, ContextSource, Speaker, StreamItem};
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtRecord, PeerEntry, RibRoute};
-use bgpstorm_monitor::wire::{Message, WireError};
+use bgpstorm_wire::mrt::{MrtBody, MrtRecord, PeerEntry, RibRoute};
+use bgpstorm_wire::{Message, WireError};
 use ipnet::IpNet;
 use serde::Serialize;
 
@@ -86,11 +86,11 @@ struct MrtRib<'a> {
 #[derive(Serialize)]
 struct RouteView<'a> {
     next_hop: &'a [IpAddr],
-    attributes: &'a bgpstorm_monitor::wire::PathAttributes,
+    attributes: &'a bgpstorm_wire::PathAttributes,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [bgpstorm_monitor::wire::rfc7606::AttributeError],
+    errors: &'a [bgpstorm_wire::rfc7606::AttributeError],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    not_modelled: &'a [bgpstorm_monitor::wire::model::NotModelled],
+    not_modelled: &'a [bgpstorm_wire::model::NotModelled],
 }
 
 impl<'a> From<&'a RibRoute> for RouteView<'a> {

@@ -2,7 +2,7 @@
 //!
 //! Each input is opened once and read once, so that pipes, FIFOs and `-` (standard input)
 //! work as files do; its kind is sniffed from its first bytes; MRT records go through
-//! `bgpstorm_monitor::wire::mrt`, captures through `bgpstorm_monitor::stream`; both end in the
+//! `bgpstorm_wire::mrt`, captures through `bgpstorm_monitor::stream`; both end in the
 //! same route model and the same writers ([`pipe`], [`jsonl`]).
 
 mod capture;
@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use bgpstorm_monitor::stream::StreamItem;
-use bgpstorm_monitor::wire::Message;
-use bgpstorm_monitor::wire::mrt::MrtRecord;
+use bgpstorm_wire::Message;
+use bgpstorm_wire::mrt::MrtRecord;
 
 pub use stats::Stats;
 

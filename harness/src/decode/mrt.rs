@@ -5,10 +5,10 @@ use std::fmt::Display;
 use std::io::{self, Write};
 use std::path::Path;
 
-use bgpstorm_monitor::wire::Message;
-use bgpstorm_monitor::wire::model::Update;
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtReader, MrtRecord, RibRoute};
-use bgpstorm_monitor::wire::rfc7606::AttributeError;
+use bgpstorm_wire::Message;
+use bgpstorm_wire::model::Update;
+use bgpstorm_wire::mrt::{MrtBody, MrtReader, MrtRecord, RibRoute};
+use bgpstorm_wire::rfc7606::AttributeError;
 
 use super::{Output, Stats};
 
@@ -100,7 +100,7 @@ fn rib_route(
     file: &Path,
     at: u64,
     prefix: &str,
-    route: &Result<RibRoute, bgpstorm_monitor::wire::WireError>,
+    route: &Result<RibRoute, bgpstorm_wire::WireError>,
     stats: &mut Stats,
 ) {
     stats.rib_entries += 1;

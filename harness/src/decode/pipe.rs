@@ -41,10 +41,10 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use bgpstorm_monitor::wire::Update;
-use bgpstorm_monitor::wire::message::Message;
-use bgpstorm_monitor::wire::model::{Nlri, Origin, PathAttributes, SegmentKind};
-use bgpstorm_monitor::wire::mrt::{MrtBody, MrtRecord, MrtType, Rib, RibRoute, TableDumpEntry};
+use bgpstorm_wire::Update;
+use bgpstorm_wire::message::Message;
+use bgpstorm_wire::model::{Nlri, Origin, PathAttributes, SegmentKind};
+use bgpstorm_wire::mrt::{MrtBody, MrtRecord, MrtType, Rib, RibRoute, TableDumpEntry};
 use ipnet::IpNet;
 
 /// A line's timestamp: seconds, and microseconds when the source has them (printed
@@ -289,7 +289,7 @@ fn route_tail(buf: &mut Vec<u8>, a: &PathAttributes, next_hop: Option<IpAddr>) {
 }
 
 /// AS_PATH as bgpdump's `process_attr_aspath_string` writes it.
-fn as_path(buf: &mut Vec<u8>, path: &bgpstorm_monitor::wire::model::AsPath) {
+fn as_path(buf: &mut Vec<u8>, path: &bgpstorm_wire::model::AsPath) {
     fn delimiters(kind: SegmentKind) -> (u8, u8, u8) {
         match kind {
             SegmentKind::Sequence => (b' ', b' ', b' '),
@@ -407,8 +407,8 @@ mod tests {
 
     #[test]
     fn write_update_prints_withdrawals_then_announcements() {
-        use bgpstorm_monitor::wire::context::AfiSafi;
-        use bgpstorm_monitor::wire::model::{AsPath, Community, Reach};
+        use bgpstorm_wire::context::AfiSafi;
+        use bgpstorm_wire::model::{AsPath, Community, Reach};
         let nlri = |p: &str, path_id| Nlri { prefix: p.parse().unwrap(), path_id };
         let update = Update {
             withdrawn: vec![nlri("10.0.0.0/8", None), nlri("2001:db8::/32", Some(3))],

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::reassembly::Flow;
 use crate::rib::RibChange;
-use crate::wire::Message;
+use bgpstorm_wire::Message;
 
 use community::CommunityAlert;
 use damping::DampingEvent;
