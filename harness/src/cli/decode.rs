@@ -8,7 +8,8 @@ use crate::decode::{self, Format};
 /// Options of `bgpstorm decode`.
 #[derive(clap::Args)]
 pub struct DecodeArgs {
-    /// Files to decode; the kind (MRT or pcap) is detected from the content.
+    /// Files to decode (`-` is standard input; pipes and FIFOs are read once, as they come);
+    /// the kind (MRT or pcap) is detected from the content.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output: `pipe` is one line per route in `bgpdump -m` layout; `jsonl` one JSON object
