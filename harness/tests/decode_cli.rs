@@ -188,3 +188,55 @@ fn jsonl_of_captures_matches_the_snapshots() {
         }
     }
 }
+
+/// One BGP4MP_MESSAGE_AS4 record (RFC 6396 §4.4.3) of `msg` from 192.0.2.1 (AS 65001) to
+/// 192.0.2.2 (AS 65002) at Unix time 1,546,300,800.
+fn bgp4mp_as4(msg: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&65001u32.to_be_bytes());
+    body.extend_from_slice(&65002u32.to_be_bytes());
+    body.extend_from_slice(&[0, 0, 0, 1, 192, 0, 2, 1, 192, 0, 2, 2]);
+    body.extend_from_slice(msg);
+    let mut rec = 1_546_300_800u32.to_be_bytes().to_vec();
+    rec.extend_from_slice(&[0, 16, 0, 4]);
+    rec.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    rec.extend_from_slice(&body);
+    rec
+}
+
+/// An UPDATE with the path attributes and NLRI given, and no withdrawn routes.
+fn update(attrs: &[u8], nlri: &[u8]) -> Vec<u8> {
+    let mut m = vec![0xff; 16];
+    m.extend_from_slice(&((23 + attrs.len() + nlri.len()) as u16).to_be_bytes());
+    m.extend_from_slice(&[2, 0, 0]);
+    m.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    m.extend_from_slice(attrs);
+    m.extend_from_slice(nlri);
+    m
+}
+
+/// IPv4 multicast routes (SAFI 2) print as A and W lines like unicast ones, as bgpdump
+/// prints them: 192.12.135.0/24 announced as multicast, then withdrawn.
+#[test]
+fn multicast_routes_print_their_a_and_w_lines_like_bgpdump() {
+    // ORIGIN IGP, AS_PATH 65001 (4-octet); MP_REACH_NLRI AFI 1 SAFI 2, next hop
+    // 198.51.100.1, 192.12.135.0/24.
+    let attrs = [0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xfd, 0xe9];
+    let mp_reach = [0x80, 14, 13, 0, 1, 2, 4, 198, 51, 100, 1, 0, 24, 192, 12, 135];
+    let announce = update(&[&attrs[..], &mp_reach].concat(), &[]);
+    let withdraw = update(&[0x80, 15, 7, 0, 1, 2, 24, 192, 12, 135], &[]);
+    let file = scratch("multicast.mrt");
+    std::fs::write(&file, [bgp4mp_as4(&announce), bgp4mp_as4(&withdraw)].concat()).unwrap();
+    let out = bgpstorm(&["decode", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ours = text(&out.stdout);
+    let lines: Vec<&str> = ours.lines().collect();
+    assert_eq!(lines.len(), 2, "{ours}");
+    assert!(
+        lines[0].contains("|A|192.0.2.1|65001|192.12.135.0/24|65001|IGP|198.51.100.1|"),
+        "{ours}"
+    );
+    assert!(lines[1].ends_with("|W|192.0.2.1|65001|192.12.135.0/24"), "{ours}");
+    let theirs = Command::new("bgpdump").args(["-q", "-m"]).arg(&file).output().expect("bgpdump");
+    assert_eq!(ours, text(&theirs.stdout));
+}

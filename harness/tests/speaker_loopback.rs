@@ -325,3 +325,62 @@ async fn a_restart_closes_without_notification_and_reconnects_with_restart_state
     let third = sink.established_again(2, deadline(10)).await.expect("sink third");
     assert_eq!(gr_capability(&third.negotiated.peer), before);
 }
+
+/// An UPDATE with the path attributes and NLRI given, and no withdrawn routes.
+fn raw_update(attrs: &[u8], nlri: &[u8]) -> Vec<u8> {
+    let mut m = vec![0xff; 16];
+    m.extend_from_slice(&((23 + attrs.len() + nlri.len()) as u16).to_be_bytes());
+    m.extend_from_slice(&[2, 0, 0]);
+    m.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    m.extend_from_slice(attrs);
+    m.extend_from_slice(nlri);
+    m
+}
+
+/// RFC 4760 §6: 192.12.135.0/24 as an IPv4 multicast route (SAFI 2) and as a unicast route
+/// are two routes; the multicast withdrawal removes only its own, and the multicast
+/// End-of-RIB is recorded for its family.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multicast_and_unicast_routes_of_one_prefix_are_held_apart() {
+    let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
+    b.mode = Mode::Passive;
+    b.local_addr = Some(LOOPBACK);
+    b.port = 0;
+    let sink = Session::start(b).expect("sink");
+    let mut status = sink.watch_status();
+    let mut s =
+        tokio::net::TcpStream::connect(sink.listen_addr().expect("port")).await.expect("connect");
+    s.write_all(&raw_open(65001, 90, 4)).await.expect("open");
+    s.write_all(&encode_keepalive()).await.expect("keepalive");
+    status.wait_for(|st| st.state == State::Established).await.expect("established");
+
+    let prefix: Nlri = Nlri { prefix: "192.12.135.0/24".parse().expect("prefix"), path_id: None };
+    // ORIGIN IGP, AS_PATH 65001 (2-octet: the raw OPEN has no capabilities), NEXT_HOP.
+    let head = [0x40, 1, 1, 0, 0x40, 2, 4, 2, 1, 0xfd, 0xe9, 0x40, 3, 4, 192, 0, 2, 1];
+    // MP_REACH_NLRI, AFI 1 SAFI 2, next hop 198.51.100.1, 192.12.135.0/24.
+    let mp_reach = [0x80, 14, 13, 0, 1, 2, 4, 198, 51, 100, 1, 0, 24, 192, 12, 135];
+    let announce = raw_update(&[&head[..], &mp_reach].concat(), &[24, 192, 12, 135]);
+    let withdraw = raw_update(&[0x80, 15, 7, 0, 1, 2, 24, 192, 12, 135], &[]);
+    // RFC 4724 §2: an UPDATE holding only an empty MP_UNREACH_NLRI of the family.
+    let end_of_rib = raw_update(&[0x80, 15, 3, 0, 1, 2], &[]);
+    let rib = sink.rib_in();
+
+    s.write_all(&announce).await.expect("announce");
+    rib.wait_until(deadline(10), |c| c.updates >= 1).await.expect("applied");
+    assert_eq!(rib.len(), 1, "one unicast route");
+    assert_eq!(rib.multicast_len(AfiSafi::IPV4_MULTICAST), 1, "one multicast route");
+    let unicast = rib.get(&prefix).expect("unicast route");
+    assert_eq!(unicast.next_hop.as_ref(), [IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))]);
+    let multicast = rib.get_multicast(AfiSafi::IPV4_MULTICAST, &prefix).expect("multicast");
+    assert_eq!(multicast.next_hop.as_ref(), [IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1))]);
+    assert_eq!(rib.multicast_counts(), [(AfiSafi::IPV4_MULTICAST, 1)]);
+
+    s.write_all(&withdraw).await.expect("withdraw");
+    s.write_all(&end_of_rib).await.expect("end-of-rib");
+    rib.wait_until(deadline(10), |c| c.updates >= 3).await.expect("applied");
+    assert_eq!(rib.multicast_len(AfiSafi::IPV4_MULTICAST), 0);
+    assert!(rib.multicast_snapshot(AfiSafi::IPV4_MULTICAST).is_empty());
+    assert_eq!(rib.snapshot().into_iter().map(|(n, _)| n).collect::<Vec<_>>(), [prefix]);
+    assert_eq!(rib.end_of_rib(), [AfiSafi::IPV4_MULTICAST]);
+    assert_eq!(sink.state(), State::Established, "{:?}", sink.notifications());
+}

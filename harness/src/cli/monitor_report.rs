@@ -12,10 +12,13 @@ pub fn json_report(engine: &Engine, stats: &DecodeStats) -> String {
         .events()
         .filter(|e| matches!(e, Event::Flap(_) | Event::Community(_) | Event::Damping(_)))
         .collect();
+    // Multicast (SAFI 2) paths per family, held apart from the unicast `paths`.
+    let multicast: serde_json::Map<String, serde_json::Value> =
+        rib.multicast_counts().into_iter().map(|(f, n)| (f.to_string(), n.into())).collect();
     let v = serde_json::json!({
         "sessions": sessions,
         "adj_ribs_in": rib.sessions(),
-        "rib": { "paths": rib.path_count(), "prefixes": rib.prefix_count(), "attribute_sets": rib.attr_set_count(), "hidden": rib.hidden_count() },
+        "rib": { "paths": rib.path_count(), "prefixes": rib.prefix_count(), "attribute_sets": rib.attr_set_count(), "hidden": rib.hidden_count(), "multicast_paths": multicast },
         "alerts": alerts,
         "convergence": engine.convergence().summary(),
         "counters": engine.counters(),
@@ -55,6 +58,9 @@ pub fn text_report(engine: &Engine, stats: &DecodeStats) -> String {
         rib.attr_set_count(),
         rib.hidden_count()
     );
+    for (family, n) in rib.multicast_counts() {
+        let _ = writeln!(s, "multicast        {family}: {n} paths");
+    }
     let c = engine.counters();
     let _ = writeln!(s, "announced        {}", c.announced);
     let _ = writeln!(s, "withdrawn        {}", c.withdrawn);

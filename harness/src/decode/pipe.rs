@@ -34,9 +34,9 @@
 //!   its announcements into W lines; bgpdump prints whatever it could guess.
 //! - a RIB entry without NEXT_HOP but with an IPv4 MP_REACH_NLRI next hop prints that next
 //!   hop, where bgpdump prints 255.255.255.255.
-//! - multicast and other families outside the model are not printed (bgpdump prints IPv4 and
-//!   IPv6 multicast A/W lines); AS paths are never cut short (bgpdump ends paths longer than
-//!   about 7,900 characters with `...`).
+//! - families outside the model are not printed (IPv4 and IPv6 multicast, SAFI 2, are in
+//!   it and print A/W lines as bgpdump's); AS paths are never cut short (bgpdump ends paths
+//!   longer than about 7,900 characters with `...`).
 
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bgpstorm_wire::AfiSafi;
+use bgpstorm_wire::iana::{CeaseSubcode, ErrorCode};
 use ipnet::IpNet;
 use serde::Serialize;
 
@@ -330,7 +331,8 @@ async fn drive(
 /// Whether the peer ended the session with Cease / Administrative Shutdown (RFC 4486).
 fn peer_ceased(session: &Session) -> bool {
     session.notifications().iter().any(|n| {
-        n.direction == crate::speaker::Direction::Received && (n.code, n.subcode) == (6, 2)
+        n.direction == crate::speaker::Direction::Received
+            && (n.code, n.subcode) == ErrorCode::Cease.with(CeaseSubcode::AdministrativeShutdown)
     })
 }
 

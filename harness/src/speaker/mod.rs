@@ -16,6 +16,7 @@ mod counters;
 mod fastpath;
 mod fsm;
 mod io;
+mod multicast;
 pub mod notification;
 pub mod open;
 pub mod prefixes;

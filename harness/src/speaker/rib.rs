@@ -10,6 +10,8 @@ use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Update};
 use ipnet::{IpNet, Ipv4Net};
 use tokio::sync::watch;
 
+use super::multicast::MulticastRoutes;
+
 /// One route of the Adj-RIB-In.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
@@ -148,6 +150,8 @@ struct Inner {
     /// Everything else: IPv6, and ADD-PATH routes.
     other: FastMap<Nlri, Entry>,
     attrs: AttrTable,
+    /// Multicast routes (SAFI 2), apart from the unicast ones above.
+    multicast: MulticastRoutes,
     /// Families whose End-of-RIB arrived, with when (nanoseconds after `base`).
     end_of_rib: Vec<(AfiSafi, u64)>,
     announced: u64,
@@ -172,6 +176,7 @@ impl Default for AdjRibIn {
             v4_len: 0,
             other: FastMap::default(),
             attrs: AttrTable::default(),
+            multicast: MulticastRoutes::default(),
             end_of_rib: Vec::new(),
             announced: 0,
             withdrawn: 0,
@@ -351,11 +356,16 @@ impl AdjRibIn {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Applies a decoded UPDATE received at `at` (RFC 4271 §9: withdrawals, then announcements).
+    /// Applies a decoded UPDATE received at `at` (RFC 4271 §9: withdrawals, then
+    /// announcements). Multicast routes (SAFI 2) go to their own table; the unicast counts,
+    /// totals and waiters cover unicast routes only.
     pub fn apply(&self, update: &Update, at: Instant) {
         let mut g = self.lock();
         for n in &update.withdrawn {
             g.remove(n);
+        }
+        for u in &update.unreach {
+            g.multicast.withdraw(u.family, &u.nlri);
         }
         g.withdrawn += update.withdrawn.len() as u64;
         g.treat_as_withdraw += u64::from(update.treat_as_withdraw);
@@ -368,16 +378,13 @@ impl AdjRibIn {
         if !update.reach.is_empty() {
             let attributes = Arc::new(update.attributes.clone());
             let t = g.nanos(at);
-            // The table holds unicast routes (keyed by prefix); multicast ones (SAFI 2) are
-            // decoded but would otherwise shadow the unicast route of the same prefix.
-            for r in &update.reach {
-                if r.nlri.is_empty() || !r.family.is_unicast() {
+            for r in update.reach.iter().filter(|r| !r.nlri.is_empty()) {
+                let next_hop: Arc<[IpAddr]> = r.next_hop.as_slice().into();
+                if !r.family.is_unicast() {
+                    g.multicast.announce(r.family, &r.nlri, &attributes, &next_hop, at);
                     continue;
                 }
-                let attrs = Arc::new(RouteAttrs {
-                    attributes: attributes.clone(),
-                    next_hop: r.next_hop.as_slice().into(),
-                });
+                let attrs = Arc::new(RouteAttrs { attributes: attributes.clone(), next_hop });
                 let id = g.attrs.add(attrs, r.nlri.len() as u32);
                 g.insert_all(&r.nlri, id, t);
                 g.announced += r.nlri.len() as u64;
@@ -429,6 +436,7 @@ impl AdjRibIn {
         g.v4_len = 0;
         g.other.clear();
         g.attrs = AttrTable::default();
+        g.multicast.clear();
         g.end_of_rib.clear();
         drop(g);
         self.count.send_modify(|c| {
@@ -476,6 +484,26 @@ impl AdjRibIn {
         let g = self.lock();
         let v4 = g.v4_routes().map(|(n, e)| (n, g.route(e)));
         v4.chain(g.other.iter().map(|(n, e)| (*n, g.route(e)))).collect()
+    }
+
+    /// Multicast routes (SAFI 2) held for `family`; unicast ones are counted by [`Self::len`].
+    pub fn multicast_len(&self, family: AfiSafi) -> usize {
+        self.lock().multicast.len(family)
+    }
+
+    /// Multicast routes held per family, for the families that hold any.
+    pub fn multicast_counts(&self) -> Vec<(AfiSafi, usize)> {
+        self.lock().multicast.counts()
+    }
+
+    /// The multicast route of one prefix of `family`.
+    pub fn get_multicast(&self, family: AfiSafi, nlri: &Nlri) -> Option<Route> {
+        self.lock().multicast.get(family, nlri).cloned()
+    }
+
+    /// A copy of every multicast route of `family`.
+    pub fn multicast_snapshot(&self, family: AfiSafi) -> Vec<(Nlri, Route)> {
+        self.lock().multicast.snapshot(family)
     }
 
     /// Paths per prefix.

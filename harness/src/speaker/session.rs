@@ -10,9 +10,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use bgpstorm_wire::iana::{CeaseSubcode, ErrorCode};
+
 use super::config::{Mode, SessionConfig};
 use super::counters::{CounterSnapshot, Counters};
-use super::notification::{self, NotificationRecord, cease_subcode};
+use super::notification::{self, NotificationRecord};
 use super::rib::AdjRibIn;
 use super::ribout::AdjRibOut;
 pub(crate) use super::shared::Shared;
@@ -338,12 +340,13 @@ async fn transport(shared: &Shared, listener: Option<&TcpListener>) -> TcpStream
 
 /// Cease / Connection Rejected to a connection we do not want (RFC 4486 §4).
 async fn reject(s: TcpStream) {
-    refuse(s, cease_subcode::CONNECTION_REJECTED).await;
+    refuse(s, CeaseSubcode::ConnectionRejected).await;
 }
 
-async fn refuse(mut s: TcpStream, subcode: u8) {
+async fn refuse(mut s: TcpStream, subcode: CeaseSubcode) {
     use tokio::io::AsyncWriteExt;
-    let m = notification::encode(6, subcode, &[]);
+    let (code, subcode) = ErrorCode::Cease.with(subcode);
+    let m = notification::encode(code, subcode, &[]);
     let _ = tokio::time::timeout(Duration::from_secs(1), s.write_all(&m)).await;
 }
 
@@ -354,7 +357,7 @@ async fn refuse_more(shared: &Shared, listener: Option<&TcpListener>) {
     loop {
         if let Ok((s, from)) = l.accept().await {
             shared.set_error(format!("closed a colliding connection from {from}"));
-            refuse(s, cease_subcode::COLLISION_RESOLUTION).await;
+            refuse(s, CeaseSubcode::ConnectionCollisionResolution).await;
         }
     }
 }

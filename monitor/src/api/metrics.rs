@@ -73,6 +73,15 @@ pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
         "Valid paths that are not the best at their receiver",
         rib.hidden_count() as i64,
     );
+    let multicast = Family::<Labels, Gauge>::default();
+    for (family, n) in rib.multicast_counts() {
+        multicast.get_or_create(&vec![("family".into(), family.to_string())]).set(n as i64);
+    }
+    reg.register(
+        "rib_multicast_paths",
+        "Multicast (SAFI 2) paths held, by family, apart from rib_paths",
+        multicast,
+    );
     let paths = Family::<Labels, Gauge>::default();
     for s in rib.sessions() {
         let labels = vec![

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use bgpstorm_wire::AfiSafi;
 use ipnet::IpNet;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -68,6 +69,10 @@ pub struct RibSizes {
     pub attribute_sets: u64,
     /// Changes that fell off the bounded history.
     pub history_dropped: u64,
+    /// IPv4 multicast paths held (SAFI 2, apart from `paths`).
+    pub ipv4_multicast_paths: u64,
+    /// IPv6 multicast paths held (SAFI 2, apart from `paths`).
+    pub ipv6_multicast_paths: u64,
 }
 
 /// A cloneable handle on a running engine.
@@ -170,6 +175,8 @@ impl EngineHandle {
             prefixes: rib.prefix_count() as u64,
             attribute_sets: rib.attr_set_count() as u64,
             history_dropped: rib.history().dropped(),
+            ipv4_multicast_paths: rib.multicast_path_count(AfiSafi::IPV4_MULTICAST),
+            ipv6_multicast_paths: rib.multicast_path_count(AfiSafi::IPV6_MULTICAST),
         };
         (e.counters().clone(), sizes)
     }

@@ -16,6 +16,7 @@
 mod attrs;
 pub mod best;
 mod history;
+mod multicast;
 mod paths;
 
 use std::collections::HashMap;
@@ -27,10 +28,12 @@ use prefix_trie::PrefixMap;
 use serde::Serialize;
 
 use crate::reassembly::Flow;
-use bgpstorm_wire::{Nlri, Update};
+use bgpstorm_wire::{AfiSafi, Nlri, Update};
 
 pub use attrs::{AttrId, AttrSet, AttrStore};
 pub use history::{Change, ChangeKind, History};
+pub use multicast::MulticastPath;
+use multicast::MulticastRoutes;
 use paths::{Path, Paths};
 
 /// Index of a session in a [`Rib`].
@@ -194,6 +197,8 @@ pub struct Rib {
     attrs: AttrStore,
     history: History,
     paths: u64,
+    /// Multicast routes (SAFI 2), apart from the unicast tries.
+    multicast: MulticastRoutes,
 }
 
 impl Rib {
@@ -265,7 +270,29 @@ impl Rib {
         &self.history
     }
 
-    /// Applies an UPDATE received on `session` at wire time `ts_ns`; returns what changed.
+    /// Multicast paths (SAFI 2) held per family, for the families that hold any; they are
+    /// not counted by [`Self::path_count`].
+    pub fn multicast_counts(&self) -> Vec<(AfiSafi, u64)> {
+        self.multicast.counts()
+    }
+
+    /// Multicast paths held for `family`.
+    pub fn multicast_path_count(&self, family: AfiSafi) -> u64 {
+        self.multicast.count(family)
+    }
+
+    /// The multicast path of `nlri` of `family` that `session` holds.
+    pub fn multicast_path(
+        &self,
+        family: AfiSafi,
+        session: SessionId,
+        nlri: &Nlri,
+    ) -> Option<&MulticastPath> {
+        self.multicast.get(family, session, nlri)
+    }
+
+    /// Applies an UPDATE received on `session` at wire time `ts_ns`; returns what changed
+    /// among the unicast routes (multicast ones are held, but are no [`RibChange`]).
     pub fn apply(
         &mut self,
         session: SessionId,
@@ -276,13 +303,17 @@ impl Rib {
         for n in &update.withdrawn {
             self.withdraw(session, *n, ts_ns, out);
         }
-        // The RIB holds unicast routes; multicast (SAFI 2) ones are decoded but not held here.
-        for reach in &update.reach {
-            if reach.nlri.is_empty() || !reach.family.is_unicast() {
-                continue;
-            }
+        for u in &update.unreach {
+            self.multicast.withdraw(u.family, session, &u.nlri);
+        }
+        for reach in update.reach.iter().filter(|r| !r.nlri.is_empty()) {
             let set =
                 AttrSet { attributes: update.attributes.clone(), next_hop: reach.next_hop.clone() };
+            if !reach.family.is_unicast() {
+                let path = MulticastPath { attributes: Arc::new(set), received_ns: ts_ns };
+                self.multicast.announce(reach.family, session, &reach.nlri, &path);
+                continue;
+            }
             // One lookup per reach, not per prefix: hashing the set is the costly part.
             let id = self.attrs.acquire(&set);
             for (i, n) in reach.nlri.iter().enumerate() {
@@ -319,6 +350,7 @@ impl Rib {
         for n in held {
             self.withdraw(session, n, ts_ns, out);
         }
+        self.multicast.flush(session);
     }
 
     fn slot_mut(&mut self, prefix: IpNet) -> &mut Paths {
