@@ -78,9 +78,20 @@ pub fn origin(s: &str) -> Result<Origin, String> {
     }
 }
 
-/// A human duration: `500ms`, `2s`, `1m30s`.
+/// The longest duration an option takes (366 days): far past any real run, short enough that
+/// no deadline computed from it can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
+/// A human duration: `500ms`, `2s`, `1m30s`, at most [`MAX_DURATION`].
 pub fn duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("duration {s:?}: {e}"))
+    let d = humantime::parse_duration(s).map_err(|e| format!("duration {s:?}: {e}"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "duration {s:?} is longer than the longest allowed, {}",
+            humantime::format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -100,6 +111,8 @@ mod tests {
         );
         assert_eq!(as_path("64500, 64501 64502"), Ok(vec![64500, 64501, 64502]));
         assert_eq!(duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("366d"), Ok(MAX_DURATION));
+        assert!(duration("5000000000000000h").is_err());
         assert!(origin("bgp").is_err());
     }
 }

@@ -169,7 +169,7 @@ pub struct RestartSpeaker {
     #[serde(default = "yes")]
     pub graceful: bool,
     /// Deadline for the session to be Established again (default 30 s).
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub within: Option<Duration>,
 }
@@ -224,7 +224,7 @@ pub struct Flap {
     /// Withdraw/re-announce cycles.
     pub cycles: u32,
     /// Time between a withdrawal and the re-announcement (and between cycles).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "super::duration")]
     #[schemars(with = "String")]
     pub interval: Duration,
 }
@@ -240,7 +240,7 @@ pub struct Churn {
     /// Changes per second.
     pub rate: f64,
     /// How long.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "super::duration")]
     #[schemars(with = "String")]
     pub duration: Duration,
     /// Random seed (a run is reproducible).
@@ -293,11 +293,11 @@ pub struct Impair {
     /// The speaker whose link it is.
     pub speaker: String,
     /// Delay.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub delay: Option<Duration>,
     /// Jitter.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub jitter: Option<Duration>,
     /// Loss, percent.

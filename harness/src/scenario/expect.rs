@@ -198,15 +198,15 @@ impl Check {
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     /// Median.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub p50: Option<Duration>,
     /// 99th percentile.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub p99: Option<Duration>,
     /// Maximum.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub max: Option<Duration>,
 }

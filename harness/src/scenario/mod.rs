@@ -5,12 +5,14 @@
 
 pub mod action;
 mod build;
+mod duration;
 pub mod expect;
 pub mod model;
 pub mod prefixes;
 pub mod raw;
 mod validate;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity};
@@ -69,12 +71,15 @@ pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(raw::Scenario)).unwrap_or_default()
 }
 
-/// Every `*.yaml`/`*.yml` file under `paths` (files are taken as given), sorted.
+/// Every `*.yaml`/`*.yml` file under `paths` (files are taken as given), sorted. Symbolic links
+/// are followed, but a folder already visited (by its canonical path) is not entered again, so
+/// a link loop ends the walk instead of hanging it.
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut seen = HashSet::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, &mut seen, &mut out)?;
         } else {
             out.push(p.clone());
         }
@@ -83,11 +88,14 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !seen.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     for e in std::fs::read_dir(dir)? {
         let p = e?.path();
         if p.is_dir() {
-            walk(&p, out)?;
+            walk(&p, seen, out)?;
         } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
             out.push(p);
         }

@@ -136,7 +136,7 @@ pub struct WaitSessions {
     #[serde(default)]
     pub established: Option<Vec<String>>,
     /// Deadline (default 30 s).
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, with = "super::duration")]
     #[schemars(with = "Option<String>")]
     pub within: Option<Duration>,
 }
@@ -242,7 +242,7 @@ pub struct Expect {
     #[schemars(!skip_serializing_if)]
     pub prefixes: Option<Prefixes>,
     /// Deadline for the route checks (default 10 s).
-    #[serde(default, with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "super::duration", skip_serializing_if = "Option::is_none")]
     #[schemars(!skip_serializing_if)]
     #[schemars(with = "Option<String>")]
     pub within: Option<Duration>,

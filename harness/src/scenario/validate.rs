@@ -83,6 +83,11 @@ fn header(s: &raw::Scenario) -> Vec<String> {
     }
     if s.name.trim().is_empty() {
         p.push("name: must not be empty".into());
+    } else if !safe_name(&s.name) {
+        p.push(format!(
+            "name: {:?} names the artifacts folder: letters, digits, -, _ and . only, not starting with . or -, no ..",
+            s.name
+        ));
     }
     let names: BTreeSet<&str> = s.speakers.keys().map(String::as_str).collect();
     let known = |what: &str, n: &str, p: &mut Vec<String>| {
@@ -144,6 +149,14 @@ fn header(s: &raw::Scenario) -> Vec<String> {
         p.push("steps: at least one step".into());
     }
     p
+}
+
+/// Whether a scenario name is safe as one path component under `--artifacts` (no `/`, no
+/// `..`, not absolute, not hidden): the rule `bgpstorm new` applies to names too.
+fn safe_name(name: &str) -> bool {
+    !name.contains("..")
+        && !name.starts_with(['.', '-'])
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn dut(s: &raw::Scenario, p: &mut Vec<String>) {
