@@ -9,16 +9,20 @@
 //! - `GET /metrics`: Prometheus text format.
 //!
 //! Errors are JSON `{"error": "..."}` with status 400 (bad query) or 404 (unknown path).
+//! [`serve`] closes idle connections, caps open ones and, on loopback, refuses a foreign `Host`
+//! with 421 (see [`guard`]).
 
+pub mod guard;
 pub mod metrics;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use ipnet::IpNet;
 use serde::Deserialize;
 use serde_json::json;
@@ -48,13 +52,20 @@ pub fn router(handle: EngineHandle) -> Router {
         .with_state(handle)
 }
 
-/// Serves `router(handle)` on `listener` until `shutdown` completes.
+/// Serves `router(handle)` on `listener` until `shutdown` completes, through the guards of
+/// [`guard`]: idle timeout, connection cap, and the `Host` check when bound to loopback.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     handle: EngineHandle,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(handle)).with_graceful_shutdown(shutdown).await
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let connections = Arc::new(guard::ConnectionStats::default());
+    let app = router(handle)
+        .layer(axum::middleware::from_fn_with_state(loopback, guard::check_host))
+        .layer(Extension(Arc::clone(&connections)));
+    let listener = guard::GuardedListener::new(listener, connections);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Binds `addr` for [`serve`], with an error that names the address.
@@ -201,8 +212,23 @@ async fn stats(State(s): State<EngineHandle>) -> Response {
     Json(json!({ "counters": counters, "capture": s.capture(), "rib": rib })).into_response()
 }
 
-async fn prometheus(State(s): State<EngineHandle>) -> Response {
-    let body = s.metrics();
+async fn prometheus(
+    State(s): State<EngineHandle>,
+    connections: Option<Extension<Arc<guard::ConnectionStats>>>,
+) -> Response {
+    let mut body = s.metrics();
+    if let Some(Extension(c)) = connections
+        && let Some(head) = body.strip_suffix("# EOF\n")
+    {
+        body = format!(
+            "{head}# HELP bgpstorm_api_connections_refused Connections to this API closed at \
+             accept because {} were open.\n\
+             # TYPE bgpstorm_api_connections_refused counter\n\
+             bgpstorm_api_connections_refused_total {}\n# EOF\n",
+            guard::MAX_CONNECTIONS,
+            c.refused()
+        );
+    }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
         .into_response()
 }
