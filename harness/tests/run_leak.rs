@@ -1,6 +1,8 @@
-//! `bgpstorm run` killed with SIGKILL in the middle of a scenario leaves nothing behind: no
-//! namespace (they are held only by its descriptors), no daemon (parent-death signal), no BPF
-//! program (the TCX links and programs belong to its descriptors). Needs root and bird2.
+//! `bgpstorm run` killed with SIGKILL in the middle of a scenario leaves nothing behind, for
+//! every daemon: no namespace (they are held only by its descriptors), no daemon process (each
+//! runs in a PID namespace whose init dies with the harness, even one that drops privileges
+//! like FRR's zebra), no BPF program (the TCX links and programs belong to its descriptors).
+//! Needs root, bird2, FRR, GoBGP and OpenBGPD.
 
 #[path = "common/child.rs"]
 mod child;
@@ -59,27 +61,61 @@ fn processes_with(needle: &str) -> Vec<String> {
     out
 }
 
+/// IDs of the BPF programs process `pid` holds (program and link descriptors name them).
+fn held_bpf_programs(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) {
+        for f in fds.flatten() {
+            let info = std::fs::read_to_string(f.path()).unwrap_or_default();
+            out.extend(
+                info.lines()
+                    .filter_map(|l| l.strip_prefix("prog_id:"))
+                    .filter_map(|v| v.trim().parse::<u32>().ok()),
+            );
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn bpf_program_ids() -> Vec<u32> {
-    aya::programs::loaded_programs()
-        .flatten()
-        .filter(|p| p.name_as_str().is_some_and(|n| n.starts_with("bgp_")))
-        .map(|p| p.id())
-        .collect()
+    aya::programs::loaded_programs().flatten().map(|p| p.id()).collect()
 }
 
 #[test]
-fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
+fn a_bird_run_killed_with_sigkill_leaves_nothing() {
+    killed_run_leaves_nothing("bird");
+}
+
+#[test]
+fn an_frr_run_killed_with_sigkill_leaves_nothing() {
+    killed_run_leaves_nothing("frr");
+}
+
+#[test]
+fn a_gobgp_run_killed_with_sigkill_leaves_nothing() {
+    killed_run_leaves_nothing("gobgp");
+}
+
+#[test]
+fn an_openbgpd_run_killed_with_sigkill_leaves_nothing() {
+    killed_run_leaves_nothing("openbgpd");
+}
+
+/// Kills `bgpstorm run` of a scenario on `kind` mid-run and waits, with a deadline, until no
+/// namespace, process or BPF program of that run remains.
+fn killed_run_leaves_nothing(kind: &str) {
     // SAFETY: geteuid has no preconditions.
     assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
-    let dir = root().join(format!("target/tmp/run-leak-{}", std::process::id()));
+    let dir = root().join(format!("target/tmp/run-leak-{kind}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("long.yaml");
     std::fs::write(
         &scenario,
-        "version: 1\nname: long\ndut: {kind: bird, asn: 65000}\nspeakers:\n  up: {asn: 65001}\n  down: {asn: 65100}\nsteps:\n  - wait: established\n  - announce: {from: up, prefixes: {count: 100, start: 10.9.0.0/24}}\n  - expect: {at: down, routes: 1000000, within: 120s}\n",
+        format!("version: 1\nname: long\ndut: {{kind: {kind}, asn: 65000}}\nspeakers:\n  up: {{asn: 65001}}\n  down: {{asn: 65100}}\nsteps:\n  - wait: established\n  - announce: {{from: up, prefixes: {{count: 100, start: 10.9.0.0/24}}}}\n  - expect: {{at: down, routes: 1000000, within: 120s}}\n"),
     )
     .unwrap();
-    let before = bpf_program_ids();
     let artifacts = dir.join("runs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
         .args(["run"])
@@ -102,9 +138,8 @@ fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
     let held = held_namespaces(child.id());
     assert!(held.len() >= 3, "the run holds its namespaces: {held:?}");
     let artifacts_s = artifacts.to_string_lossy().into_owned();
-    assert!(!processes_with(&artifacts_s).is_empty(), "BIRD runs");
-    let during: Vec<u32> =
-        bpf_program_ids().into_iter().filter(|id| !before.contains(id)).collect();
+    assert!(!processes_with(&artifacts_s).is_empty(), "{kind} runs");
+    let during = held_bpf_programs(child.id());
     assert!(!during.is_empty(), "the capture's programs are loaded");
 
     child.kill().unwrap(); // SIGKILL
@@ -124,7 +159,7 @@ fn a_run_killed_with_sigkill_leaves_no_namespace_daemon_or_bpf_program() {
         }
         assert!(
             Instant::now() < deadline,
-            "left behind after SIGKILL: daemons {daemons:?}, namespaces {namespaces:?}, BPF programs {programs:?}"
+            "{kind}: left behind after SIGKILL: daemons {daemons:?}, namespaces {namespaces:?}, BPF programs {programs:?}"
         );
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(Duration::from_millis(100));

@@ -1,5 +1,13 @@
-//! A daemon process inside a namespace: output to a log file, SIGKILL when the harness dies
-//! (the namespace's commands carry PR_SET_PDEATHSIG), stopped and reaped on drop.
+//! A daemon process inside a namespace: output to a log file, stopped and reaped on drop, and
+//! gone when the harness dies, whatever the daemon does.
+//!
+//! A parent-death signal on the daemon itself is not enough: a daemon that switches user
+//! (FRR's zebra becomes `frr`) loses it. So each daemon runs in a PID namespace of its own,
+//! `unshare --pid --fork --kill-child=SIGKILL` carrying the namespace's parent-death signal
+//! (it stays root). Its forked child, the namespace's init, is a shell that keeps the
+//! parent-death signal `--kill-child` set, starts the daemon and forwards SIGTERM to it. When
+//! the harness dies, `unshare` dies, the init dies, and the kernel kills every process left in
+//! the PID namespace (pid_namespaces(7)), whichever user it runs as and however often it forked.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -16,21 +24,35 @@ pub fn which(binary: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(binary)).find(|p| p.is_file())
 }
 
+/// The PID namespace's init: starts the daemon (`"$@"`), forwards SIGTERM to it (an init only
+/// receives the signals it handles), waits for it and exits with its status.
+const INIT: &str = r#"trap 'kill -TERM $p' TERM
+"$@" & p=$!
+wait $p; s=$?
+while kill -0 $p 2>/dev/null; do wait $p; s=$?; done
+exit $s"#;
+
 /// A running daemon.
 pub struct DaemonProcess {
     name: String,
+    /// `unshare`, the parent of the daemon's PID namespace.
     child: Child,
     log: PathBuf,
 }
 
 impl DaemonProcess {
-    /// Starts `argv` in `ns` with output to `log`. Call from a thread that lives as long as
-    /// the run: the parent-death signal follows the spawning thread.
+    /// Starts `argv` in `ns`, in a PID namespace of its own, with output to `log`. Call from
+    /// a thread that lives as long as the run: the parent-death signal follows the spawning
+    /// thread.
     pub fn spawn(ns: &Netns, argv: &[&str], log: &Path) -> std::io::Result<Self> {
         let out = std::fs::File::create(log)?;
         let err = out.try_clone()?;
-        let mut cmd = ns.command(argv[0]);
-        cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(out).stderr(err);
+        let mut cmd = ns.command("unshare");
+        cmd.args(["--pid", "--fork", "--kill-child=SIGKILL", "--", "/bin/sh", "-c", INIT, "sh"])
+            .args(argv)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
         let child = cmd
             .spawn()
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", argv[0])))?;
@@ -60,14 +82,37 @@ impl DaemonProcess {
     /// system, ms) of the daemon and every process it forked: OpenBGPD keeps its RIB in a
     /// child, so the parent alone says little.
     pub fn usage(&self) -> Option<(u64, u64)> {
-        tree_usage(self.child.id())
+        tree_usage(first_child(self.init()?)?)
+    }
+
+    /// The PID namespace's init (the shell `unshare` forked), once it is there.
+    fn init(&self) -> Option<u32> {
+        first_child(self.child.id())
+    }
+
+    /// SIGKILL to the PID namespace's init, which takes every process in it along (the init
+    /// exits, and `unshare` with it, only once they are gone), then reaps `unshare`.
+    fn kill(&mut self) {
+        match self.init() {
+            // SAFETY: signalling a process of our own child's PID namespace.
+            Some(init) => unsafe {
+                libc::kill(init as libc::pid_t, libc::SIGKILL);
+            },
+            // Not forked yet, or gone: `unshare` itself is what is left to stop.
+            None => {
+                let _ = self.child.kill();
+            }
+        }
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then SIGKILL if it is still there after `grace`.
     pub fn stop(&mut self, grace: Duration) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        // The init forwards SIGTERM to the daemon; `unshare` would not.
+        if let Some(init) = self.init() {
+            // SAFETY: signalling a process of our own child's PID namespace.
+            unsafe { libc::kill(init as libc::pid_t, libc::SIGTERM) };
+        }
         let until = std::time::Instant::now() + grace;
         while std::time::Instant::now() < until {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
@@ -76,16 +121,24 @@ impl DaemonProcess {
             // Reaping a child has no event to wait on without a SIGCHLD handler.
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
 impl Drop for DaemonProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
+}
+
+/// The first child of `pid` (from /proc/PID/task/PID/children), if it has one.
+fn first_child(pid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// [`DaemonProcess::usage`] of the process tree under `root`.
