@@ -38,8 +38,8 @@ fn scenario(name: &str, within: &str) -> String {
     format!(
         "version: 1\nname: {name}\ndut: {{kind: bird, asn: 65000}}\n\
          speakers:\n  up: {{asn: 65001, families: [ipv4]}}\n\
-         steps:\n  - announce: {{from: up, prefixes: [10.0.0.0/24]}}\n    \
-         expect: {{at: up, within: {within}}}\n"
+         steps:\n  - announce: {{from: up, prefixes: [10.0.0.0/24]}}\n  \
+         - expect: {{at: up, routes: 0, within: {within}}}\n"
     )
 }
 
