@@ -10,10 +10,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{api_address, get, root, serve};
-
-#[path = "common/child.rs"]
-mod child;
+use common::{api_address, child, get, root, serve};
 
 /// Kills the server when the test ends, however it ends.
 struct Killed(Child);

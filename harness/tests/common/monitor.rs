@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 #[path = "child.rs"]
-mod child;
+pub mod child;
 use child::wait_for_line;
 
 /// The repository root.
