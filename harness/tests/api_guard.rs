@@ -7,40 +7,18 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use common::{api_address, child, get, root, serve};
-
-/// Kills the server when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Server, get, root, serve, serve_with};
 
 /// `bgpstorm monitor --pcap ... --listen 127.0.0.1:0` limited to 256 open files, as in the
-/// report of the defect; returns the server and its address.
-fn serve_with_256_files() -> (Killed, String) {
-    let pcap = root().join("data/pcap/feature-captures/bgp-large-community.pcap");
-    let mut child = Command::new("prlimit")
-        .current_dir(root())
-        .arg("--nofile=256")
-        .arg(env!("CARGO_BIN_EXE_bgpstorm"))
-        .args(["monitor", "--listen", "127.0.0.1:0", "--pcap"])
-        .arg(pcap)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let server = Killed(child);
-    let addr =
-        child::wait_for_line(stderr, api_address, Duration::from_secs(30), "the API address");
-    (server, addr)
+/// report of the defect (prlimit execs bgpstorm, so the server is the child itself); returns the
+/// server and its address.
+fn serve_with_256_files() -> (Server, String) {
+    let mut prlimit = Command::new("prlimit");
+    prlimit.arg("--nofile=256").arg(env!("CARGO_BIN_EXE_bgpstorm"));
+    serve_with(prlimit, &root().join("data/pcap/feature-captures/bgp-large-community.pcap"))
 }
 
 /// A GET with the given `Host` header; returns the status.

@@ -29,7 +29,13 @@ impl Drop for Server {
 /// `bgpstorm monitor --pcap FILE --listen 127.0.0.1:0` run from the repository root, and the
 /// address it printed (waited for with a deadline).
 pub fn serve(pcap: &Path) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+    serve_with(Command::new(env!("CARGO_BIN_EXE_bgpstorm")), pcap)
+}
+
+/// The same, with `bgpstorm` started by `program` (the binary itself, or a wrapper such as
+/// `prlimit ... bgpstorm` whose arguments end with the binary).
+pub fn serve_with(mut program: Command, pcap: &Path) -> (Server, String) {
+    let mut child = program
         .current_dir(root())
         .args(["monitor", "--listen", "127.0.0.1:0", "--pcap"])
         .arg(pcap)
