@@ -123,3 +123,44 @@ fn symlink_loops_in_a_scenario_folder_end_the_walk() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("one"), "{stdout}");
 }
+
+/// Defect 10: `validate` and `run` share one validation, so what `run` would reject later
+/// (a range past the end of the address space, a replay or prefix file that is missing or is
+/// not MRT) is rejected by both, with the same words and exit 2, before any network is built.
+#[test]
+fn validate_rejects_what_run_would_reject() {
+    let dir = fresh_dir("one-validation");
+    std::fs::write(dir.join("not-mrt.txt"), "this is not an MRT file\n").unwrap();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "version: 1\nname: bad\ndut: {kind: bird, asn: 65000}\n\
+         speakers:\n  up: {asn: 65001, families: [ipv4, ipv6]}\n\
+         steps:\n\
+         \x20 - announce: {from: up, prefixes: {start: 255.255.255.0/24, count: 2}}\n\
+         \x20 - flap: {from: up, prefixes: {start: 'ffff:ffff:ffff:ffff::/64', count: 3}, cycles: 1, interval: 1s}\n\
+         \x20 - replay: {from: up, file: missing-updates.gz}\n\
+         \x20 - announce: {from: up, prefixes: {mrt: not-mrt.txt}}\n\
+         \x20 - expect: {at: up, prefixes: {start: 10.255.255.0/24, count: 1}, routes: 1}\n",
+    )
+    .unwrap();
+    let wanted = [
+        "steps[0].announce.prefixes: 2 prefixes from 255.255.255.0/24 run past the end",
+        "steps[1].flap.prefixes: 3 prefixes from ffff:ffff:ffff:ffff::/64 run past the end",
+        "steps[2].replay.file: cannot open",
+        "steps[3].announce.prefixes.mrt:",
+    ];
+    let artifacts = dir.join("artifacts");
+    for args in [vec!["validate"], vec!["run", "--artifacts", artifacts.to_str().unwrap()]] {
+        let cmd = args[0];
+        let out = bgpstorm(&[args.as_slice(), &[bad.to_str().unwrap()]].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}{err}", text(&out.stdout));
+        for w in wanted {
+            assert!(err.contains(w), "{cmd}: {w:?} missing from:\n{err}");
+        }
+        // The last check is fine: only the four problems are reported.
+        assert_eq!(err.matches("\n  - ").count(), 4, "{cmd}: {err}");
+    }
+    assert!(!artifacts.exists(), "run built something before refusing the scenario");
+}

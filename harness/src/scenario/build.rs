@@ -2,6 +2,7 @@
 //! checked and converted (communities, origin, keywords, hex), and an `expect:` map into its
 //! [`Check`]s. Problems are collected with where they are; nothing is parsed again later.
 
+use std::path::Path;
 use std::time::Duration;
 
 use bgpstorm_wire::model::Origin;
@@ -20,6 +21,8 @@ pub(super) struct Builder<'a> {
     pub s: &'a raw::Scenario,
     /// The problems so far.
     pub p: &'a mut Vec<String>,
+    /// The scenario's folder: files it names (MRT prefixes, replays) are relative to it.
+    pub base: &'a Path,
 }
 
 impl Builder<'_> {
@@ -94,6 +97,7 @@ impl Builder<'_> {
         }
         if let Some(f) = &step.flap {
             self.known("flap.from", &f.from);
+            self.prefixes("flap.prefixes", &f.prefixes);
             if f.cycles == 0 || f.cycles > 10_000 {
                 self.problem(format!("flap.cycles: 1 to 10000, not {}", f.cycles));
             }
@@ -101,6 +105,7 @@ impl Builder<'_> {
         }
         if let Some(c) = &step.churn {
             self.known("churn.from", &c.from);
+            self.prefixes("churn.prefixes", &c.prefixes);
             if !(c.rate > 0.0 && c.rate <= 10_000_000.0) || c.duration.as_secs() > 3600 {
                 self.problem("churn: rate 0 to 10M changes/s and duration at most 1 h".into());
             }
@@ -108,6 +113,7 @@ impl Builder<'_> {
         }
         if let Some(r) = &step.replay {
             self.known("replay.from", &r.from);
+            self.mrt_file("replay.file", &r.file);
             if r.speed.is_some_and(|s| s <= 0.0) {
                 self.problem("replay.speed: must be above 0".into());
             }
@@ -181,13 +187,36 @@ impl Builder<'_> {
         matches!(mode, Some(AddPathMode::Send | AddPathMode::Both))
     }
 
+    /// A prefix set that `run` can build: a non-empty list, a range inside the address space,
+    /// an MRT file that opens as MRT.
     fn prefixes(&mut self, what: &str, set: &Prefixes) {
         match set {
             Prefixes::List(l) if l.is_empty() => self.problem(format!("{what}: an empty list")),
+            Prefixes::List(_) => {}
             Prefixes::Range(r) if r.count == 0 || r.count > 10_000_000 => {
                 self.problem(format!("{what}.count: 1 to 10,000,000, not {}", r.count))
             }
-            _ => {}
+            Prefixes::Range(r) => {
+                if let Err(e) = crate::speaker::prefixes::check_range(r.start, r.count) {
+                    self.problem(format!("{what}: {e}"));
+                }
+            }
+            Prefixes::Mrt(m) => self.mrt_file(&format!("{what}.mrt"), &m.mrt),
+        }
+    }
+
+    /// A file named by the scenario (relative to its folder) that opens as MRT (plain, gzip
+    /// or bzip2): the first record is read, the rest is left to the run.
+    fn mrt_file(&mut self, what: &str, file: &Path) {
+        let path = self.base.join(file);
+        let first = bgpstorm_wire::mrt::MrtReader::open(&path).map(|mut r| r.next());
+        match first {
+            Err(e) => self.problem(format!("{what}: {e}")),
+            Ok(None) => self.problem(format!("{what}: {} holds no MRT record", path.display())),
+            Ok(Some(Err(e))) if e.is_fatal() => {
+                self.problem(format!("{what}: {}: {e}", path.display()))
+            }
+            Ok(Some(_)) => {}
         }
     }
 

@@ -63,7 +63,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         path: path.into(),
         message: e.to_string().replace("<input>", &path.display().to_string()),
     })?;
-    validate::build(s).map_err(|problems| ScenarioError::Invalid { path: path.into(), problems })
+    let base = path.parent().unwrap_or(Path::new("."));
+    validate::build(s, base)
+        .map_err(|problems| ScenarioError::Invalid { path: path.into(), problems })
 }
 
 /// The JSON Schema of the format, for editors (`bgpstorm schema`).

@@ -203,13 +203,15 @@ fn with_steps(steps: &str) -> Scenario {
     let text = format!(
         "version: 1\nname: x\ndut: {{kind: bird, asn: 65000}}\nspeakers:\n  down: {{asn: 65100}}\n  up: {{asn: 65001}}\nsteps:\n{steps}"
     );
-    parse(Path::new("s.yaml"), &text).unwrap_or_else(|e| panic!("{e}"))
+    // In the data folder, so that the replays below name a real file.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mrt/s.yaml");
+    parse(&path, &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn labels_print_every_value_the_author_wrote_zeros_and_false_included() {
     let s = with_steps(
-        "  - expect: {at: down, routes: 0, within: 30s}\n  - expect: {community_alert: false}\n  - expect: {at: down, dut_matches: false, routes: 3}\n  - {name: mine, announce: {from: up, prefixes: [10.0.0.0/24]}}\n  - replay: {from: up, file: x.mrt, peer_index: 0}\n  - announce: {from: up, prefixes: [10.0.0.0/24], prepend: 0, as_path: []}\n",
+        "  - expect: {at: down, routes: 0, within: 30s}\n  - expect: {community_alert: false}\n  - expect: {at: down, dut_matches: false, routes: 3}\n  - {name: mine, announce: {from: up, prefixes: [10.0.0.0/24]}}\n  - replay: {from: up, file: routeviews-2016/updates.20161101.0000.bz2, peer_index: 0}\n  - announce: {from: up, prefixes: [10.0.0.0/24], prepend: 0, as_path: []}\n",
     );
     let names: Vec<&str> = s.steps.iter().map(|st| st.name.as_str()).collect();
     assert_eq!(
@@ -219,7 +221,7 @@ fn labels_print_every_value_the_author_wrote_zeros_and_false_included() {
             "expect {community_alert: false}",
             "expect {at: down, dut_matches: false, routes: 3}",
             "mine",
-            "replay {file: x.mrt, from: up, peer_index: 0}",
+            "replay {file: routeviews-2016/updates.20161101.0000.bz2, from: up, peer_index: 0}",
             "announce {as_path: [], from: up, prefixes: [10.0.0.0/24], prepend: 0}",
         ]
     );
@@ -275,12 +277,15 @@ fn announcements_are_typed_when_read() {
 #[test]
 fn a_replay_takes_an_explicit_next_hop_and_may_allow_an_empty_run() {
     let s = with_steps(
-        "  - replay: {from: up, file: x.mrt, next_hop: \"fd00::99\", allow_empty: true}\n  - replay: {from: up, file: x.mrt}\n",
+        "  - replay: {from: up, file: routeviews-2016/updates.20161101.0000.bz2, next_hop: \"fd00::99\", allow_empty: true}\n  - replay: {from: up, file: routeviews-2016/updates.20161101.0000.bz2}\n",
     );
     let model::Action::Replay(r) = &s.steps[0].action else { panic!("{:?}", s.steps[0]) };
     assert_eq!(r.next_hop, Some("fd00::99".parse().unwrap()));
     assert!(r.allow_empty);
-    assert_eq!(s.steps[1].name, "replay {file: x.mrt, from: up}");
+    assert_eq!(
+        s.steps[1].name,
+        "replay {file: routeviews-2016/updates.20161101.0000.bz2, from: up}"
+    );
     let model::Action::Replay(r) = &s.steps[1].action else { panic!("{:?}", s.steps[1]) };
     assert!(r.next_hop.is_none() && !r.allow_empty);
 }

@@ -3,13 +3,15 @@
 //! collecting every problem with where it is (`steps[3].announce.from`).
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use super::build::Builder;
 use super::model::*;
 use super::raw;
 
-/// The typed scenario, or every problem of the file, each with where it is.
-pub fn build(s: raw::Scenario) -> Result<Scenario, Vec<String>> {
+/// The typed scenario, or every problem of the file, each with where it is. Files the
+/// scenario names are looked up in `base`, its folder.
+pub fn build(s: raw::Scenario, base: &Path) -> Result<Scenario, Vec<String>> {
     let mut p = header(&s);
     let mut steps = Vec::with_capacity(s.steps.len());
     let mut named = BTreeSet::new();
@@ -18,7 +20,7 @@ pub fn build(s: raw::Scenario) -> Result<Scenario, Vec<String>> {
             Some(n) => format!("steps[{i}] ({n})"),
             None => format!("steps[{i}]"),
         };
-        let action = Builder { at: &at, s: &s, p: &mut p }.action(step);
+        let action = Builder { at: &at, s: &s, p: &mut p, base }.action(step);
         if let Some(since) = step.expect.as_ref().and_then(|e| e.since.as_ref())
             && !named.contains(since.as_str())
         {

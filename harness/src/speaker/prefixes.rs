@@ -25,42 +25,58 @@ pub enum PrefixError {
     Mrt(#[from] bgpstorm_wire::mrt::MrtError),
 }
 
+/// Whether `count` consecutive prefixes of the length of `start` fit in the address space
+/// (the arithmetic of [`range`], without building the list: scenario validation uses it).
+pub fn check_range(start: IpNet, count: u64) -> Result<(), PrefixError> {
+    let overflow = || PrefixError::Overflow { start, count };
+    let span = count.saturating_sub(1);
+    let fits = match start {
+        IpNet::V4(n) => {
+            let step: u64 = 1 << (32 - u32::from(n.prefix_len()));
+            let base = u64::from(u32::from(n.network()));
+            step.checked_mul(span)
+                .and_then(|s| base.checked_add(s))
+                .is_some_and(|last| last <= u64::from(u32::MAX))
+        }
+        IpNet::V6(n) => {
+            let len = n.prefix_len();
+            if len == 0 {
+                count <= 1
+            } else {
+                let step = 1u128 << (128 - u32::from(len));
+                step.checked_mul(u128::from(span))
+                    .and_then(|s| u128::from(n.network()).checked_add(s))
+                    .is_some()
+            }
+        }
+    };
+    if fits { Ok(()) } else { Err(overflow()) }
+}
+
 /// `count` consecutive prefixes of the length of `start`, beginning at `start` (whose host
 /// bits are ignored): 10.0.0.0/24, 10.0.1.0/24, ...
 pub fn range(start: IpNet, count: u64) -> Result<Vec<IpNet>, PrefixError> {
-    let overflow = || PrefixError::Overflow { start, count };
-    match start {
+    check_range(start, count)?;
+    Ok(match start {
         IpNet::V4(n) => {
             let len = n.prefix_len();
             let step: u64 = 1 << (32 - u32::from(len));
             let base = u64::from(u32::from(n.network()));
-            let last =
-                base.checked_add(step.checked_mul(count.saturating_sub(1)).ok_or_else(overflow)?);
-            if last.is_none_or(|l| l > u64::from(u32::MAX)) {
-                return Err(overflow());
-            }
-            Ok((0..count)
+            (0..count)
                 .map(|i| {
-                    let a = Ipv4Addr::from((base + i * step) as u32);
-                    IpNet::V4(Ipv4Net::new_assert(a, len))
+                    IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::from((base + i * step) as u32), len))
                 })
-                .collect())
+                .collect()
         }
         IpNet::V6(n) => {
             let len = n.prefix_len();
             let step: u128 = if len == 0 { 0 } else { 1u128 << (128 - u32::from(len)) };
             let base = u128::from(n.network());
-            let span =
-                step.checked_mul(u128::from(count.saturating_sub(1))).ok_or_else(overflow)?;
-            base.checked_add(span).ok_or_else(overflow)?;
-            if len == 0 && count > 1 {
-                return Err(overflow());
-            }
-            Ok((0..u128::from(count))
+            (0..u128::from(count))
                 .map(|i| IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::from(base + i * step), len)))
-                .collect())
+                .collect()
         }
-    }
+    })
 }
 
 /// The distinct unicast prefixes of an MRT file, in order of first appearance: RIB entries
