@@ -69,7 +69,9 @@ fn killed_run_leaves_nothing(kind: &str) {
     );
     assert!(line.contains("PASS"), "{line}");
     // Mid-run: namespaces, the daemon and the capture exist.
-    let held = leak::Held::by(child.id(), &artifacts.to_string_lossy());
+    // The daemons' command lines name files inside the run's folder (the harness's own names
+    // the folder alone).
+    let held = leak::Held::by(child.id(), &format!("{}/", artifacts.display()));
     assert!(held.namespaces.len() >= 3, "the run holds its namespaces: {:?}", held.namespaces);
     assert!(!leak::processes_with(&held.daemons).is_empty(), "{kind} runs");
     assert!(!held.programs.is_empty(), "the capture's programs are loaded");

@@ -1,7 +1,8 @@
 //! `bgpstorm run` stopped by SIGINT or SIGTERM in the middle of a long wait: it stops at once,
 //! tears everything down (no namespace, daemon or BPF program remains), writes the reports
 //! with the run marked interrupted, and exits 130 / 143. A second signal during the teardown
-//! does not stop it. Needs root and bird2.
+//! does not stop it; a DUT that never gets ready does not hold the signal up either. Needs
+//! root and bird2.
 
 #[path = "common/leak.rs"]
 mod leak;
@@ -86,6 +87,19 @@ fn exit_within(child: &mut Child, timeout: Duration) -> std::process::ExitStatus
     status
 }
 
+/// Kills the child with SIGKILL (which leaves nothing behind either) when the test fails
+/// before the child was waited for.
+struct KillOnPanic(u32);
+
+impl Drop for KillOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // SAFETY: killing our own child process, not yet waited for on this path.
+            unsafe { libc::kill(self.0 as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+}
+
 fn signal(child: &Child, sig: libc::c_int) {
     // SAFETY: signalling our own child process, which has not been waited for yet.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
@@ -121,13 +135,16 @@ fn stopped_run(dut: &str, sig: libc::c_int, twice: bool) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let out = lines(child.stdout.take().unwrap());
     let err = lines(child.stderr.take().unwrap());
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     // Step 2 passed: step 3, the two-minute wait, is under way.
     wait_line(&out, "2/3", Duration::from_secs(60), &mut stdout);
     assert!(stdout.last().is_some_and(|l| l.contains("PASS")), "{stdout:?}");
-    let held = leak::Held::by(child.id(), &artifacts.to_string_lossy());
+    // The daemons' command lines name files inside the run's folder (the harness's own names
+    // the folder alone).
+    let held = leak::Held::by(child.id(), &format!("{}/", artifacts.display()));
     assert!(held.namespaces.len() >= 3, "the run holds its namespaces: {:?}", held.namespaces);
     if dut != "none" {
         assert!(!leak::processes_with(&held.daemons).is_empty(), "{dut} runs");
@@ -195,4 +212,73 @@ fn sigint_stops_a_run_without_a_dut_and_exits_130() {
 #[test]
 fn sigterm_stops_a_run_without_a_dut_and_exits_143() {
     stopped_run("none", libc::SIGTERM, false);
+}
+
+/// A `bird` first on PATH that never opens its control socket: the DUT start waits for it
+/// (up to 30 s) until SIGINT ends the wait.
+#[test]
+fn sigint_during_a_dut_start_stops_it_at_once_and_exits_130() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
+    let dir = root().join(format!("target/tmp/run-signals-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let bird = bin.join("bird");
+    std::fs::write(
+        &bird,
+        "#!/bin/sh\n# never answers on its control socket\nwhile :; do sleep 1; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&bird, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let scenario = dir.join("long.yaml");
+    std::fs::write(&scenario, long_scenario("bird")).unwrap();
+    let (artifacts, json) = (dir.join("runs"), dir.join("r.json"));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--artifacts")
+        .arg(&artifacts)
+        .arg("--json")
+        .arg(&json)
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = KillOnPanic(child.id());
+    let out = lines(child.stdout.take().unwrap());
+    let err = lines(child.stderr.take().unwrap());
+    let mut stdout = Vec::new();
+    wait_line(&out, "RUN  long on bird", Duration::from_secs(30), &mut stdout);
+    // The fake daemon runs (its command line names the run's folder): the start waits for it.
+    let needle = format!("{}/", artifacts.display());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut backoff = Duration::from_millis(5);
+    while leak::processes_with(&needle).is_empty() {
+        assert!(Instant::now() < deadline, "the fake bird never started");
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(Duration::from_millis(100));
+    }
+    let held = leak::Held::by(child.id(), &needle);
+    assert!(held.namespaces.len() >= 3, "the run holds its namespaces: {:?}", held.namespaces);
+
+    let sent = Instant::now();
+    signal(&child, libc::SIGINT);
+    // Far below the DUT start's 30 s deadline.
+    let exit = exit_within(&mut child, Duration::from_secs(5));
+    eprintln!("DUT start SIGINT: exited {:?} {:?} after the signal", exit.code(), sent.elapsed());
+    stdout.extend(out.iter());
+    let (stdout, stderr) = (stdout.join("\n"), err.iter().collect::<Vec<_>>().join("\n"));
+    assert_eq!(exit.code(), Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("interrupted by SIGINT during setup"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let run = &report[0];
+    assert_eq!(run["interrupted"], "SIGINT", "{run}");
+    assert!(run["steps"].as_array().unwrap().iter().all(|s| s["status"] == "skipped"), "{run}");
+    held.wait_gone(Duration::from_secs(10), "a DUT start stopped by SIGINT");
+    let _ = std::fs::remove_dir_all(&dir);
 }
