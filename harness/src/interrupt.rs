@@ -114,7 +114,10 @@ pub fn install(announce: &'static str, again: &'static str) -> std::io::Result<(
                 };
             let _ = ready_tx.send(Ok(()));
             loop {
+                // SIGINT first when both are pending (the kernel delivers the lower number
+                // first too), so the one sent first is the one recorded.
                 let sig = tokio::select! {
+                    biased;
                     Some(()) = int.recv() => Signal::Interrupt,
                     Some(()) = term.recv() => Signal::Terminate,
                     else => return,

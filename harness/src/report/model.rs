@@ -21,7 +21,7 @@ pub enum StepStatus {
     Failed,
     /// Not run: an earlier step failed, or the run was interrupted.
     Skipped,
-    /// Stopped while it ran, by SIGINT or SIGTERM.
+    /// Stopped by SIGINT or SIGTERM while it ran, or as it was about to begin.
     Interrupted,
 }
 
@@ -114,9 +114,6 @@ impl RunReport {
         let sig = self.interrupted?;
         Some(match self.steps.iter().find(|s| s.status == StepStatus::Interrupted) {
             Some(s) => format!("interrupted by {sig} in step {} ({})", s.index + 1, s.name),
-            None if self.steps.iter().any(|s| s.status != StepStatus::Skipped) => {
-                format!("interrupted by {sig} between steps")
-            }
             None => format!("interrupted by {sig} during setup"),
         })
     }

@@ -185,12 +185,10 @@ async fn execute(
         let t = Instant::now();
         let (status, detail) = if let Some(sig) = report.interrupted {
             (StepStatus::Skipped, format!("the run was interrupted ({sig})"))
-        } else if let Some(sig) = interrupt::raised() {
-            report.interrupted = Some(sig.name());
-            (StepStatus::Skipped, format!("the run was interrupted ({})", sig.name()))
         } else if failed {
             (StepStatus::Skipped, "an earlier step failed".to_string())
         } else {
+            // A signal that came before the step began interrupts it before it does anything.
             let outcome = tokio::select! {
                 biased;
                 sig = interrupt::wait() => Err(sig),
