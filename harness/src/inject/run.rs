@@ -344,13 +344,14 @@ async fn hold(session: &Session, h: Duration) -> Result<(), Failure> {
             Err(Failure::failed(format!(
                 "the session went down {:.3} s into --hold {}: {why}",
                 t0.elapsed().as_secs_f64(),
-                humantime(h)
+                shown(h)
             )))
         }
     }
 }
 
-fn humantime(d: Duration) -> String {
+/// A duration as the options spell it: `30s`, `1500ms`.
+fn shown(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {

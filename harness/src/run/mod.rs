@@ -166,17 +166,13 @@ async fn execute(
     report.setup = setup_started.elapsed();
     let Some(mut r) = runner else {
         report.interrupted = interrupt::raised().map(interrupt::Signal::name);
+        let why = format!(
+            "the run was interrupted ({}) during setup",
+            report.interrupted.unwrap_or_default()
+        );
         for (i, step) in s.steps.iter().enumerate() {
-            let why = format!(
-                "the run was interrupted ({}) during setup",
-                report.interrupted.unwrap_or_default()
-            );
-            finished(
-                &mut report,
-                events,
-                s,
-                step_report(i, step, StepStatus::Skipped, why, Duration::ZERO),
-            );
+            let sr = step_report(i, step, StepStatus::Skipped, why.clone(), Duration::ZERO);
+            finished(&mut report, events, s, sr);
         }
         return Ok(report);
     };
@@ -188,30 +184,9 @@ async fn execute(
         } else if failed {
             (StepStatus::Skipped, "an earlier step failed".to_string())
         } else {
-            // A signal that came before the step began interrupts it before it does anything.
-            let outcome = tokio::select! {
-                biased;
-                sig = interrupt::wait() => Err(sig),
-                o = r.step(step) => Ok(o),
-            };
-            match (outcome, interrupt::raised()) {
-                (Ok(Ok(d)), _) => (StepStatus::Passed, d),
-                // A step that failed once a signal arrived (a DUT start it cut short) was
-                // interrupted, not wrong.
-                (Err(sig), _) | (Ok(Err(_)), Some(sig)) => {
-                    report.interrupted = Some(sig.name());
-                    let after = t.elapsed().as_secs_f64();
-                    (
-                        StepStatus::Interrupted,
-                        format!("interrupted by {} after {after:.3}s", sig.name()),
-                    )
-                }
-                (Ok(Err(e)), None) => {
-                    failed = true;
-                    (StepStatus::Failed, e.to_string())
-                }
-            }
+            attempt(&mut r, step, &mut report).await
         };
+        failed |= status == StepStatus::Failed;
         finished(&mut report, events, s, step_report(i, step, status, detail, t.elapsed()));
     }
     if failed && opts.keep_on_failure && report.interrupted.is_none() {
@@ -222,6 +197,29 @@ async fn execute(
     r.finish(&mut report, dir).await;
     report.teardown = teardown.elapsed();
     Ok(report)
+}
+
+/// Runs one step, unless a signal stops it first or meanwhile (then the run is marked
+/// interrupted).
+async fn attempt(r: &mut Runner<'_>, step: &Step, report: &mut RunReport) -> (StepStatus, String) {
+    let t = Instant::now();
+    // A signal that came before the step began interrupts it before it does anything.
+    let outcome = tokio::select! {
+        biased;
+        sig = interrupt::wait() => Err(sig),
+        o = r.step(step) => Ok(o),
+    };
+    match (outcome, interrupt::raised()) {
+        (Ok(Ok(d)), _) => (StepStatus::Passed, d),
+        // A step that failed once a signal arrived (a DUT start it cut short) was
+        // interrupted, not wrong.
+        (Err(sig), _) | (Ok(Err(_)), Some(sig)) => {
+            report.interrupted = Some(sig.name());
+            let after = t.elapsed().as_secs_f64();
+            (StepStatus::Interrupted, format!("interrupted by {} after {after:.3}s", sig.name()))
+        }
+        (Ok(Err(e)), None) => (StepStatus::Failed, e.to_string()),
+    }
 }
 
 fn step_report(
