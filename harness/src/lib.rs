@@ -7,12 +7,14 @@
 //! - [`cli`]: the command line, one module per subcommand and one set of exit statuses
 //!   ([`cli::exit`]); `bgpstorm monitor` drives the monitor crate's engine and REST API.
 //! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
+//! - [`interrupt`]: SIGINT / SIGTERM during a run, which stop it where it waits.
 
 pub mod check;
 pub mod cli;
 pub mod decode;
 pub mod dut;
 pub mod inject;
+pub mod interrupt;
 pub mod report;
 pub mod run;
 pub mod scenario;

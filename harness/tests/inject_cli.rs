@@ -52,7 +52,6 @@ fn sender_and_sink_over_loopback_report_every_prefix() {
             "--deadline",
             "20s",
         ])
-        .args(["--hold", "20s"])
         .output()
         .expect("sender runs");
     let out = sink.wait_with_output().expect("sink ends");
@@ -143,7 +142,7 @@ fn rate_limited_sender_takes_as_long_as_its_rate_says() {
     let port = free_port();
     let sink = sink(&port, 20000);
     let sender = sender(&port)
-        .args(["--announce", "20000", "--start", "10.0.0.0/24", "--rate", "20000", "--hold", "20s"])
+        .args(["--announce", "20000", "--start", "10.0.0.0/24", "--rate", "20000"])
         .output()
         .expect("sender runs");
     let out = sink.wait_with_output().expect("sink ends");

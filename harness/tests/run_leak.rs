@@ -6,81 +6,15 @@
 
 #[path = "common/child.rs"]
 mod child;
+#[path = "common/leak.rs"]
+mod leak;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
-
-/// `net:[inode]` namespaces process `pid` holds as descriptors.
-fn held_namespaces(pid: u32) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
-        for f in fds.flatten() {
-            if let Ok(t) = std::fs::read_link(f.path()) {
-                let t = t.to_string_lossy().into_owned();
-                if t.starts_with("net:[") {
-                    out.push(t);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Every namespace any process holds (as its namespace or a descriptor).
-fn all_namespaces() -> Vec<String> {
-    let mut out = Vec::new();
-    for p in std::fs::read_dir("/proc").unwrap().flatten() {
-        let name = p.file_name().to_string_lossy().into_owned();
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        if let Ok(t) = std::fs::read_link(p.path().join("ns/net")) {
-            out.push(t.to_string_lossy().into_owned());
-        }
-        out.extend(held_namespaces(name.parse().unwrap_or(0)));
-    }
-    out
-}
-
-/// Processes whose command line mentions `needle`.
-fn processes_with(needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(cmd) = std::fs::read(p.path().join("cmdline")) {
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            if cmd.contains(needle) && !cmd.contains("run_leak") {
-                out.push(cmd);
-            }
-        }
-    }
-    out
-}
-
-/// IDs of the BPF programs process `pid` holds (program and link descriptors name them).
-fn held_bpf_programs(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) {
-        for f in fds.flatten() {
-            let info = std::fs::read_to_string(f.path()).unwrap_or_default();
-            out.extend(
-                info.lines()
-                    .filter_map(|l| l.strip_prefix("prog_id:"))
-                    .filter_map(|v| v.trim().parse::<u32>().ok()),
-            );
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-fn bpf_program_ids() -> Vec<u32> {
-    aya::programs::loaded_programs().flatten().map(|p| p.id()).collect()
 }
 
 #[test]
@@ -135,34 +69,17 @@ fn killed_run_leaves_nothing(kind: &str) {
     );
     assert!(line.contains("PASS"), "{line}");
     // Mid-run: namespaces, the daemon and the capture exist.
-    let held = held_namespaces(child.id());
-    assert!(held.len() >= 3, "the run holds its namespaces: {held:?}");
-    let artifacts_s = artifacts.to_string_lossy().into_owned();
-    assert!(!processes_with(&artifacts_s).is_empty(), "{kind} runs");
-    let during = held_bpf_programs(child.id());
-    assert!(!during.is_empty(), "the capture's programs are loaded");
+    // The daemons' command lines name files inside the run's folder (the harness's own names
+    // the folder alone).
+    let held = leak::Held::by(child.id(), &format!("{}/", artifacts.display()));
+    assert!(held.namespaces.len() >= 3, "the run holds its namespaces: {:?}", held.namespaces);
+    assert!(!leak::processes_with(&held.daemons).is_empty(), "{kind} runs");
+    assert!(!held.programs.is_empty(), "the capture's programs are loaded");
 
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     // The kernel tears down asynchronously (the daemon gets its death signal, descriptors
     // close): wait for it with a deadline.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut backoff = Duration::from_millis(5);
-    loop {
-        let daemons = processes_with(&artifacts_s);
-        let namespaces: Vec<String> =
-            all_namespaces().into_iter().filter(|n| held.contains(n)).collect();
-        let programs: Vec<u32> =
-            bpf_program_ids().into_iter().filter(|id| during.contains(id)).collect();
-        if daemons.is_empty() && namespaces.is_empty() && programs.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{kind}: left behind after SIGKILL: daemons {daemons:?}, namespaces {namespaces:?}, BPF programs {programs:?}"
-        );
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(Duration::from_millis(100));
-    }
+    held.wait_gone(Duration::from_secs(10), &format!("{kind} after SIGKILL"));
     let _ = std::fs::remove_dir_all(&dir);
 }

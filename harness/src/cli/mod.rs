@@ -59,7 +59,10 @@ pub enum Command {
     /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
     /// 2 invalid scenario or usage, including a --json/--junit/--matrix path that cannot be
     /// created (checked before any run); 3 environment (not root, missing daemon, kernel
-    /// feature) or a report that could not be written after the runs.
+    /// feature) or a report that could not be written after the runs; 130 SIGINT (Ctrl-C) or
+    /// 143 SIGTERM stopped the runs: the run in progress stops at once (also in a wait or a
+    /// DUT start), everything is torn down, the reports are written with what finished and the
+    /// stopped run marked interrupted; a second signal does not stop the teardown.
     Run(run::RunArgs),
     /// Convergence benchmark of daemons on the wire: each workload (a scenario file, see
     /// bench/) after a warm-up run, --repeat times per daemon; median and spread of

@@ -1,12 +1,15 @@
 //! `bgpstorm run FILE|DIR... [--dut KIND,...]`: run scenarios, print a line per step and a
 //! summary, write JSON / JUnit / a Markdown compatibility matrix, exit 0 (all passed),
 //! 1 (an assertion failed), 2 (invalid scenario or usage, also an output path that cannot be
-//! created) or 3 (environment, also an output that could not be written after the runs).
+//! created), 3 (environment, also an output that could not be written after the runs), or
+//! 130 / 143 when SIGINT / SIGTERM stopped the runs (torn down, the reports written with what
+//! finished and the stopped run marked interrupted).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
+use crate::interrupt;
 use crate::report::{
     EventBus, JsonWriter, JunitWriter, LinePrinter, MatrixWriter, ReportError, Reporter, RunEvent,
 };
@@ -95,6 +98,13 @@ pub fn main(mut o: RunArgs) -> ExitCode {
             return exit::code(exit::USAGE);
         }
     };
+    if let Err(e) = interrupt::install(
+        "stopping the run; tearing down (namespaces, daemon, BPF programs), then writing the reports",
+        "the teardown goes on so that nothing is left behind",
+    ) {
+        eprintln!("bgpstorm run: cannot handle SIGINT and SIGTERM: {e}");
+        return exit::code(exit::ENVIRONMENT);
+    }
     let opts = RunOptions {
         dut: None,
         artifacts: o.artifacts.clone(),
@@ -103,9 +113,12 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         progress: true,
         keep_on_failure: o.keep_on_failure,
     };
-    for (path, s) in &loaded {
+    'runs: for (path, s) in &loaded {
         let kinds = if o.duts.is_empty() { vec![s.dut.kind] } else { o.duts.clone() };
         for kind in kinds {
+            if interrupt::raised().is_some() {
+                break 'runs;
+            }
             let scenario = s.name.as_str();
             if let Err(why) = applicable(s, kind) {
                 bus.event(&RunEvent::NotApplicable { scenario, kind, why: &why });
@@ -120,14 +133,18 @@ pub fn main(mut o: RunArgs) -> ExitCode {
             }
         }
     }
-    let t = match bus.finish() {
-        Ok(t) => t,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("bgpstorm run: {e}");
-            }
-            return exit::code(exit::ENVIRONMENT);
+    let finished = bus.finish();
+    if let Err(errors) = &finished {
+        for e in errors {
+            eprintln!("bgpstorm run: {e}");
         }
+    }
+    // Interrupted: the runs that did not start are left out of the reports.
+    if let Some(sig) = interrupt::raised() {
+        return exit::code(sig.exit_status());
+    }
+    let Ok(t) = finished else {
+        return exit::code(exit::ENVIRONMENT);
     };
     if t.environment > 0 && t.ran == 0 {
         exit::code(exit::ENVIRONMENT)

@@ -62,6 +62,14 @@ pub enum DutError {
         /// The tail of its logs.
         log: String,
     },
+    /// A signal stopped the run while the daemon was starting.
+    #[error("{daemon}: start stopped by {}", signal.name())]
+    Interrupted {
+        /// Daemon name.
+        daemon: &'static str,
+        /// The signal.
+        signal: crate::interrupt::Signal,
+    },
     /// A control query failed.
     #[error("{daemon}: {what}: {source}\n--- log ---\n{log}")]
     Control {

@@ -87,7 +87,8 @@ impl Daemon for Frr {
                 let log = zebra.log_tail(10);
                 return Err(DutError::NotReady { daemon: "frr", after: limit, source, log });
             }
-            std::thread::sleep(backoff);
+            crate::interrupt::sleep(backoff)
+                .map_err(|signal| DutError::Interrupted { daemon: "frr", signal })?;
             backoff = (backoff * 2).min(Duration::from_millis(100));
         }
     }

@@ -48,6 +48,9 @@ impl DaemonProcess {
         let out = std::fs::File::create(log)?;
         let err = out.try_clone()?;
         let mut cmd = ns.command("unshare");
+        // A process group of its own: Ctrl-C on the terminal reaches the harness alone, which
+        // then stops the daemon in order (SIGTERM, then SIGKILL) as at the end of a run.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         cmd.args(["--pid", "--fork", "--kill-child=SIGKILL", "--", "/bin/sh", "-c", INIT, "sh"])
             .args(argv)
             .stdin(Stdio::null())

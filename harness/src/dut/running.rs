@@ -75,8 +75,10 @@ impl Dut {
                     return Err(DutError::NotReady { daemon, after: deadline, source, log });
                 }
                 // Polling the control socket with a growing interval: the daemon gives no
-                // other readiness signal.
-                Err(_) => std::thread::sleep(backoff),
+                // other readiness signal. A SIGINT or SIGTERM ends the wait at once.
+                Err(_) => crate::interrupt::sleep(backoff).map_err(|signal| {
+                    DutError::Interrupted { daemon: self.driver.name(), signal }
+                })?,
             }
             backoff = (backoff * 2).min(Duration::from_millis(250));
         }

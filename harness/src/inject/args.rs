@@ -26,8 +26,8 @@ pub enum Family {
 ///   bgpstorm inject --local-as 65001 --peer-as 65000 --peer 10.0.0.1 --replay updates.gz --peer-index 3 --speed 10
 ///   bgpstorm inject --passive --local-as 65100 --peer-as 65000 --expect 1000000 --deadline 30s
 ///
-/// Exit status: 0 done; 1 the session failed or --expect was not met by the deadline;
-/// 2 wrong usage or unreadable input; 3 the environment is missing something (address,
+/// Exit status: 0 done; 1 the session failed, went down during --hold (the reason on
+/// stderr) or --expect was not met by the deadline; 2 wrong usage or unreadable input; 3 the environment is missing something (address,
 /// namespace, permission).
 #[derive(Clone, Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -182,7 +182,9 @@ pub struct InjectArgs {
     /// Give up (exit 1) when the session or --expect is not there by then.
     #[arg(long, value_name = "DURATION", value_parser = parse::duration, default_value = "60s")]
     pub deadline: Duration,
-    /// After the programs, keep the session up this long (routes stay announced).
+    /// After the programs, keep the session up this long (routes stay announced). The
+    /// session going down meanwhile (the peer's NOTIFICATION, the peer closing the
+    /// connection, the hold timer expiring) is a failure: exit 1 with the reason.
     #[arg(long, value_name = "DURATION", value_parser = parse::duration)]
     pub hold: Option<Duration>,
     /// Print the summary as one JSON object.

@@ -229,9 +229,11 @@ async fn run(a: &InjectArgs, cfg: SessionConfig, plan: Plan) -> Result<(), Failu
     let mut s = Summary { expected: a.expect, ..Summary::default() };
     let mut result = drive(a, &session, plan, deadline, &mut s, started).await;
     // A sink that has what it wanted shuts the session down (Cease) while our last messages
-    // are still on their way: for a sender that expects nothing back, that is the end.
+    // are still on their way: for a sender that expects nothing back, that is the end. Not
+    // with --hold, which asked for the session to stay up.
     if matches!(result, Err(Failure(EXIT_FAILED, _)))
         && a.expect.is_none()
+        && a.hold.is_none()
         && s.peer.is_some()
         && peer_ceased(&session)
     {
@@ -316,16 +318,45 @@ async fn drive(
         s.receive_prefixes_per_s = Some(n as f64 / secs.max(1e-9));
     }
     if let Some(h) = a.hold {
-        let mut st = session.watch_status();
-        let _ =
-            tokio::time::timeout(h, st.wait_for(|x| x.state != crate::speaker::State::Established))
-                .await;
+        hold(session, h).await?;
     }
     if a.withdraw {
         inj.withdraw_all().await.map_err(down)?;
         inj.flush().await.map_err(down)?;
     }
     Ok(())
+}
+
+/// Keeps the session up for `h`. A session that goes down meanwhile (the peer's NOTIFICATION,
+/// the peer closing the connection, the hold timer) fails with the reason.
+async fn hold(session: &Session, h: Duration) -> Result<(), Failure> {
+    let t0 = Instant::now();
+    let mut st = session.watch_status();
+    let down = st.wait_for(|x| x.state != crate::speaker::State::Established);
+    match tokio::time::timeout(h, down).await {
+        Err(_) => Ok(()),
+        Ok(status) => {
+            // The reason is recorded before the state leaves Established.
+            let why = status
+                .ok()
+                .and_then(|s| s.last_error.clone())
+                .unwrap_or_else(|| "the session ended".into());
+            Err(Failure::failed(format!(
+                "the session went down {:.3} s into --hold {}: {why}",
+                t0.elapsed().as_secs_f64(),
+                shown(h)
+            )))
+        }
+    }
+}
+
+/// A duration as the options spell it: `30s`, `1500ms`.
+fn shown(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }
 
 /// Whether the peer ended the session with Cease / Administrative Shutdown (RFC 4486).

@@ -63,6 +63,8 @@ pub struct Totals {
     pub ran: usize,
     /// Of those, the ones whose steps all passed.
     pub passed: usize,
+    /// Of those, the ones a signal stopped (neither passed nor failed).
+    pub interrupted: usize,
     /// Runs that could not start (environment).
     pub environment: usize,
     /// (scenario, DUT kind) pairs that do not apply.
@@ -76,6 +78,7 @@ impl Totals {
             RunEvent::RunFinished { report } => {
                 self.ran += 1;
                 self.passed += usize::from(report.passed());
+                self.interrupted += usize::from(report.interrupted.is_some());
             }
             RunEvent::CouldNotStart { .. } => self.environment += 1,
             RunEvent::NotApplicable { .. } => self.not_applicable += 1,
@@ -87,7 +90,7 @@ impl Totals {
 
     /// Runs that finished with a failed step.
     pub fn failed(&self) -> usize {
-        self.ran - self.passed
+        self.ran - self.passed - self.interrupted
     }
 }
 
@@ -263,7 +266,10 @@ mod tests {
         bus.event(&RunEvent::CouldNotStart { scenario: "s", kind: DutKind::Gobgp, why: "x" });
         bus.event(&RunEvent::NotApplicable { scenario: "s", kind: DutKind::None, why: "y" });
         let totals = bus.finish().map_err(|e| format!("{e:?}")).unwrap();
-        assert_eq!(totals, Totals { ran: 2, passed: 1, environment: 1, not_applicable: 1 });
+        assert_eq!(
+            totals,
+            Totals { ran: 2, passed: 1, interrupted: 0, environment: 1, not_applicable: 1 }
+        );
         assert_eq!(totals.failed(), 1);
         let want = ["started", "step", "finished", "finished", "env", "n/a", "all"];
         assert_eq!(*a.borrow(), want);

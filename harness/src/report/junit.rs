@@ -47,9 +47,15 @@ impl JunitWriter {
     }
 }
 
-/// A run as a test case: failed with the first failure, the steps as its output.
+/// A run as a test case: failed with the first failure (an error when a signal stopped it),
+/// the steps as its output.
 fn case(r: &RunReport) -> TestCase {
-    let status = if r.passed() {
+    let status = if let Some(why) = r.interruption() {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_message(why);
+        s.set_type("interrupted");
+        s
+    } else if r.passed() {
         TestCaseStatus::success()
     } else {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -42,6 +42,7 @@ impl<W: Write> LinePrinter<W> {
             StepStatus::Passed => ("PASS", "32"),
             StepStatus::Failed => ("FAIL", "31;1"),
             StepStatus::Skipped => ("SKIP", "33"),
+            StepStatus::Interrupted => ("INTR", "35;1"),
         };
         let label = self.paint(code, label);
         let first = s.detail.lines().next().unwrap_or_default();
@@ -60,7 +61,13 @@ impl<W: Write> LinePrinter<W> {
 
     /// The end-of-run summary for one scenario.
     fn summary(&mut self, r: &RunReport) -> std::io::Result<()> {
-        let status = if r.passed() { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
+        let status = if r.interrupted.is_some() {
+            self.paint("35;1", "INTR")
+        } else if r.passed() {
+            self.paint("32", "PASS")
+        } else {
+            self.paint("31;1", "FAIL")
+        };
         let version = r.dut.as_ref().map_or("no DUT", |d| d.version.as_str());
         writeln!(
             self.out,
@@ -95,6 +102,9 @@ impl<W: Write> LinePrinter<W> {
                 m.capture.drops()
             )?;
         }
+        if let Some(why) = r.interruption() {
+            writeln!(self.out, "        {why}: the run stopped there and was torn down")?;
+        }
         for n in &r.notes {
             writeln!(self.out, "        note: {n}")?;
         }
@@ -105,9 +115,14 @@ impl<W: Write> LinePrinter<W> {
     }
 
     fn totals(&mut self, t: &Totals) -> std::io::Result<()> {
+        let interrupted = if t.interrupted > 0 {
+            format!(", {} interrupted", t.interrupted)
+        } else {
+            String::new()
+        };
         writeln!(
             self.out,
-            "Summary: {} runs, {} passed, {} failed, {} could not run, {} not applicable",
+            "Summary: {} runs, {} passed, {} failed{interrupted}, {} could not run, {} not applicable",
             t.ran + t.environment,
             t.passed,
             t.failed(),
@@ -169,7 +184,8 @@ mod tests {
         );
         r.notes.push("DUT logged 1 error line(s), first: x".into());
         r.artifacts = Some("/tmp/a".into());
-        let totals = Totals { ran: 1, passed: 0, environment: 1, not_applicable: 1 };
+        let totals =
+            Totals { ran: 1, passed: 0, interrupted: 0, environment: 1, not_applicable: 1 };
         let path = Path::new("scenarios/quickstart.yaml");
         let text = printed(
             false,
@@ -197,6 +213,37 @@ mod tests {
              \x20   ENV  quickstart on frr: no\n\
              \x20   SKIP q on none: not applicable (has a DUT)\n\
              Summary: 2 runs, 0 passed, 1 failed, 1 could not run, 1 not applicable\n"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_run_says_where_the_signal_stopped_it() {
+        let mut r = report(
+            "long",
+            DutKind::Bird,
+            &[
+                step(0, StepStatus::Passed, "2 sessions Established"),
+                step(1, StepStatus::Interrupted, "interrupted by SIGINT after 0.250s"),
+                step(2, StepStatus::Skipped, "the run was interrupted (SIGINT)"),
+            ],
+        );
+        r.interrupted = Some("SIGINT");
+        let totals =
+            Totals { ran: 1, passed: 0, interrupted: 1, environment: 0, not_applicable: 0 };
+        let text = printed(
+            false,
+            &[
+                RunEvent::StepFinished { step: &r.steps[1], total: 3 },
+                RunEvent::RunFinished { report: &r },
+                RunEvent::AllFinished { totals: &totals },
+            ],
+        );
+        assert_eq!(
+            text,
+            "    INTR [   0.250s] 2/3 step 2 — interrupted by SIGINT after 0.250s\n\
+             INTR [   1.500s] long on bird (no DUT; setup 0.125s, teardown 0.050s)\n\
+             \x20       interrupted by SIGINT in step 2 (step 2): the run stopped there and was torn down\n\
+             Summary: 1 runs, 0 passed, 0 failed, 1 interrupted, 0 could not run, 0 not applicable\n"
         );
     }
 

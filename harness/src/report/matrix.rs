@@ -19,6 +19,8 @@ pub enum Cell {
     NotApplicable(String),
     /// It could not start (environment): why.
     Environment(String),
+    /// A signal stopped it: where, in this many seconds.
+    Interrupted(String, f64),
 }
 
 impl Cell {
@@ -31,7 +33,9 @@ impl Cell {
                     .chain([DutKind::None])
                     .find(|k| k.name() == report.kind)?;
                 let secs = report.duration.as_secs_f64();
-                let cell = if report.passed() {
+                let cell = if let Some(why) = report.interruption() {
+                    Cell::Interrupted(why, secs)
+                } else if report.passed() {
                     Cell::Passed(secs)
                 } else {
                     Cell::Failed(report.first_failure().unwrap_or_default(), secs)
@@ -60,6 +64,7 @@ impl Cell {
                 "**could not run**: {}",
                 why.lines().next().unwrap_or_default().replace('|', "/")
             ),
+            Cell::Interrupted(why, _) => format!("**interrupted**: {why}"),
         }
     }
 }
@@ -132,6 +137,7 @@ pub fn cell_json(scenario: &str, kind: DutKind, cell: &Cell) -> String {
         Cell::Failed(f, s) => ("fail", f.as_str(), *s),
         Cell::NotApplicable(w) => ("n/a", w.as_str(), 0.0),
         Cell::Environment(w) => ("env", w.as_str(), 0.0),
+        Cell::Interrupted(w, s) => ("interrupted", w.as_str(), *s),
     };
     let file = CellFile { detail, dut: kind.name(), scenario, seconds, status };
     serde_json::to_string(&file).unwrap_or_default()

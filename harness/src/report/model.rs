@@ -19,8 +19,10 @@ pub enum StepStatus {
     Passed,
     /// It did not.
     Failed,
-    /// Not run: an earlier step failed.
+    /// Not run: an earlier step failed, or the run was interrupted.
     Skipped,
+    /// Stopped by SIGINT or SIGTERM while it ran, or as it was about to begin.
+    Interrupted,
 }
 
 /// One step of a run.
@@ -76,6 +78,8 @@ pub struct RunReport {
     pub teardown: Duration,
     /// Artifacts folder (kept on failure).
     pub artifacts: Option<PathBuf>,
+    /// The signal that stopped the run (`"SIGINT"`, `"SIGTERM"`), if one did.
+    pub interrupted: Option<&'static str>,
 }
 
 impl RunReport {
@@ -95,12 +99,23 @@ impl RunReport {
             setup: Duration::ZERO,
             teardown: Duration::ZERO,
             artifacts: None,
+            interrupted: None,
         }
     }
 
-    /// Whether every step passed.
+    /// Whether it ran to its end and every step passed.
     pub fn passed(&self) -> bool {
-        self.steps.iter().all(|s| s.status == StepStatus::Passed)
+        self.interrupted.is_none() && self.steps.iter().all(|s| s.status == StepStatus::Passed)
+    }
+
+    /// Where a signal stopped it: `interrupted by SIGINT in step 3 (NAME)` or `... during
+    /// setup`; `None` when it was not interrupted.
+    pub fn interruption(&self) -> Option<String> {
+        let sig = self.interrupted?;
+        Some(match self.steps.iter().find(|s| s.status == StepStatus::Interrupted) {
+            Some(s) => format!("interrupted by {sig} in step {} ({})", s.index + 1, s.name),
+            None => format!("interrupted by {sig} during setup"),
+        })
     }
 
     /// The first failure's one-line reason.

@@ -33,6 +33,7 @@ pub fn report(scenario: &str, kind: DutKind, steps: &[StepReport]) -> RunReport 
         setup: Duration::from_millis(125),
         teardown: Duration::from_millis(50),
         artifacts: None,
+        interrupted: None,
     }
 }
 

@@ -22,6 +22,7 @@ use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::check::outcome::{Mark, rib_lines};
 use crate::dut::Dut;
+use crate::interrupt;
 use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Action, DutKind, Step};
@@ -154,11 +155,107 @@ async fn execute(
     opts: &RunOptions,
     events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
+    let setup_started = Instant::now();
+    let mut report = RunReport::new(s, kind);
+    let runner = match setup(s, base, kind, dir, opts, &mut report).await {
+        Ok(r) => Some(r),
+        // What a signal cut short is torn down already (dropped inside `setup`).
+        Err(_) if interrupt::raised().is_some() => None,
+        Err(e) => return Err(e),
+    };
+    report.setup = setup_started.elapsed();
+    let Some(mut r) = runner else {
+        report.interrupted = interrupt::raised().map(interrupt::Signal::name);
+        let why = format!(
+            "the run was interrupted ({}) during setup",
+            report.interrupted.unwrap_or_default()
+        );
+        for (i, step) in s.steps.iter().enumerate() {
+            let sr = step_report(i, step, StepStatus::Skipped, why.clone(), Duration::ZERO);
+            finished(&mut report, events, s, sr);
+        }
+        return Ok(report);
+    };
+    let mut failed = false;
+    for (i, step) in s.steps.iter().enumerate() {
+        let t = Instant::now();
+        let (status, detail) = if let Some(sig) = report.interrupted {
+            (StepStatus::Skipped, format!("the run was interrupted ({sig})"))
+        } else if failed {
+            (StepStatus::Skipped, "an earlier step failed".to_string())
+        } else {
+            attempt(&mut r, step, &mut report).await
+        };
+        failed |= status == StepStatus::Failed;
+        finished(&mut report, events, s, step_report(i, step, status, detail, t.elapsed()));
+    }
+    if failed && opts.keep_on_failure && report.interrupted.is_none() {
+        r.pause_for_inspection().await;
+    }
+    let teardown = Instant::now();
+    report.sender_rate = r.sender_rate;
+    r.finish(&mut report, dir).await;
+    report.teardown = teardown.elapsed();
+    Ok(report)
+}
+
+/// Runs one step, unless a signal stops it first or meanwhile (then the run is marked
+/// interrupted).
+async fn attempt(r: &mut Runner<'_>, step: &Step, report: &mut RunReport) -> (StepStatus, String) {
+    let t = Instant::now();
+    // A signal that came before the step began interrupts it before it does anything.
+    let outcome = tokio::select! {
+        biased;
+        sig = interrupt::wait() => Err(sig),
+        o = r.step(step) => Ok(o),
+    };
+    match (outcome, interrupt::raised()) {
+        (Ok(Ok(d)), _) => (StepStatus::Passed, d),
+        // A step that failed once a signal arrived (a DUT start it cut short) was
+        // interrupted, not wrong.
+        (Err(sig), _) | (Ok(Err(_)), Some(sig)) => {
+            report.interrupted = Some(sig.name());
+            let after = t.elapsed().as_secs_f64();
+            (StepStatus::Interrupted, format!("interrupted by {} after {after:.3}s", sig.name()))
+        }
+        (Ok(Err(e)), None) => (StepStatus::Failed, e.to_string()),
+    }
+}
+
+fn step_report(
+    index: usize,
+    step: &Step,
+    status: StepStatus,
+    detail: String,
+    duration: Duration,
+) -> StepReport {
+    StepReport { index, name: step.name.clone(), status, detail, duration }
+}
+
+/// Sends a finished step to the outputs and keeps it in the report.
+fn finished(report: &mut RunReport, events: &mut dyn Reporter, s: &Scenario, step: StepReport) {
+    events.event(&RunEvent::StepFinished { step: &step, total: s.steps.len() });
+    report.steps.push(step);
+}
+
+/// Builds the network, starts the DUT, the wire monitor and the speakers. On an error,
+/// everything built so far is dropped, hence torn down, before it returns.
+async fn setup<'a>(
+    s: &'a Scenario,
+    base: &'a Path,
+    kind: DutKind,
+    dir: &Path,
+    opts: &RunOptions,
+    report: &mut RunReport,
+) -> Result<Runner<'a>, RunError> {
     let env = RunError::Environment;
-    let setup = Instant::now();
+    let stopped = || match interrupt::raised() {
+        Some(sig) => Err(env(format!("interrupted by {}", sig.name()))),
+        None => Ok(()),
+    };
     let plan = plan::plan(s, kind, &dir.join("dut")).map_err(|e| env(e.to_string()))?;
     let topo = Topology::build(&plan.nodes, plan.links.clone()).map_err(|e| env(e.to_string()))?;
-    let mut report = RunReport::new(s, kind);
+    stopped()?;
     let dut = match &plan.dut {
         Some(p) => {
             let d = Dut::start(p.clone(), topo.node(0), Duration::from_secs(30))
@@ -168,6 +265,7 @@ async fn execute(
         }
         None => None,
     };
+    stopped()?;
     let watch = if plan.dut_ifaces.is_empty() {
         None
     } else {
@@ -190,7 +288,7 @@ async fn execute(
         let sess = Session::start(cfg).map_err(|e| env(format!("speaker {}: {e}", sp.name)))?;
         sessions.insert(sp.name.clone(), sess);
     }
-    let mut r = Runner {
+    Ok(Runner {
         scenario: s,
         base,
         kind,
@@ -206,35 +304,7 @@ async fn execute(
         sent: 0,
         sender_rate: None,
         settle_target: 0,
-    };
-    report.setup = setup.elapsed();
-    let mut failed = false;
-    for (i, step) in s.steps.iter().enumerate() {
-        let t = Instant::now();
-        let (status, detail) = if failed {
-            (StepStatus::Skipped, "an earlier step failed".to_string())
-        } else {
-            match r.step(step).await {
-                Ok(d) => (StepStatus::Passed, d),
-                Err(e) => {
-                    failed = true;
-                    (StepStatus::Failed, e.to_string())
-                }
-            }
-        };
-        let sr =
-            StepReport { index: i, name: step.name.clone(), status, detail, duration: t.elapsed() };
-        events.event(&RunEvent::StepFinished { step: &sr, total: s.steps.len() });
-        report.steps.push(sr);
-    }
-    if failed && opts.keep_on_failure {
-        r.pause_for_inspection();
-    }
-    let teardown = Instant::now();
-    report.sender_rate = r.sender_rate;
-    r.finish(&mut report, dir).await;
-    report.teardown = teardown.elapsed();
-    Ok(report)
+    })
 }
 
 impl Runner<'_> {
@@ -296,8 +366,9 @@ impl Runner<'_> {
         }
     }
 
-    /// Prints how to enter the namespaces and waits for Enter (only on a terminal).
-    fn pause_for_inspection(&self) {
+    /// Prints how to enter the namespaces and waits for Enter (only on a terminal), or for
+    /// SIGINT / SIGTERM.
+    async fn pause_for_inspection(&self) {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
             println!("        --keep-on-failure: stdin is not a terminal, tearing down");
@@ -312,8 +383,18 @@ impl Runner<'_> {
         if let Some(d) = &self.dut {
             println!("          DUT configuration and logs: {}", d.dir().display());
         }
-        let mut line = String::new();
-        let _ = std::io::stdin().read_line(&mut line);
+        // A thread of its own: a read of stdin cannot be cancelled, and the runtime must not
+        // wait for it when a signal ends the pause.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+            let _ = tx.send(());
+        });
+        tokio::select! {
+            _ = rx => {}
+            _ = interrupt::wait() => {}
+        }
     }
 
     fn take_snapshot(&mut self, name: &str) -> String {

@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The peer closed the connection.
-    #[error("the peer closed the connection")]
+    #[error("connection closed by peer")]
     Closed,
     /// The socket failed.
     #[error("socket error: {0}")]
