@@ -148,6 +148,7 @@ fn a_closed_flow_withdraws_its_routes() {
         ts_ns: 2 * S,
         reason: crate::reassembly::CloseReason::Rst,
         unfinished: 0,
+        unsynced: 0,
     });
     assert_eq!(e.rib().path_count(), 0);
     let resets: u64 = e.health().sessions().map(|h| h.resets).sum();
