@@ -59,8 +59,13 @@ fn the_deprecated_bgp_type_of_1999_archives_is_decoded_with_exit_0() {
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{file}: {err}");
         let stdout = text(&out.stdout);
-        let count = |kind: &str| stdout.lines().filter(|l| l.split('|').nth(2) == Some(kind)).count();
-        assert_eq!((count("A"), count("W"), count("STATE")), (announced, withdrawn, states), "{file}");
+        let count =
+            |kind: &str| stdout.lines().filter(|l| l.split('|').nth(2) == Some(kind)).count();
+        assert_eq!(
+            (count("A"), count("W"), count("STATE")),
+            (announced, withdrawn, states),
+            "{file}"
+        );
         assert!(stdout.lines().all(|l| l.starts_with("BGP|")), "{file}");
         assert_eq!(stat(&err, "announcements"), announced as u64, "{file}");
         assert_eq!(stat(&err, "peers"), 8, "{file}");
@@ -246,7 +251,10 @@ fn a_flow_that_starts_mid_message_and_never_shows_a_marker_is_counted_and_exits_
     let out = bgpstorm(&["decode", "--stats", file.to_str().unwrap()]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(":35169 -> ") && err.contains("ended with 72 bytes never decoded"), "{err}");
+    assert!(
+        err.contains(":35169 -> ") && err.contains("ended with 72 bytes never decoded"),
+        "{err}"
+    );
     assert_eq!(stat(&err, "unsynced_flows"), 1);
     assert_eq!(stat(&err, "unsynced_bytes"), 72);
     assert_eq!(stat(&err, "capture.unsynced"), 1);

@@ -391,10 +391,7 @@ fn unknown_types_are_not_modelled_and_counted() {
         })
         .collect();
     let record = NotModelledScope::Record;
-    assert_eq!(
-        what,
-        vec![("type 11 OSPFv2".into(), record), ("BGP4MP subtype 2".into(), record)]
-    );
+    assert_eq!(what, vec![("type 11 OSPFv2".into(), record), ("BGP4MP subtype 2".into(), record)]);
     assert_eq!(out[0].as_ref().unwrap().raw.len(), 15);
     assert_eq!(stats.not_modelled, 2);
 }
@@ -438,7 +435,9 @@ fn a_zero_filled_header_is_not_mrt_and_stops_the_stream() {
 fn a_type_outside_the_registry_is_not_mrt() {
     let (out, _) = read_all([record(1, 300, 0, &[]), record(1, 16, 4, &[])].concat());
     match &out[..] {
-        [Err(MrtError::NotMrt { offset: 0, reason })] => assert!(reason.contains("300"), "{reason}"),
+        [Err(MrtError::NotMrt { offset: 0, reason })] => {
+            assert!(reason.contains("300"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -501,7 +500,10 @@ fn deprecated_bgp_update_reads_as_a_2_octet_as_ipv4_message() {
     assert_eq!(rec.header.kind(), MrtType::Bgp);
     let MrtBody::Message(m) = &rec.body else { panic!("{:?}", rec.body) };
     assert_eq!((m.peer_asn, m.local_asn, m.afi, m.message_offset), (65001, 65000, 1, None));
-    assert_eq!((m.peer_ip.to_string(), m.local_ip.to_string()), ("192.0.2.1".into(), "192.0.2.2".into()));
+    assert_eq!(
+        (m.peer_ip.to_string(), m.local_ip.to_string()),
+        ("192.0.2.1".into(), "192.0.2.2".into())
+    );
     assert!(!m.is_local() && !m.add_path);
     let u = expect_update(&rec.body);
     assert_eq!(u.attributes.as_path, Some(AsPath::sequence([65001, 174])));
@@ -527,7 +529,10 @@ fn deprecated_bgp_keepalive_open_and_state_change_are_decoded() {
     let Ok(Message::Open(o)) = &o.message else { panic!("{o:?}") };
     assert_eq!((o.asn, o.hold_time), (65001, 180));
     let MrtBody::StateChange(s) = &bodies[2] else { panic!("{bodies:?}") };
-    assert_eq!((s.peer_asn, s.peer_ip.to_string(), s.old_state, s.new_state), (65001, "192.0.2.1".into(), 1, 2));
+    assert_eq!(
+        (s.peer_asn, s.peer_ip.to_string(), s.old_state, s.new_state),
+        (65001, "192.0.2.1".into(), 1, 2)
+    );
     assert_eq!((s.local_asn, s.local_ip.to_string()), (0, "0.0.0.0".into()));
     assert_eq!((stats.not_modelled, stats.malformed), (0, 0));
 }
@@ -558,7 +563,8 @@ fn deprecated_bgp_subtypes_without_routes_are_not_modelled_and_say_what_they_are
 
 #[test]
 fn a_deprecated_bgp_record_cut_inside_its_fields_is_malformed() {
-    let (out, _) = read_all([record(1, 5, 1, &[0xfd, 0xe9, 192]), record(1, 5, 3, &[0; 8])].concat());
+    let (out, _) =
+        read_all([record(1, 5, 1, &[0xfd, 0xe9, 192]), record(1, 5, 3, &[0; 8])].concat());
     assert!(matches!(&out[0], Err(MrtError::Malformed { offset: 0, at: 14, .. })), "{out:?}");
     assert!(matches!(&out[1], Err(MrtError::Malformed { .. })), "{out:?}");
 }
