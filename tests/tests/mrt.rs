@@ -33,7 +33,7 @@ fn mrt_files() -> Vec<PathBuf> {
         }
     }
     files.sort();
-    assert_eq!(files.len(), 15, "the MRT files of data changed: {files:?}");
+    assert_eq!(files.len(), 17, "the MRT files of data changed: {files:?}");
     files
 }
 
@@ -109,6 +109,27 @@ const DIVERGENCES: &[Divergence] = &[
     },
 ];
 
+/// Our line of the deprecated BGP type (5) as bgpdump 1.6.2 prints it, with its two slips:
+/// its A lines lose the `|` between the MED and the communities (`|0|0174:100|NAG||`), and its
+/// W lines print the peer address where the withdrawn prefix's address belongs (both come
+/// from one `printf` with two `inet_ntoa` calls, which share one static buffer). The prefix
+/// length and every other field are still compared.
+fn as_bgpdump_prints_type_5(line: &str) -> String {
+    let mut f: Vec<String> = line.split('|').map(String::from).collect();
+    match f.get(2).map(String::as_str) {
+        Some("A") if f.len() > 11 => {
+            let communities = f.remove(11);
+            f[10].push_str(&communities);
+        }
+        Some("W") if f.len() == 6 => {
+            let len = f[5].split_once('/').map_or("", |(_, l)| l).to_string();
+            f[5] = format!("{}/{len}", f[3]);
+        }
+        _ => {}
+    }
+    f.join("|")
+}
+
 #[test]
 fn pipe_output_matches_bgpdump_line_for_line() {
     let scratch = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/mrt-pipe");
@@ -117,6 +138,11 @@ fn pipe_output_matches_bgpdump_line_for_line() {
     for path in mrt_files() {
         let theirs = bgpdump(&path);
         let ours = pipe_output(&records(&path));
+        let ours: String = ours
+            .lines()
+            .map(|l| if l.starts_with("BGP|") { as_bgpdump_prints_type_5(l) } else { l.into() })
+            .flat_map(|l| [l, "\n".into()])
+            .collect();
         std::fs::write(scratch.join(format!("{}.bgpdump", name(&path))), &theirs).unwrap();
         std::fs::write(scratch.join(format!("{}.ours", name(&path))), &ours).unwrap();
         let divergence = DIVERGENCES.iter().find(|d| d.file == name(&path));

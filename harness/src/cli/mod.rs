@@ -42,9 +42,15 @@ pub struct Cli {
 pub enum Command {
     /// Decode MRT archives (plain, gzip, bzip2) and pcap/pcapng captures of BGP.
     ///
-    /// Exit status: 0 when everything decoded, 1 when any record or message was malformed or
-    /// a file was truncated (decoding goes on with the next record where it can), 2 on wrong
-    /// usage or a file that cannot be opened.
+    /// MRT: BGP4MP and BGP4MP_ET, TABLE_DUMP_V2, TABLE_DUMP and the deprecated BGP type (5)
+    /// of the 1999–2000 archives. Records of other types (OSPF, IS-IS, the other deprecated
+    /// types, BGP4MP_ENTRY) are reported as not decoded.
+    ///
+    /// Exit status: 0 when everything decoded, 1 when any record or message was malformed, a
+    /// file was truncated or is not MRT (zeros, random bytes), a record's type is not decoded,
+    /// or a captured flow lost bytes (a gap, a resync, a flow that never showed a BGP message
+    /// header); decoding goes on with the next record where it can. 2 on wrong usage or a file
+    /// that cannot be opened.
     Decode(decode::DecodeArgs),
     /// Passive BGP route monitor: RIB, flap / hidden-route / community detection,
     /// convergence, REST API and Prometheus metrics.

@@ -70,12 +70,26 @@ fn account(file: &Path, item: &StreamItem, stats: &mut Stats) {
             "capture.resync",
             format_args!("flow {flow}: {dropped} bytes skipped before a message header at stream byte {offset}"),
         ),
-        StreamItem::Closed { flow, unfinished, .. } if *unfinished > 0 => stats.report(
-            file,
-            "capture.unfinished",
-            format_args!("flow {flow} ended {unfinished} bytes into a message"),
-        ),
+        StreamItem::Closed { flow, unfinished, unsynced, .. } => {
+            if *unfinished > 0 {
+                stats.report(
+                    file,
+                    "capture.unfinished",
+                    format_args!("flow {flow} ended {unfinished} bytes into a message"),
+                );
+            }
+            if *unsynced > 0 {
+                stats.report(
+                    file,
+                    "capture.unsynced",
+                    format_args!(
+                        "flow {flow} ended with {unsynced} bytes never decoded: no BGP message \
+                         header found after a mid-stream start or a gap"
+                    ),
+                );
+            }
+        }
         StreamItem::CaptureError(e) => stats.report(file, "capture.error", e),
-        StreamItem::Opened { .. } | StreamItem::Closed { .. } => {}
+        StreamItem::Opened { .. } => {}
     }
 }

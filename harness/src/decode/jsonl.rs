@@ -273,6 +273,8 @@ struct CaptureEventLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    unsynced: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     cause: Option<GapCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<CloseReason>,
@@ -288,6 +290,7 @@ impl<'a> CaptureEventLine<'a> {
             seq: None,
             offset: None,
             bytes: None,
+            unsynced: None,
             cause: None,
             reason: None,
             error: None,
@@ -342,11 +345,12 @@ pub fn write_captured(out: &mut impl Write, file: &str, item: &StreamItem) -> io
                 ..CaptureEventLine::new(file, "resync", *ts_ns, Some(flow))
             },
         ),
-        StreamItem::Closed { flow, ts_ns, reason, unfinished } => line(
+        StreamItem::Closed { flow, ts_ns, reason, unfinished, unsynced } => line(
             out,
             &CaptureEventLine {
                 reason: Some(*reason),
                 bytes: Some(*unfinished),
+                unsynced: Some(*unsynced),
                 ..CaptureEventLine::new(file, "closed", *ts_ns, Some(flow))
             },
         ),

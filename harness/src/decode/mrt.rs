@@ -7,7 +7,7 @@ use std::path::Path;
 
 use bgpstorm_wire::Message;
 use bgpstorm_wire::model::Update;
-use bgpstorm_wire::mrt::{MrtBody, MrtReader, MrtRecord, RibRoute};
+use bgpstorm_wire::mrt::{MrtBody, MrtReader, MrtRecord, NotModelledScope, RibRoute};
 use bgpstorm_wire::rfc7606::AttributeError;
 
 use super::{Output, Stats};
@@ -80,7 +80,18 @@ fn account(file: &Path, record: &MrtRecord, stats: &mut Stats) {
             stats.peers.insert(t.peer_ip);
             rib_route(file, at, &t.prefix.to_string(), &t.route, stats);
         }
-        MrtBody::NotModelled(_) => stats.records_not_modelled += 1,
+        MrtBody::NotModelled(n) => {
+            stats.records_not_modelled += 1;
+            // A family outside the route model is counted; a record whose type or subtype is
+            // not read at all may hold routes nobody will see, so it is an error.
+            if n.scope == NotModelledScope::Record {
+                stats.report(
+                    file,
+                    "mrt.not-decoded",
+                    format_args!("record at byte {at}: {} is not decoded", n.what),
+                );
+            }
+        }
         MrtBody::PeerIndexTable(_) => {}
     }
 }

@@ -11,7 +11,8 @@
 //!
 //! How bgpdump fills the fields, and so how we do:
 //! - labels: `BGP4MP`, `BGP4MP_ET` (microsecond timestamp `ts.uuuuuu`), `_LOCAL` for messages
-//!   the collector sent, `_AP` for the ADD-PATH subtypes; `TABLE_DUMP2_AP` for ADD-PATH RIBs.
+//!   the collector sent, `_AP` for the ADD-PATH subtypes; `TABLE_DUMP2_AP` for ADD-PATH RIBs;
+//!   `BGP` for the deprecated BGP type (5) of the 1999–2000 archives.
 //!   With ADD-PATH a path-identifier column follows the prefix (in A, W and B lines).
 //! - a missing ORIGIN prints `INCOMPLETE`; missing AS_PATH, communities and aggregator print
 //!   nothing; missing LOCAL_PREF and MED print `0`; ATOMIC_AGGREGATE prints `AG`, else `NAG`.
@@ -34,6 +35,9 @@
 //!   its announcements into W lines; bgpdump prints whatever it could guess.
 //! - a RIB entry without NEXT_HOP but with an IPv4 MP_REACH_NLRI next hop prints that next
 //!   hop, where bgpdump prints 255.255.255.255.
+//! - A lines of the deprecated BGP type (5) have the same 15 fields as BGP4MP ones; bgpdump
+//!   1.6.2 drops the `|` between the MED and the communities there (`|0|0174:100 ...|`, and
+//!   `|0|NAG||` without communities), so its lines have 14.
 //! - families outside the model are not printed (IPv4 and IPv6 multicast, SAFI 2, are in
 //!   it and print A/W lines as bgpdump's); AS paths are never cut short (bgpdump ends paths
 //!   longer than about 7,900 characters with `...`).
@@ -73,6 +77,8 @@ const NONE_V4: Ipv4Addr = Ipv4Addr::BROADCAST;
 pub fn write_record<W: Write>(out: &mut W, record: &MrtRecord) -> io::Result<()> {
     let header = &record.header;
     let et = header.kind() == MrtType::Bgp4mpEt;
+    // The deprecated BGP type (5) is labelled `BGP`, as bgpdump labels it.
+    let legacy = header.kind() == MrtType::Bgp;
     let time = Timestamp {
         seconds: u64::from(header.timestamp),
         microseconds: if et { header.microseconds } else { None },
@@ -81,6 +87,7 @@ pub fn write_record<W: Write>(out: &mut W, record: &MrtRecord) -> io::Result<()>
         MrtBody::Message(m) => {
             let Ok(Message::Update(update)) = &m.message else { return Ok(()) };
             let label = match (et, m.is_local(), m.add_path) {
+                _ if legacy => "BGP",
                 (false, false, false) => "BGP4MP",
                 (false, false, true) => "BGP4MP_AP",
                 (false, true, false) => "BGP4MP_LOCAL",
@@ -94,7 +101,12 @@ pub fn write_record<W: Write>(out: &mut W, record: &MrtRecord) -> io::Result<()>
         }
         MrtBody::StateChange(s) => {
             let mut line = Vec::with_capacity(64);
-            line_head(&mut line, if et { "BGP4MP_ET" } else { "BGP4MP" }, time, "STATE");
+            let label = match (legacy, et) {
+                (true, _) => "BGP",
+                (false, true) => "BGP4MP_ET",
+                (false, false) => "BGP4MP",
+            };
+            line_head(&mut line, label, time, "STATE");
             ip(&mut line, s.peer_ip);
             line.push(b'|');
             int(&mut line, s.peer_asn);

@@ -47,6 +47,18 @@ pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
     counter(&mut reg, "reassembly_gap_bytes", "TCP payload bytes never captured", c.gap_bytes);
     counter(
         &mut reg,
+        "stream_unsynced_flows",
+        "Flows that ended without finding a BGP message header (mid-stream start or gap)",
+        c.unsynced_flows,
+    );
+    counter(
+        &mut reg,
+        "stream_unsynced_bytes",
+        "Bytes of flows never decoded because no BGP message header was found in them",
+        c.unsynced_bytes,
+    );
+    counter(
+        &mut reg,
         "events_dropped",
         "Events that fell off the bounded event log",
         c.events_dropped,

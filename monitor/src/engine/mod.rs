@@ -87,6 +87,11 @@ pub struct Counters {
     pub malformed: u64,
     /// Bytes never captured (reassembly gaps).
     pub gap_bytes: u64,
+    /// Flows that ended without finding a BGP message header again (a mid-stream start or
+    /// a gap with no marker after it).
+    pub unsynced_flows: u64,
+    /// Bytes of those flows never decoded.
+    pub unsynced_bytes: u64,
     /// Events that fell off the bounded log.
     pub events_dropped: u64,
     /// Withdrawals of paths the table did not hold.
@@ -160,10 +165,12 @@ impl Engine {
                 self.observe(Observation::Opened { flow }, *ts_ns);
             }
             // The end of the input is not the end of the session: its routes stay.
-            StreamItem::Closed { reason: CloseReason::EndOfInput, ts_ns, .. } => {
+            StreamItem::Closed { reason: CloseReason::EndOfInput, ts_ns, unsynced, .. } => {
                 self.last_ns = self.last_ns.max(*ts_ns);
+                self.unsynced(*unsynced);
             }
-            StreamItem::Closed { flow, ts_ns, .. } => {
+            StreamItem::Closed { flow, ts_ns, unsynced, .. } => {
+                self.unsynced(*unsynced);
                 self.last_ns = self.last_ns.max(*ts_ns);
                 self.observe(Observation::Closed { flow }, *ts_ns);
                 let id = self.rib.session(*flow);
@@ -177,6 +184,13 @@ impl Engine {
                 self.log(Event::Gap { flow: *flow, bytes: *len, at_ns: *ts_ns });
             }
             StreamItem::Resync { .. } | StreamItem::CaptureError(_) => {}
+        }
+    }
+
+    fn unsynced(&mut self, bytes: u64) {
+        if bytes > 0 {
+            self.counters.unsynced_flows += 1;
+            self.counters.unsynced_bytes += bytes;
         }
     }
 

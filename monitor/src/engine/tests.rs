@@ -148,10 +148,34 @@ fn a_closed_flow_withdraws_its_routes() {
         ts_ns: 2 * S,
         reason: crate::reassembly::CloseReason::Rst,
         unfinished: 0,
+        unsynced: 0,
     });
     assert_eq!(e.rib().path_count(), 0);
     let resets: u64 = e.health().sessions().map(|h| h.resets).sum();
     assert_eq!(resets, 1);
+}
+
+#[test]
+fn flows_that_never_found_a_message_header_are_counted_and_exposed() {
+    let mut e = Engine::new(&MonitorConfig::default()).unwrap();
+    let lost = flow("192.0.2.1:40000", "192.0.2.2:179");
+    let closed = |reason, unsynced| StreamItem::Closed {
+        flow: lost,
+        ts_ns: S,
+        reason,
+        unfinished: 0,
+        unsynced,
+    };
+    e.push(&closed(crate::reassembly::CloseReason::Fin, 72));
+    e.push(&closed(crate::reassembly::CloseReason::EndOfInput, 28));
+    e.push(&closed(crate::reassembly::CloseReason::EndOfInput, 0));
+    assert_eq!((e.counters().unsynced_flows, e.counters().unsynced_bytes), (2, 100));
+    #[cfg(feature = "api")]
+    {
+        let text = crate::api::metrics::render(&e, &Default::default());
+        assert!(text.contains("bgpstorm_stream_unsynced_flows_total 2\n"), "{text}");
+        assert!(text.contains("bgpstorm_stream_unsynced_bytes_total 100\n"), "{text}");
+    }
 }
 
 #[test]

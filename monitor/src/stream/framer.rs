@@ -67,13 +67,28 @@ impl Framer {
         self.synced = false;
     }
 
-    /// The stream ended; returns the bytes of an unfinished message left behind (when the
-    /// stream was in sync; unsynced leftovers are not a message).
-    pub(crate) fn close(&mut self) -> u64 {
-        let left = if self.synced { self.buf.len() as u64 } else { 0 };
+    /// The stream ended; returns what it left undecoded.
+    pub(crate) fn close(&mut self) -> Leftover {
+        let left = self.buf.len() as u64;
         self.buf.clear();
-        left
+        if self.synced {
+            Leftover { unfinished: left, unsynced: 0 }
+        } else {
+            let unsynced = std::mem::take(&mut self.dropped) + left;
+            Leftover { unfinished: 0, unsynced }
+        }
     }
+}
+
+/// What a stream left undecoded when it ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Leftover {
+    /// Bytes of a message the stream ended in the middle of (it was in sync).
+    pub(crate) unfinished: u64,
+    /// Bytes dropped while looking for a message header that never came: the whole flow when
+    /// it started mid-stream and no marker followed, or everything after a gap or a broken
+    /// header.
+    pub(crate) unsynced: u64,
 }
 
 /// Frames as many messages as `data` holds; returns how many bytes were consumed (framed or
@@ -244,6 +259,30 @@ mod tests {
         let mut f = Framer::new(true, 0);
         let mut out = Vec::new();
         f.push(0, &keepalive()[..7], &mut out);
-        assert_eq!(f.close(), 7);
+        assert_eq!(f.close(), Leftover { unfinished: 7, unsynced: 0 });
+    }
+
+    #[test]
+    fn a_mid_stream_start_that_never_finds_a_header_reports_every_byte_at_close() {
+        let mut f = Framer::new(false, 0);
+        let mut out = Vec::new();
+        // No marker at all, then a run of 0xff too short to be one (kept as a possible start).
+        f.push(0, &[0x42; 1000], &mut out);
+        f.push(1000, &[0xff; 10], &mut out);
+        assert!(out.is_empty());
+        assert_eq!(f.close(), Leftover { unfinished: 0, unsynced: 1010 });
+    }
+
+    #[test]
+    fn bytes_after_a_gap_that_never_resync_are_reported_at_close() {
+        let k = keepalive();
+        let mut f = Framer::new(true, 0);
+        let mut out = Vec::new();
+        f.push(0, &[&k[..], &k[..5]].concat(), &mut out);
+        f.gap(100);
+        f.push(100, &[1, 2, 3], &mut out);
+        assert_eq!(messages(&out), vec![(0, k)]);
+        // The 5 bytes of the message cut by the gap, and the 3 after it.
+        assert_eq!(f.close(), Leftover { unfinished: 0, unsynced: 8 });
     }
 }

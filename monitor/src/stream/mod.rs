@@ -32,7 +32,7 @@ use crate::reassembly::{
     CloseReason, Flow, GapCause, Reassembler, ReassemblyConfig, ReassemblyEvent,
 };
 use bgpstorm_wire::{Message, WireError};
-use framer::{Framed, Framer};
+use framer::{Framed, Framer, Leftover};
 use session::Sessions;
 
 #[cfg(feature = "live")]
@@ -130,6 +130,10 @@ pub enum StreamItem {
         reason: CloseReason,
         /// Bytes of a message the flow ended in the middle of (0 if none).
         unfinished: u64,
+        /// Bytes never decoded because no message header was found in them: the flow started
+        /// mid-stream (or lost its place at a gap or a broken header) and never found a
+        /// marker again before it ended (0 if none).
+        unsynced: u64,
     },
     /// The capture file cannot be read further; everything before was decoded.
     CaptureError(CaptureError),
@@ -224,12 +228,17 @@ impl StreamDecoder {
                 out.push(StreamItem::Gap { flow, ts_ns, seq, offset, len, cause });
             }
             ReassemblyEvent::Closed { flow, ts_ns, reason } => {
-                let unfinished = self.framers.remove(&flow).map_or(0, |mut f| f.close());
+                let left = self.framers.remove(&flow).map(|mut f| f.close()).unwrap_or_default();
+                let Leftover { unfinished, unsynced } = left;
                 if unfinished > 0 {
                     self.stats.unfinished_messages += 1;
                     self.stats.unfinished_bytes += unfinished;
                 }
-                out.push(StreamItem::Closed { flow, ts_ns, reason, unfinished });
+                if unsynced > 0 {
+                    self.stats.unsynced_flows += 1;
+                    self.stats.unsynced_bytes += unsynced;
+                }
+                out.push(StreamItem::Closed { flow, ts_ns, reason, unfinished, unsynced });
             }
         }
     }

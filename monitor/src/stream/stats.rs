@@ -38,6 +38,11 @@ pub struct StreamStats {
     pub unfinished_messages: u64,
     /// Bytes of those unfinished messages.
     pub unfinished_bytes: u64,
+    /// Flows that ended while looking for a message header: a capture that began
+    /// mid-session, or a gap, after which no BGP marker ever came.
+    pub unsynced_flows: u64,
+    /// Bytes of those flows never decoded (dropped since the last header was lost).
+    pub unsynced_bytes: u64,
     /// UPDATEs decoded without both OPENs of their session.
     pub guessed_updates: u64,
     /// Of those, how many did not decode cleanly under the context in force.
@@ -90,6 +95,8 @@ impl StreamStats {
             (&mut self.resync_dropped_bytes, o.resync_dropped_bytes),
             (&mut self.unfinished_messages, o.unfinished_messages),
             (&mut self.unfinished_bytes, o.unfinished_bytes),
+            (&mut self.unsynced_flows, o.unsynced_flows),
+            (&mut self.unsynced_bytes, o.unsynced_bytes),
             (&mut self.guessed_updates, o.guessed_updates),
             (&mut self.guess_retries, o.guess_retries),
             (&mut self.guess_switches, o.guess_switches),
@@ -123,7 +130,7 @@ impl DecodeStats {
     }
 
     /// Whether anything was lost or malformed: capture errors, reassembly gaps or conflicts,
-    /// resyncs, unfinished or undecodable messages.
+    /// resyncs, unfinished or undecodable messages, flows that never found a message header.
     pub fn anything_lost(&self) -> bool {
         self.capture_errors > 0
             || self.reassembly.gaps > 0
@@ -132,6 +139,7 @@ impl DecodeStats {
             || self.reassembly.evicted_established > 0
             || self.stream.resyncs > 0
             || self.stream.unfinished_messages > 0
+            || self.stream.unsynced_flows > 0
             || self.stream.error_total() > 0
     }
 
@@ -171,6 +179,8 @@ impl DecodeStats {
             ("resyncs", s.resyncs),
             ("resync_dropped_bytes", s.resync_dropped_bytes),
             ("unfinished_messages", s.unfinished_messages),
+            ("unsynced_flows", s.unsynced_flows),
+            ("unsynced_bytes", s.unsynced_bytes),
             ("guessed_updates", s.guessed_updates),
             ("guess_retries", s.guess_retries),
             ("guess_switches", s.guess_switches),

@@ -32,7 +32,8 @@ use crate::message::{Message, MessageDecoder};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bgp4mpMessage {
-    /// The record's subtype.
+    /// The record's subtype; for a record of the deprecated BGP type (5), whose layout is that
+    /// of `MESSAGE` without the interface and family fields, [`Bgp4mpSubtype::Message`].
     pub subtype: Bgp4mpSubtype,
     /// Peer AS Number.
     pub peer_asn: u32,
@@ -46,8 +47,9 @@ pub struct Bgp4mpMessage {
     pub peer_ip: IpAddr,
     /// Local IP Address.
     pub local_ip: IpAddr,
-    /// Offset of the BGP message (its marker) within the record's raw bytes.
-    pub message_offset: usize,
+    /// Offset of the BGP message (its marker) within the record's raw bytes; `None` for the
+    /// deprecated BGP type, whose records hold the message without its header.
+    pub message_offset: Option<usize>,
     /// Whether the NLRI were read with ADD-PATH path identifiers: the subtype says so
     /// (RFC 8050 §3), or the writer mislabelled a session that negotiated ADD-PATH (BIRD 1.6
     /// writes `MESSAGE_AS4`) and the message only decodes with the families the peer's OPEN
@@ -65,7 +67,9 @@ impl Bgp4mpMessage {
     }
 }
 
-/// A BGP FSM state change (RFC 6396 §4.4.1, §4.4.4). States are numbered as in RFC 4271 §8:
+/// A BGP FSM state change (RFC 6396 §4.4.1, §4.4.4; the deprecated BGP type's
+/// BGP_STATE_CHANGE, Appendix B.2.1, has no local fields: they are the unspecified address and
+/// AS 0 there). States are numbered as in RFC 4271 §8:
 /// 1 Idle, 2 Connect, 3 Active, 4 OpenSent, 5 OpenConfirm, 6 Established.
 ///
 /// ```text
@@ -166,7 +170,7 @@ pub(crate) fn parse_message(
         afi: f.afi,
         peer_ip: f.peer_ip,
         local_ip: f.local_ip,
-        message_offset,
+        message_offset: Some(message_offset),
         add_path: subtype.add_path(),
         message: decoder.decode(msg),
     })

@@ -11,9 +11,12 @@
 //! Errors never panic and never hide: a record whose body is malformed is an
 //! [`MrtError::Malformed`] for that record and reading goes on with the next one (the header's
 //! length says where it starts); a truncated record, a read error or corrupt compression ends
-//! the stream with an error that carries the offset. Records of types we do not model are
-//! yielded as [`MrtBody::NotModelled`] and counted in [`MrtStats`].
+//! the stream with an error that carries the offset, and so does a header that is not MRT (a
+//! type outside the IANA registry, a zero-filled header). Records of types, subtypes or
+//! families we do not model are yielded as [`MrtBody::NotModelled`] and counted in
+//! [`MrtStats`].
 
+mod bgp;
 mod bgp4mp;
 mod cursor;
 mod parser;
@@ -29,7 +32,9 @@ pub use parser::MrtParser;
 pub use reader::{Compression, MrtReader, RawRecord, decompressed};
 pub use rib_attributes::{RibRoute, decode_rib_attributes};
 pub use table_dump::{PeerEntry, PeerIndexTable, Rib, RibEntry, TableDumpEntry};
-pub use types::{Bgp4mpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype};
+pub use types::{
+    Bgp4mpSubtype, BgpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype,
+};
 
 use bytes::Bytes;
 use std::io;
@@ -61,9 +66,11 @@ impl MrtRecord {
 #[derive(Clone, Debug)]
 pub enum MrtBody {
     /// A BGP message received or sent by the collector (BGP4MP and BGP4MP_ET `MESSAGE*`
-    /// subtypes, RFC 6396 §4.4.2–4.4.6, RFC 8050 §3).
+    /// subtypes, RFC 6396 §4.4.2–4.4.6, RFC 8050 §3; the deprecated BGP type's BGP_UPDATE,
+    /// BGP_OPEN, BGP_NOTIFY and BGP_KEEPALIVE, Appendix B.2.1).
     Message(Bgp4mpMessage),
-    /// A BGP FSM state change (`STATE_CHANGE`, `STATE_CHANGE_AS4`, RFC 6396 §4.4.1, §4.4.4).
+    /// A BGP FSM state change (`STATE_CHANGE`, `STATE_CHANGE_AS4`, RFC 6396 §4.4.1, §4.4.4;
+    /// the deprecated BGP_STATE_CHANGE, Appendix B.2.1).
     StateChange(StateChange),
     /// The TABLE_DUMP_V2 peer index table (RFC 6396 §4.3.1); the reader keeps it to resolve the
     /// peers of the RIB records that follow.
@@ -80,8 +87,21 @@ pub enum MrtBody {
 /// Why a record was not modelled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotModelled {
-    /// What the record is, as far as we know (`"BGP4MP ENTRY"`, `"type 11"`, ...).
+    /// What the record is, as far as we know (`"BGP4MP subtype 2"`, `"type 11 OSPFv2"`, ...).
     pub what: String,
+    /// Whether the reader skipped the record's type or subtype, or only its address family.
+    pub scope: NotModelledScope,
+}
+
+/// What a record that is not modelled lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotModelledScope {
+    /// A type or subtype the reader does not decode (OSPF, IS-IS, the deprecated types other
+    /// than BGP, BGP4MP_ENTRY, BGP_SYNC, ...): its routes, if any, are not read.
+    Record,
+    /// A record the reader decodes, for an address family outside the route model
+    /// (TABLE_DUMP_V2 multicast RIBs, RIB_GENERIC of other families).
+    Family,
 }
 
 /// Counters of what a reader has seen so far.
@@ -136,6 +156,15 @@ pub enum MrtError {
         /// Bytes left in the stream.
         available: u64,
     },
+    /// A header that no MRT writer produces (a type outside the IANA registry, all zeros):
+    /// the input is not MRT, or its data ends here. Ends the stream.
+    #[error("not MRT data at byte {offset}: {reason}")]
+    NotMrt {
+        /// Offset of the header.
+        offset: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A header declares a record longer than any real one: the stream is not MRT or is
     /// corrupt beyond recovery. Ends the stream.
     #[error("MRT record at byte {offset} declares {length} bytes (limit {limit}): not MRT data")]
@@ -174,6 +203,7 @@ impl MrtError {
             | Self::Decompress { offset, .. }
             | Self::Truncated { offset, .. }
             | Self::Oversized { offset, .. }
+            | Self::NotMrt { offset, .. }
             | Self::Malformed { offset, .. } => Some(*offset),
         }
     }
@@ -191,6 +221,7 @@ impl MrtError {
             Self::Decompress { .. } => "decompress",
             Self::Truncated { .. } => "truncated",
             Self::Oversized { .. } => "oversized",
+            Self::NotMrt { .. } => "not-mrt",
             Self::Malformed { .. } => "malformed",
         }
     }

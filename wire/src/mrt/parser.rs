@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::bgp;
 use super::bgp4mp::{Bgp4mpMessage, parse_message, parse_state_change};
 use super::cursor::BodyError;
 use super::table_dump::{
     PeerIndexTable, RibContext, parse_peer_index_table, parse_rib, parse_table_dump,
 };
-use super::types::{Bgp4mpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype};
-use super::{MrtBody, MrtError, NotModelled};
+use super::types::{
+    Bgp4mpSubtype, BgpSubtype, MrtHeader, MrtType, TableDumpSubtype, TableDumpV2Subtype,
+};
+use super::{MrtBody, MrtError, NotModelled, NotModelledScope};
 use crate::context::{AfiSafi, SessionContext};
 use crate::framing::kind;
 use crate::iana::{Afi, Safi};
@@ -88,9 +91,25 @@ impl MrtParser {
             MrtType::Bgp4mp | MrtType::Bgp4mpEt => self.bgp4mp(header, raw, body),
             MrtType::TableDumpV2 => self.table_dump_v2(header, raw, body),
             MrtType::TableDump => self.table_dump(header, raw, body),
+            MrtType::Bgp => self.bgp(header, raw, body),
             MrtType::Other(_) => Ok(not_modelled(header.kind().to_string())),
         }
         .map_err(malformed)
+    }
+
+    /// The deprecated BGP type (RFC 6396 Appendix B.2.1): IPv4 sessions, 2-octet AS numbers.
+    fn bgp(&mut self, header: &MrtHeader, raw: &[u8], body: usize) -> Result<MrtBody, BodyError> {
+        let sub = BgpSubtype::from_code(header.subtype);
+        if let Some(message_type) = sub.message_type() {
+            let decoder = decoder(&mut self.decoders, false, false);
+            let m = bgp::parse_message(raw, body, message_type, decoder, &mut self.scratch)?;
+            return Ok(MrtBody::Message(m));
+        }
+        match sub {
+            BgpSubtype::StateChange => bgp::parse_state_change(raw, body).map(MrtBody::StateChange),
+            BgpSubtype::Sync => bgp::describe_sync(raw, body).map(not_modelled),
+            _ => Ok(not_modelled(format!("BGP {sub}"))),
+        }
     }
 
     fn bgp4mp(
@@ -129,14 +148,18 @@ impl MrtParser {
                     self.offered_add_path.insert(key, families);
                 }
             }
-            Err(_) if !m.add_path && raw.get(m.message_offset + 18) == Some(&kind::UPDATE) => {
+            Err(_) if !m.add_path => {
+                let Some(at) = m.message_offset else { return };
+                if raw.get(at + 18) != Some(&kind::UPDATE) {
+                    return;
+                }
                 let Some(families) = self.offered_add_path.get(&key) else { return };
                 let mut ctx = SessionContext::new(m.subtype.asn4());
                 ctx.extended_messages = true;
                 for &f in families {
                     ctx = ctx.with_add_path(f);
                 }
-                let retried = MessageDecoder::new(ctx).decode(&raw[m.message_offset..]);
+                let retried = MessageDecoder::new(ctx).decode(&raw[at..]);
                 if retried.is_ok() {
                     m.message = retried;
                     m.add_path = true;
@@ -169,10 +192,10 @@ impl MrtParser {
                 return Ok(not_modelled("TABLE_DUMP_V2 RIB_GENERIC_ADDPATH".into()));
             }
             S::RibIpv4Multicast | S::RibIpv4MulticastAddpath => {
-                return Ok(not_modelled("TABLE_DUMP_V2 RIB ipv4-multicast".into()));
+                return Ok(family_not_modelled("TABLE_DUMP_V2 RIB ipv4-multicast".into()));
             }
             S::RibIpv6Multicast | S::RibIpv6MulticastAddpath => {
-                return Ok(not_modelled("TABLE_DUMP_V2 RIB ipv6-multicast".into()));
+                return Ok(family_not_modelled("TABLE_DUMP_V2 RIB ipv6-multicast".into()));
             }
             S::GeoPeerTable | S::Other(_) => {
                 return Ok(not_modelled(format!("TABLE_DUMP_V2 subtype {}", header.subtype)));
@@ -187,7 +210,7 @@ impl MrtParser {
         };
         match parse_rib(raw, body, family, sub.add_path(), ctx)? {
             Some(rib) => Ok(MrtBody::Rib(rib)),
-            None => Ok(not_modelled(generic_family(raw, body))),
+            None => Ok(family_not_modelled(generic_family(raw, body))),
         }
     }
 
@@ -228,8 +251,14 @@ fn decoder(
     })
 }
 
+/// A record of a type or subtype the reader does not decode.
 fn not_modelled(what: String) -> MrtBody {
-    MrtBody::NotModelled(NotModelled { what })
+    MrtBody::NotModelled(NotModelled { what, scope: NotModelledScope::Record })
+}
+
+/// A record the reader decodes, of a family outside the route model.
+fn family_not_modelled(what: String) -> MrtBody {
+    MrtBody::NotModelled(NotModelled { what, scope: NotModelledScope::Family })
 }
 
 /// "TABLE_DUMP_V2 RIB_GENERIC ipv4-vpn" for a RIB_GENERIC record of a family outside the model.

@@ -158,7 +158,15 @@ impl MrtReader {
         let Some(fixed) = self.buf.first_chunk::<{ MrtHeader::LEN }>() else {
             return Some(Err(MrtError::Truncated { offset, needed: 12, available }));
         };
+        if fixed.iter().all(|&b| b == 0) {
+            let reason = "a zero-filled header (timestamp 0, type 0, length 0)".into();
+            return Some(Err(MrtError::NotMrt { offset, reason }));
+        }
         let mut header = MrtHeader::parse(fixed);
+        if !header.kind().registered() {
+            let reason = format!("type {} is not in the MRT type registry", header.mrt_type);
+            return Some(Err(MrtError::NotMrt { offset, reason }));
+        }
         if header.length > MAX_RECORD_LEN {
             let (length, limit) = (header.length, MAX_RECORD_LEN);
             return Some(Err(MrtError::Oversized { offset, length, limit }));

@@ -152,7 +152,7 @@ fn message_as4_update_is_decoded_with_4_octet_as_numbers() {
     let MrtBody::Message(m) = &rec.body else { panic!() };
     assert_eq!((m.peer_asn, m.local_asn, m.interface_index, m.afi), (65001, 65000, 7, 1));
     assert_eq!(m.peer_ip, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
-    assert_eq!((m.is_local(), m.add_path, m.message_offset), (false, false, 32));
+    assert_eq!((m.is_local(), m.add_path, m.message_offset), (false, false, Some(32)));
     let u = expect_update(&rec.body);
     assert_eq!(u.attributes.as_path, Some(AsPath::sequence([65001, 4_200_000_000])));
     assert_eq!(u.reach[0].nlri[0].prefix.to_string(), "203.0.113.0/24");
@@ -386,11 +386,12 @@ fn unknown_types_are_not_modelled_and_counted() {
     let what: Vec<_> = out
         .iter()
         .map(|r| match &r.as_ref().unwrap().body {
-            MrtBody::NotModelled(n) => n.what.clone(),
+            MrtBody::NotModelled(n) => (n.what.clone(), n.scope),
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(what, vec!["type 11", "BGP4MP subtype 2"]);
+    let record = NotModelledScope::Record;
+    assert_eq!(what, vec![("type 11 OSPFv2".into(), record), ("BGP4MP subtype 2".into(), record)]);
     assert_eq!(out[0].as_ref().unwrap().raw.len(), 15);
     assert_eq!(stats.not_modelled, 2);
 }
@@ -409,6 +410,35 @@ fn truncation_ends_the_stream_with_the_record_offset() {
             }
             other => panic!("cut at {cut}: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn a_zero_filled_header_is_not_mrt_and_stops_the_stream() {
+    let ka = record(1, 16, 4, &bgp4mp(true, &bgp_message(4, &[])));
+    // An all-zero file, and zero padding after a real record.
+    for (bytes, at) in [(vec![0u8; 1200], 0), ([ka.clone(), vec![0; 24]].concat(), ka.len())] {
+        let (out, stats) = read_all(bytes);
+        match out.last() {
+            Some(Err(e @ MrtError::NotMrt { offset, reason })) => {
+                assert_eq!(*offset, at as u64);
+                assert!(reason.contains("zero-filled"), "{reason}");
+                assert!(e.is_fatal());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(stats.records, u64::from(at > 0));
+    }
+}
+
+#[test]
+fn a_type_outside_the_registry_is_not_mrt() {
+    let (out, _) = read_all([record(1, 300, 0, &[]), record(1, 16, 4, &[])].concat());
+    match &out[..] {
+        [Err(MrtError::NotMrt { offset: 0, reason })] => {
+            assert!(reason.contains("300"), "{reason}")
+        }
+        other => panic!("{other:?}"),
     }
 }
 
@@ -449,4 +479,92 @@ fn gzip_and_bzip2_are_recognized_by_their_content() {
     let (out, _) = read_all(gz[..gz.len() - 10].to_vec());
     assert!(matches!(out.last(), Some(Err(e)) if e.is_fatal()), "{out:?}");
     assert!(read_all(Vec::new()).0.is_empty());
+}
+
+// ---- the deprecated BGP type (5), RFC 6396 Appendix B.2.1 -----------------------------------
+
+/// Peer AS 65001 at 192.0.2.1, local AS 65000 at 192.0.2.2, then `contents`.
+fn legacy_bgp(contents: &[u8]) -> Vec<u8> {
+    let mut b = vec![0xfd, 0xe9, 192, 0, 2, 1, 0xfd, 0xe8, 192, 0, 2, 2];
+    b.extend_from_slice(contents);
+    b
+}
+
+#[test]
+fn deprecated_bgp_update_reads_as_a_2_octet_as_ipv4_message() {
+    let path = [2, 2, 0xfd, 0xe9, 0, 174];
+    let attrs = [attr(0x40, 1, &[0]), attr(0x40, 2, &path), attr(0x40, 3, &[192, 0, 2, 1])];
+    // An UPDATE's contents without the 19-byte header: what MRTd wrote.
+    let full = update(&[8, 10], &attrs.concat(), &[24, 203, 0, 113]);
+    let rec = single(record(946_684_800, 5, 1, &legacy_bgp(&full[19..])));
+    assert_eq!(rec.header.kind(), MrtType::Bgp);
+    let MrtBody::Message(m) = &rec.body else { panic!("{:?}", rec.body) };
+    assert_eq!((m.peer_asn, m.local_asn, m.afi, m.message_offset), (65001, 65000, 1, None));
+    assert_eq!(
+        (m.peer_ip.to_string(), m.local_ip.to_string()),
+        ("192.0.2.1".into(), "192.0.2.2".into())
+    );
+    assert!(!m.is_local() && !m.add_path);
+    let u = expect_update(&rec.body);
+    assert_eq!(u.attributes.as_path, Some(AsPath::sequence([65001, 174])));
+    assert_eq!(u.withdrawn[0].prefix.to_string(), "10.0.0.0/8");
+    assert_eq!(u.reach[0].nlri[0].prefix.to_string(), "203.0.113.0/24");
+}
+
+#[test]
+fn deprecated_bgp_keepalive_open_and_state_change_are_decoded() {
+    let open = [4, 0xfd, 0xe9, 0, 180, 192, 0, 2, 1, 0];
+    let state = [0xfd, 0xe9, 192, 0, 2, 1, 0, 1, 0, 2];
+    let bytes = [
+        record(1, 5, 7, &legacy_bgp(&[])),
+        record(2, 5, 5, &legacy_bgp(&open)),
+        record(3, 5, 3, &state),
+    ]
+    .concat();
+    let (out, stats) = read_all(bytes);
+    let bodies: Vec<_> = out.into_iter().map(|r| r.unwrap().body).collect();
+    let MrtBody::Message(ka) = &bodies[0] else { panic!("{bodies:?}") };
+    assert_eq!(ka.message, Ok(Message::Keepalive));
+    let MrtBody::Message(o) = &bodies[1] else { panic!("{bodies:?}") };
+    let Ok(Message::Open(o)) = &o.message else { panic!("{o:?}") };
+    assert_eq!((o.asn, o.hold_time), (65001, 180));
+    let MrtBody::StateChange(s) = &bodies[2] else { panic!("{bodies:?}") };
+    assert_eq!(
+        (s.peer_asn, s.peer_ip.to_string(), s.old_state, s.new_state),
+        (65001, "192.0.2.1".into(), 1, 2)
+    );
+    assert_eq!((s.local_asn, s.local_ip.to_string()), (0, "0.0.0.0".into()));
+    assert_eq!((stats.not_modelled, stats.malformed), (0, 0));
+}
+
+#[test]
+fn deprecated_bgp_subtypes_without_routes_are_not_modelled_and_say_what_they_are() {
+    let sync = [&[0, 1][..], b"bview.19991214\0"].concat();
+    let bytes = [record(1, 5, 0, &[]), record(1, 5, 2, &[1, 2]), record(1, 5, 4, &sync)].concat();
+    let (out, stats) = read_all(bytes);
+    let what: Vec<_> = out
+        .iter()
+        .map(|r| match &r.as_ref().unwrap().body {
+            MrtBody::NotModelled(n) => (n.what.clone(), n.scope),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let record = NotModelledScope::Record;
+    assert_eq!(
+        what,
+        vec![
+            ("BGP BGP_NULL".into(), record),
+            ("BGP BGP_PREF_UPDATE".into(), record),
+            ("BGP BGP_SYNC (view 1, file \"bview.19991214\")".into(), record),
+        ]
+    );
+    assert_eq!(stats.not_modelled, 3);
+}
+
+#[test]
+fn a_deprecated_bgp_record_cut_inside_its_fields_is_malformed() {
+    let (out, _) =
+        read_all([record(1, 5, 1, &[0xfd, 0xe9, 192]), record(1, 5, 3, &[0; 8])].concat());
+    assert!(matches!(&out[0], Err(MrtError::Malformed { offset: 0, at: 14, .. })), "{out:?}");
+    assert!(matches!(&out[1], Err(MrtError::Malformed { .. })), "{out:?}");
 }

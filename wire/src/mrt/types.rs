@@ -3,9 +3,12 @@
 
 use std::fmt;
 
-/// MRT record types this reader knows (RFC 6396 §4).
+/// MRT record types this reader knows (RFC 6396 §4, Appendix B).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MrtType {
+    /// BGP (5), deprecated: the messages and state changes of IPv4 sessions with 2-octet AS
+    /// numbers that MRTd wrote, as in the RIPE RIS archives of 1999–2000 (Appendix B.2.1).
+    Bgp,
     /// TABLE_DUMP (12), the legacy RIB format with 2-octet AS numbers (§4.2).
     TableDump,
     /// TABLE_DUMP_V2 (13), (§4.3).
@@ -14,7 +17,7 @@ pub enum MrtType {
     Bgp4mp,
     /// BGP4MP_ET (17): BGP4MP with a microsecond timestamp (§3, §4.4).
     Bgp4mpEt,
-    /// Any other type (OSPF, IS-IS, the deprecated types 0–11 except 12, ...).
+    /// Any other type (OSPF, IS-IS, the other deprecated types, ...).
     Other(u16),
 }
 
@@ -22,6 +25,7 @@ impl MrtType {
     /// The type of a type code.
     pub const fn from_code(code: u16) -> Self {
         match code {
+            5 => Self::Bgp,
             12 => Self::TableDump,
             13 => Self::TableDumpV2,
             16 => Self::Bgp4mp,
@@ -33,12 +37,47 @@ impl MrtType {
     /// The type code.
     pub const fn code(self) -> u16 {
         match self {
+            Self::Bgp => 5,
             Self::TableDump => 12,
             Self::TableDumpV2 => 13,
             Self::Bgp4mp => 16,
             Self::Bgp4mpEt => 17,
             Self::Other(c) => c,
         }
+    }
+
+    /// Whether the code is in the IANA MRT type registry (RFC 6396 §4 and Appendix B: 0–13,
+    /// 16, 17, 32, 33, 48, 49). A header with any other type is not MRT data.
+    pub const fn registered(self) -> bool {
+        matches!(self.code(), 0..=13 | 16 | 17 | 32 | 33 | 48 | 49)
+    }
+
+    /// The registry's name of the type (`"OSPFv2"`, `"RIP (deprecated)"`), or `None` for a code
+    /// outside the registry.
+    pub const fn registry_name(self) -> Option<&'static str> {
+        Some(match self.code() {
+            0 => "NULL (deprecated)",
+            1 => "START (deprecated)",
+            2 => "DIE (deprecated)",
+            3 => "I_AM_DEAD (deprecated)",
+            4 => "PEER_DOWN (deprecated)",
+            5 => "BGP (deprecated)",
+            6 => "RIP (deprecated)",
+            7 => "IDRP (deprecated)",
+            8 => "RIPNG (deprecated)",
+            9 => "BGP4PLUS (deprecated)",
+            10 => "BGP4PLUS_01 (deprecated)",
+            11 => "OSPFv2",
+            12 => "TABLE_DUMP",
+            13 => "TABLE_DUMP_V2",
+            16 => "BGP4MP",
+            17 => "BGP4MP_ET",
+            32 => "ISIS",
+            33 => "ISIS_ET",
+            48 => "OSPFv3",
+            49 => "OSPFv3_ET",
+            _ => return None,
+        })
     }
 
     /// Whether the header carries a microsecond timestamp (the `_ET` types, RFC 6396 §3).
@@ -51,12 +90,83 @@ impl MrtType {
 impl fmt::Display for MrtType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Bgp => f.write_str("BGP"),
             Self::TableDump => f.write_str("TABLE_DUMP"),
             Self::TableDumpV2 => f.write_str("TABLE_DUMP_V2"),
             Self::Bgp4mp => f.write_str("BGP4MP"),
             Self::Bgp4mpEt => f.write_str("BGP4MP_ET"),
-            Self::Other(c) => write!(f, "type {c}"),
+            Self::Other(c) => match self.registry_name() {
+                Some(name) => write!(f, "type {c} {name}"),
+                None => write!(f, "type {c}"),
+            },
         }
+    }
+}
+
+/// Subtypes of the deprecated BGP type (5) (RFC 6396 Appendix B.2.1; IANA "BGP Subtype Codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BgpSubtype {
+    /// BGP_NULL (0): a reserved subtype, no layout defined.
+    Null,
+    /// BGP_UPDATE (1).
+    Update,
+    /// BGP_PREF_UPDATE (2): no layout defined.
+    PrefUpdate,
+    /// BGP_STATE_CHANGE (3).
+    StateChange,
+    /// BGP_SYNC (4): a view number and the name of a RIB dump file, no routes.
+    Sync,
+    /// BGP_OPEN (5).
+    Open,
+    /// BGP_NOTIFY (6).
+    Notify,
+    /// BGP_KEEPALIVE (7).
+    Keepalive,
+    /// Anything else.
+    Other(u16),
+}
+
+impl BgpSubtype {
+    /// The subtype of a subtype code.
+    pub const fn from_code(code: u16) -> Self {
+        match code {
+            0 => Self::Null,
+            1 => Self::Update,
+            2 => Self::PrefUpdate,
+            3 => Self::StateChange,
+            4 => Self::Sync,
+            5 => Self::Open,
+            6 => Self::Notify,
+            7 => Self::Keepalive,
+            c => Self::Other(c),
+        }
+    }
+
+    /// The BGP message type (RFC 4271 §4.1) whose contents a message subtype holds.
+    pub const fn message_type(self) -> Option<u8> {
+        match self {
+            Self::Open => Some(1),
+            Self::Update => Some(2),
+            Self::Notify => Some(3),
+            Self::Keepalive => Some(4),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BgpSubtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Null => "BGP_NULL",
+            Self::Update => "BGP_UPDATE",
+            Self::PrefUpdate => "BGP_PREF_UPDATE",
+            Self::StateChange => "BGP_STATE_CHANGE",
+            Self::Sync => "BGP_SYNC",
+            Self::Open => "BGP_OPEN",
+            Self::Notify => "BGP_NOTIFY",
+            Self::Keepalive => "BGP_KEEPALIVE",
+            Self::Other(c) => return write!(f, "subtype {c}"),
+        })
     }
 }
 
