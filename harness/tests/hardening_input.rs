@@ -164,3 +164,33 @@ fn validate_rejects_what_run_would_reject() {
     }
     assert!(!artifacts.exists(), "run built something before refusing the scenario");
 }
+
+/// Defect 11: damping values that make no sense (NaN, a zero half-life) are refused when the
+/// monitor's configuration is read, exit 2, instead of being used.
+#[test]
+fn monitor_damping_refuses_nan_and_a_zero_half_life() {
+    let dir = fresh_dir("damping");
+    let pcap = "data/pcap/single-messages/bgp4-update.pcap";
+    let config = |penalty: &str, half_life: &str| {
+        format!(
+            "damping:\n  withdrawal_penalty: {penalty}\n  readvertisement_penalty: 0\n  \
+             attribute_change_penalty: 500\n  half_life: {half_life}\n  suppress: 2000\n  \
+             reuse: 750\n  max_suppress: 1h\n"
+        )
+    };
+    let good = dir.join("good.yaml");
+    std::fs::write(&good, config("1000", "15m")).unwrap();
+    let out = bgpstorm(&["monitor", "--config", good.to_str().unwrap(), "--pcap", pcap]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (name, penalty, half_life, wanted) in [
+        ("nan", ".nan", "15m", "withdrawal_penalty must be a finite number"),
+        ("zero", "1000", "0s", "half_life must be longer than 0"),
+    ] {
+        let f = dir.join(format!("{name}.yaml"));
+        std::fs::write(&f, config(penalty, half_life)).unwrap();
+        let out = bgpstorm(&["monitor", "--config", f.to_str().unwrap(), "--pcap", pcap]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(wanted), "{name}: {err}");
+    }
+}

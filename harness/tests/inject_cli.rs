@@ -152,3 +152,35 @@ fn rate_limited_sender_takes_as_long_as_its_rate_says() {
     assert!((0.85..5.0).contains(&secs), "took {secs} s");
     assert!(sender.status.success(), "sender: {}", String::from_utf8_lossy(&sender.stderr));
 }
+
+/// Issue 11, defect 11: nonsense is refused before any session, with exit 2 — a missing or
+/// zero AS number (it defaulted to 0), a `--table-peer` the peer index table does not hold
+/// (it announced nothing and exited 0), a `--table` that is not a RIB dump.
+#[test]
+fn nonsense_table_peers_and_as_numbers_exit_2() {
+    let rib = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/mrt/routeviews-2016/rib.20161101.0000_pick.bz2"
+    );
+    let updates = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/mrt/routeviews-2016/updates.20161101.0000.bz2"
+    );
+    let base = ["inject", "--peer", "127.0.0.1", "--port", "1"];
+    let cases: [(&[&str], &str); 5] = [
+        (&["--announce", "1", "--start", "10.0.0.0/24"], "--local-as <ASN>"),
+        (&["--local-as", "0", "--peer-as", "2"], "AS 0 is reserved"),
+        (&["--local-as", "1", "--peer-as", "0"], "AS 0 is reserved"),
+        (
+            &["--local-as", "1", "--peer-as", "2", "--table", rib, "--table-peer", "65535"],
+            "--table-peer 65535: the peer index table of",
+        ),
+        (&["--local-as", "1", "--peer-as", "2", "--table", updates], "not a RIB dump"),
+    ];
+    for (args, wanted) in cases {
+        let out = bgpstorm().args(base).args(args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(wanted), "{args:?}: {wanted:?} not in {stderr}");
+    }
+}

@@ -128,3 +128,19 @@ fn an_output_path_that_cannot_be_created_exits_2_before_any_run() {
         assert!(!String::from_utf8_lossy(&out.stdout).contains("RUN "), "{flag}: ran anyway");
     }
 }
+
+/// Issue 11, defect 11: a report that cannot be written after the runs (here a full device)
+/// is an environment failure, exit 3, never a silent 0.
+#[test]
+fn a_report_that_cannot_be_written_after_the_runs_exits_3() {
+    for flag in ["--json", "--junit", "--matrix"] {
+        let out = bgpstorm(&["run", "scenarios/direct-speakers.yaml", flag, "/dev/full"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"), "{flag}: {stderr}");
+        assert_eq!(out.status.code(), Some(3), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{flag} /dev/full: cannot write: No space left")),
+            "{flag}: {stderr}"
+        );
+    }
+}

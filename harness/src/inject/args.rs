@@ -33,11 +33,11 @@ pub enum Family {
 #[command(verbatim_doc_comment)]
 pub struct InjectArgs {
     /// Our AS number (4-octet numbers go out as AS_TRANS + AS4_PATH to 2-octet peers).
-    #[arg(long, value_name = "ASN", required_unless_present = "list_peers", default_value_t = 0)]
-    pub local_as: u32,
+    #[arg(long, value_name = "ASN", required_unless_present = "list_peers", value_parser = parse::asn)]
+    pub local_as: Option<u32>,
     /// The peer's AS number (equal to --local-as for iBGP).
-    #[arg(long, value_name = "ASN", required_unless_present = "list_peers", default_value_t = 0)]
-    pub peer_as: u32,
+    #[arg(long, value_name = "ASN", required_unless_present = "list_peers", value_parser = parse::asn)]
+    pub peer_as: Option<u32>,
     /// The peer's address (required unless --passive; with --passive only it may connect).
     #[arg(long, value_name = "ADDR")]
     pub peer: Option<IpAddr>,

@@ -94,6 +94,15 @@ pub fn duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// An AS number, 1 to 4294967295: AS 0 is reserved and never valid in a session (RFC 7607).
+pub fn asn(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(0) => Err("AS 0 is reserved and cannot be used in a session (RFC 7607)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not an AS number (1 to 4294967295)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,7 +86,11 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
         (None, Some(IpAddr::V4(l))) if !l.is_unspecified() => l,
         _ => Ipv4Addr::new(192, 0, 2, 1),
     };
-    let mut c = SessionConfig::new(a.local_as, a.peer_as, router_id);
+    // clap requires both unless --list-peers, which never gets here.
+    let (Some(local_as), Some(peer_as)) = (a.local_as, a.peer_as) else {
+        return Err(Failure::usage("--local-as and --peer-as are required"));
+    };
+    let mut c = SessionConfig::new(local_as, peer_as, router_id);
     c.name = match a.peer {
         Some(p) => format!("{p}"),
         None => "sink".into(),
@@ -126,7 +130,7 @@ fn session_config(a: &InjectArgs) -> Result<SessionConfig, Failure> {
     c.netns = a.netns.as_ref().map(|n| {
         if n.contains('/') { PathBuf::from(n) } else { PathBuf::from("/run/netns").join(n) }
     });
-    if a.two_octet && a.local_as > 0xffff {
+    if a.two_octet && local_as > 0xffff {
         return Err(Failure::usage("--two-octet needs a --local-as of at most 65535"));
     }
     c.validate().map_err(|e| Failure::usage(format!("{e} (see --help)")))?;

@@ -197,8 +197,11 @@ impl Builder<'_> {
                 self.problem(format!("{what}.count: 1 to 10,000,000, not {}", r.count))
             }
             Prefixes::Range(r) => {
-                if let Err(e) = crate::speaker::prefixes::check_range(r.start, r.count) {
-                    self.problem(format!("{what}: {e}"));
+                if !super::prefixes::range_fits(r.start, r.count) {
+                    self.problem(format!(
+                        "{what}: {} prefixes from {} run past the end of the address space",
+                        r.count, r.start
+                    ));
                 }
             }
             Prefixes::Mrt(m) => self.mrt_file(&format!("{what}.mrt"), &m.mrt),

@@ -40,3 +40,25 @@ pub struct MrtPrefixes {
     #[serde(default)]
     pub limit: Option<usize>,
 }
+
+/// Whether `count` consecutive prefixes of the length of `start` fit in the address space (the
+/// arithmetic of the speaker's range generator, without building the list).
+pub fn range_fits(start: IpNet, count: u64) -> bool {
+    let span = count.saturating_sub(1);
+    match start {
+        IpNet::V4(n) => {
+            let step: u64 = 1 << (32 - u32::from(n.prefix_len()));
+            let base = u64::from(u32::from(n.network()));
+            step.checked_mul(span)
+                .and_then(|s| base.checked_add(s))
+                .is_some_and(|last| last <= u64::from(u32::MAX))
+        }
+        IpNet::V6(n) => match n.prefix_len() {
+            0 => count <= 1,
+            len => (1u128 << (128 - u32::from(len)))
+                .checked_mul(u128::from(span))
+                .and_then(|s| u128::from(n.network()).checked_add(s))
+                .is_some(),
+        },
+    }
+}

@@ -25,38 +25,12 @@ pub enum PrefixError {
     Mrt(#[from] bgpstorm_wire::mrt::MrtError),
 }
 
-/// Whether `count` consecutive prefixes of the length of `start` fit in the address space
-/// (the arithmetic of [`range`], without building the list: scenario validation uses it).
-pub fn check_range(start: IpNet, count: u64) -> Result<(), PrefixError> {
-    let overflow = || PrefixError::Overflow { start, count };
-    let span = count.saturating_sub(1);
-    let fits = match start {
-        IpNet::V4(n) => {
-            let step: u64 = 1 << (32 - u32::from(n.prefix_len()));
-            let base = u64::from(u32::from(n.network()));
-            step.checked_mul(span)
-                .and_then(|s| base.checked_add(s))
-                .is_some_and(|last| last <= u64::from(u32::MAX))
-        }
-        IpNet::V6(n) => {
-            let len = n.prefix_len();
-            if len == 0 {
-                count <= 1
-            } else {
-                let step = 1u128 << (128 - u32::from(len));
-                step.checked_mul(u128::from(span))
-                    .and_then(|s| u128::from(n.network()).checked_add(s))
-                    .is_some()
-            }
-        }
-    };
-    if fits { Ok(()) } else { Err(overflow()) }
-}
-
 /// `count` consecutive prefixes of the length of `start`, beginning at `start` (whose host
 /// bits are ignored): 10.0.0.0/24, 10.0.1.0/24, ...
 pub fn range(start: IpNet, count: u64) -> Result<Vec<IpNet>, PrefixError> {
-    check_range(start, count)?;
+    if !crate::scenario::prefixes::range_fits(start, count) {
+        return Err(PrefixError::Overflow { start, count });
+    }
     Ok(match start {
         IpNet::V4(n) => {
             let len = n.prefix_len();

@@ -65,6 +65,30 @@ pub enum ReplayError {
         /// How many peers it has.
         count: usize,
     },
+    /// No such peer in the peer index table.
+    #[error("--table-peer {peer_index}: the peer index table of {file} has {count} peers (0 to {})", count.saturating_sub(1))]
+    NoTablePeer {
+        /// The peer asked for.
+        peer_index: u16,
+        /// The file.
+        file: String,
+        /// How many peers the table has.
+        count: usize,
+    },
+    /// A TABLE_DUMP_V2 file was expected.
+    #[error("{file} holds no TABLE_DUMP_V2 peer index table: not a RIB dump")]
+    NoTable {
+        /// The file.
+        file: String,
+    },
+    /// The peer exists but has no unicast route in the dump.
+    #[error("peer index {peer_index} of {file} has no IPv4 or IPv6 unicast route")]
+    NoRoutes {
+        /// The peer.
+        peer_index: u16,
+        /// The file.
+        file: String,
+    },
 }
 
 /// The peers that sent UPDATEs in a BGP4MP file, in order of first appearance.
@@ -131,21 +155,34 @@ pub fn load_table(
     peer_index: u16,
 ) -> Result<Vec<(IpNet, PathAttributes)>, ReplayError> {
     let mut out = Vec::new();
+    let mut peers = None;
     for rec in MrtReader::open(path)? {
         let rec = match rec {
             Ok(r) => r,
             Err(e) if e.is_fatal() => return Err(e.into()),
             Err(_) => continue,
         };
-        if let MrtBody::Rib(rib) = rec.body {
-            for e in rib.entries.into_iter().filter(|e| e.peer_index == peer_index) {
-                if let Ok(route) = e.route {
-                    out.push((rib.prefix, route.attributes));
+        match rec.body {
+            MrtBody::PeerIndexTable(t) => peers = Some(t.peers.len()),
+            MrtBody::Rib(rib) => {
+                for e in rib.entries.into_iter().filter(|e| e.peer_index == peer_index) {
+                    if let Ok(route) = e.route {
+                        out.push((rib.prefix, route.attributes));
+                    }
                 }
             }
+            _ => {}
         }
     }
-    Ok(out)
+    let file = path.display().to_string();
+    match peers {
+        None => Err(ReplayError::NoTable { file }),
+        Some(count) if usize::from(peer_index) >= count => {
+            Err(ReplayError::NoTablePeer { peer_index, file, count })
+        }
+        Some(_) if out.is_empty() => Err(ReplayError::NoRoutes { peer_index, file }),
+        Some(_) => Ok(out),
+    }
 }
 
 /// Rewrites recorded attributes for our session: our AS replaces the first AS on eBGP

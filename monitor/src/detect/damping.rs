@@ -36,6 +36,38 @@ pub struct DampingConfig {
     pub max_suppress: Duration,
 }
 
+impl DampingConfig {
+    /// The problem with these values, if any: penalties finite and not negative, a half-life
+    /// above 0, `0 < reuse < suppress`, and a maximum suppression at least one half-life (RFC
+    /// 2439 §4.2 derives the penalty ceiling from it; a NaN or a zero half-life would make
+    /// every decay computation meaningless).
+    pub fn problem(&self) -> Option<String> {
+        let penalties = [
+            ("withdrawal_penalty", self.withdrawal_penalty),
+            ("readvertisement_penalty", self.readvertisement_penalty),
+            ("attribute_change_penalty", self.attribute_change_penalty),
+            ("suppress", self.suppress),
+            ("reuse", self.reuse),
+        ];
+        if let Some((name, v)) = penalties.iter().find(|(_, v)| !v.is_finite() || *v < 0.0) {
+            return Some(format!("damping.{name} must be a finite number of at least 0, not {v}"));
+        }
+        if self.half_life.is_zero() {
+            return Some("damping.half_life must be longer than 0".into());
+        }
+        if !(self.reuse > 0.0 && self.reuse < self.suppress) {
+            return Some(format!(
+                "damping: reuse ({}) must be above 0 and below suppress ({})",
+                self.reuse, self.suppress
+            ));
+        }
+        if self.max_suppress < self.half_life {
+            return Some("damping.max_suppress must be at least damping.half_life".into());
+        }
+        None
+    }
+}
+
 impl Default for DampingConfig {
     fn default() -> Self {
         Self {

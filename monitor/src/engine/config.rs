@@ -84,6 +84,9 @@ impl MonitorConfig {
         if self.event_log == 0 {
             return Err(ConfigError::Invalid("event_log must be at least 1".into()));
         }
+        if let Some(problem) = self.damping.as_ref().and_then(DampingConfig::problem) {
+            return Err(ConfigError::Invalid(problem));
+        }
         crate::detect::community::CommunityPolicy::new(&self.communities)?;
         Ok(())
     }
@@ -151,5 +154,35 @@ impl MonitorSpec {
         }
         c.validate()?;
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut DampingConfig)) -> Result<(), ConfigError> {
+        let mut d = DampingConfig::default();
+        f(&mut d);
+        MonitorConfig { damping: Some(d), ..MonitorConfig::default() }.validate()
+    }
+
+    #[test]
+    fn damping_refuses_nan_negative_and_zero_half_life() {
+        assert!(with(|_| {}).is_ok());
+        let bad: [(&str, fn(&mut DampingConfig)); 6] = [
+            ("withdrawal_penalty", |d| d.withdrawal_penalty = f64::NAN),
+            ("suppress", |d| d.suppress = f64::INFINITY),
+            ("attribute_change_penalty", |d| d.attribute_change_penalty = -1.0),
+            ("half_life", |d| d.half_life = Duration::ZERO),
+            ("reuse", |d| d.reuse = 3000.0),
+            ("max_suppress", |d| d.max_suppress = Duration::from_secs(1)),
+        ];
+        for (what, f) in bad {
+            let e = with(f).expect_err(what).to_string();
+            assert!(e.contains(what), "{what}: {e}");
+        }
     }
 }
