@@ -62,7 +62,7 @@ fn every_printed_community_parses_back_to_a_filter_that_matches_it() {
         ExtendedCommunity([0x00, 0x02, 0xfd, 0xe8, 0, 0, 0, 100]), // rt:65000:100
         ExtendedCommunity([0x01, 0x03, 192, 0, 2, 1, 0, 7]),      // soo:192.0.2.1:7
         ExtendedCommunity([0x02, 0x02, 0, 1, 0, 0, 0, 9]),        // rt:65536:9
-        ExtendedCommunity([0x40, 0x02, 0, 1, 0, 0, 0, 9]),        // non-transitive: hex
+        ExtendedCommunity([0x40, 0x02, 0, 1, 0, 0, 0, 9]),        // non-transitive rt:1:9
         ExtendedCommunity([0x80, 0x06, 0, 0, 0x46, 0x1c, 0x40, 0]), // flow-spec rate: hex
     ];
     for c in std {
@@ -81,9 +81,15 @@ fn every_printed_community_parses_back_to_a_filter_that_matches_it() {
         assert!(f.matches(&[], &[], &[c]), "{printed}");
         assert!(!f.matches(&std, &large, &[]), "{printed}");
     }
-    // Hex input matches the community however it prints.
+    // Hex input matches the community however it prints: the transitive bit does not print,
+    // so a non-transitive route target matches too (found by the rest_query fuzz target).
     let f = CommunityFilter::parse("0x0002fde800000064").unwrap();
     assert!(f.matches(&[], &[], &ext[..1]));
+    let f = CommunityFilter::parse("0x0002000100000009").unwrap();
+    assert_eq!(f.to_string(), "rt:1:9");
+    assert!(f.matches(&[], &[], &ext[3..4]));
+    let f = CommunityFilter::parse("0x4002fd04e0f30002").unwrap();
+    assert_eq!(CommunityFilter::parse(&f.to_string()).unwrap().to_string(), f.to_string());
     // `1:2` is a standard community; a route target of AS 1 is asked for as rt:1:2.
     assert_eq!(CommunityFilter::parse("1:2").unwrap(), CommunityFilter::Standard(Community(65538)));
 }
