@@ -233,7 +233,8 @@ fn the_dashboard_is_a_grafana_dashboard_over_a_prometheus_data_source() {
 
 /// promtool, or a failure that says how to get it (a missing tool must not pass silently).
 fn promtool() -> Command {
-    let found = Command::new("promtool").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("promtool").arg("--version").output().is_ok_and(|o| o.status.success());
     assert!(found, "promtool not found: install the Debian package prometheus (ci/setup does)");
     Command::new("promtool")
 }
@@ -269,7 +270,8 @@ fn check_metrics(text: &str) -> (bool, String) {
         .unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), said)
 }
 
@@ -304,8 +306,10 @@ fn promtool_finds_no_problem_in_a_live_metrics_page() {
 fn promtool_accepts_the_rules_the_configuration_and_the_alert_unit_tests() {
     // ci/check-deploy: check rules, check config, test rules (and amtool when present).
     promtool();
-    let out = Command::new("sh").arg(root().join("ci/check-deploy")).arg("--require").output().unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let out =
+        Command::new("sh").arg(root().join("ci/check-deploy")).arg("--require").output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ci/check-deploy --require:\n{said}");
     assert!(said.contains("Unit Testing:") && said.contains("SUCCESS: 9 rules found"), "{said}");
 }

@@ -6,8 +6,9 @@ fn err(r: Result<impl std::fmt::Debug, QueryError>) -> String {
 
 #[test]
 fn a_route_query_reads_every_parameter_percent_decoded() {
-    let q = routes(Some("prefix=192.0.2.77%2F24&match=longer&session=10.0.0.1&community=65000%3A100"))
-        .unwrap();
+    let q =
+        routes(Some("prefix=192.0.2.77%2F24&match=longer&session=10.0.0.1&community=65000%3A100"))
+            .unwrap();
     assert_eq!(q.prefix, "192.0.2.0/24".parse::<IpNet>().unwrap());
     assert_eq!(q.how, Match::Longer);
     assert_eq!(q.session, Some("10.0.0.1".parse().unwrap()));
@@ -60,9 +61,9 @@ fn every_printed_community_parses_back_to_a_filter_that_matches_it() {
     let large = [LargeCommunity { global: 65536, local1: 1, local2: u32::MAX }];
     let ext = [
         ExtendedCommunity([0x00, 0x02, 0xfd, 0xe8, 0, 0, 0, 100]), // rt:65000:100
-        ExtendedCommunity([0x01, 0x03, 192, 0, 2, 1, 0, 7]),      // soo:192.0.2.1:7
-        ExtendedCommunity([0x02, 0x02, 0, 1, 0, 0, 0, 9]),        // rt:65536:9
-        ExtendedCommunity([0x40, 0x02, 0, 1, 0, 0, 0, 9]),        // non-transitive rt:1:9
+        ExtendedCommunity([0x01, 0x03, 192, 0, 2, 1, 0, 7]),       // soo:192.0.2.1:7
+        ExtendedCommunity([0x02, 0x02, 0, 1, 0, 0, 0, 9]),         // rt:65536:9
+        ExtendedCommunity([0x40, 0x02, 0, 1, 0, 0, 0, 9]),         // non-transitive rt:1:9
         ExtendedCommunity([0x80, 0x06, 0, 0, 0x46, 0x1c, 0x40, 0]), // flow-spec rate: hex
     ];
     for c in std {
