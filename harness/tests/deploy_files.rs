@@ -1,10 +1,17 @@
 //! The monitoring files in deploy/ against the real monitor: every `bgpstorm_` metric that the
 //! Grafana dashboard and the Prometheus alerting rules query is one `bgpstorm monitor --listen`
-//! exposes, and the files parse as Grafana JSON and Prometheus / Alertmanager YAML.
+//! exposes, and the files parse as Grafana JSON and Prometheus / Alertmanager YAML; and
+//! Prometheus' own promtool (Debian package `prometheus`, installed by ci/setup) finds no
+//! problem in a live `/metrics` page, in the rules, or in the rules' unit tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 #[path = "common/monitor.rs"]
 mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -222,4 +229,87 @@ fn the_dashboard_is_a_grafana_dashboard_over_a_prometheus_data_source() {
     }
     let vars = d["templating"]["list"].as_array().unwrap();
     assert!(vars.iter().any(|v| v["name"] == "datasource" && v["query"] == "prometheus"));
+}
+
+/// promtool, or a failure that says how to get it (a missing tool must not pass silently).
+fn promtool() -> Command {
+    let found =
+        Command::new("promtool").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(found, "promtool not found: install the Debian package prometheus (ci/setup does)");
+    Command::new("promtool")
+}
+
+/// A GET of `/metrics` with an `Accept` header; returns (Content-Type, body).
+fn scrape(addr: &str, accept: &str) -> (String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let ctype = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_string))
+        .unwrap_or_default();
+    (ctype, body.to_string())
+}
+
+/// `promtool check metrics` on `text`: its exit status and what it printed.
+fn check_metrics(text: &str) -> (bool, String) {
+    let mut child = promtool()
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+#[test]
+fn promtool_finds_no_problem_in_a_live_metrics_page() {
+    // Many sessions, resets and NOTIFICATIONs: every labelled family has samples.
+    let pcap = root().join(
+        "data/pcap/multi-peer-sessions/305-BGP-mem-leak-test/bgp-multi-sources-update-keepalive.pcap",
+    );
+    let (_server, addr) = serve(&pcap);
+    // What curl and promtool get: the Prometheus text format.
+    let (ctype, text) = scrape(&addr, "*/*");
+    assert!(ctype.starts_with("text/plain; version=0.0.4"), "{ctype}");
+    assert!(text.contains("bgpstorm_convergence_seconds{"), "{text}");
+    assert!(text.lines().filter(|l| l.starts_with("bgpstorm_session_up{")).count() >= 2, "{text}");
+    let (ok, said) = check_metrics(&text);
+    // Any lint (no help text, a reserved label, a counter without _total...) is a failure.
+    assert!(ok && said.trim().is_empty(), "promtool check metrics:\n{said}\non:\n{text}");
+    // What Prometheus asks for: OpenMetrics, the same samples.
+    let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;\
+                      version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    let (ctype, om) = scrape(&addr, prometheus);
+    assert!(ctype.starts_with("application/openmetrics-text; version=1.0.0"), "{ctype}");
+    assert!(om.ends_with("# EOF\n"), "{om}");
+    let samples = |t: &str| -> BTreeSet<String> {
+        t.lines().filter(|l| !l.starts_with('#')).map(str::to_string).collect()
+    };
+    assert_eq!(samples(&om), samples(&text));
+}
+
+#[test]
+fn promtool_accepts_the_rules_the_configuration_and_the_alert_unit_tests() {
+    // ci/check-deploy: check rules, check config, test rules (and amtool when present).
+    promtool();
+    let out =
+        Command::new("sh").arg(root().join("ci/check-deploy")).arg("--require").output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ci/check-deploy --require:\n{said}");
+    assert!(said.contains("Unit Testing:") && said.contains("SUCCESS: 9 rules found"), "{said}");
 }

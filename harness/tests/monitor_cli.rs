@@ -20,6 +20,43 @@ fn bgpstorm() -> Command {
 }
 
 #[test]
+fn the_community_filter_of_the_rest_api_selects_paths_and_refuses_what_is_no_community() {
+    let (_server, addr) = serve(&data("pcap/feature-captures/bgp-large-community.pcap"));
+    let routes = |community: &str| -> Vec<String> {
+        let q = format!("/api/v1/routes?prefix=203.0.113.0/24&match=longer&community={community}");
+        let (status, body) = get(&addr, &q);
+        assert_eq!(status, 200, "{q}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut p: Vec<String> = v["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["prefix"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    // The capture's large communities (tcpdump: 65536:1:1 on .11, .12, .13; 65536:1:2 on .12, .13).
+    assert_eq!(routes("65536:1:1"), ["203.0.113.11/32", "203.0.113.12/32", "203.0.113.13/32"]);
+    assert_eq!(routes("65536%3A1%3A2"), ["203.0.113.12/32", "203.0.113.13/32"]);
+    assert_eq!(routes("4294967295:4294967295:4294967295"), ["203.0.113.16/32"]);
+    // Well-formed, carried by none.
+    assert!(routes("1:2").is_empty());
+    assert!(routes("rt:65000:100").is_empty());
+    for bad in ["zz", "65536:1", "1:2:3:4", "", "rt:1"] {
+        let q = format!("/api/v1/routes?prefix=203.0.113.0/24&community={bad}");
+        let (status, body) = get(&addr, &q);
+        assert_eq!(status, 400, "{q}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let e = v["error"].as_str().unwrap();
+        assert!(e.starts_with("community must be a standard (asn:value"), "{q}: {e}");
+    }
+    let (status, body) = get(&addr, "/api/v1/routes?prefix=203.0.113.0/24&limit=1");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("unknown parameter"), "{body}");
+}
+
+#[test]
 fn the_rest_api_and_metrics_answer_from_a_capture() {
     let (_server, addr) = serve(&data("pcap/feature-captures/bgp-large-community.pcap"));
     let (status, body) = get(&addr, "/api/v1/routes?prefix=203.0.113.16/32");

@@ -11,7 +11,8 @@
 //! the eBPF capture (aya). Without them the crate reads pcap files only.
 //! Route changes and session events go to every [`detect::Detector`]; the [`engine`] holds
 //! it all, fed by one capture → engine loop and shared through an [`engine::EngineHandle`]
-//! with the REST API ([`api`]).
+//! with the REST API ([`api`]), whose query strings [`query`] parses (without the `api` feature,
+//! so that the fuzz targets reach it).
 
 #[cfg(feature = "api")]
 pub mod api;
@@ -19,6 +20,7 @@ pub mod capture;
 pub mod convergence;
 pub mod detect;
 pub mod engine;
+pub mod query;
 pub mod reassembly;
 pub mod rib;
 pub mod stream;

@@ -137,14 +137,16 @@ pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
     let conv = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
     let summary = engine.convergence().summary();
     for (kind, l) in [("announce", &summary.announce), ("withdraw", &summary.withdraw)] {
-        for (q, v) in [("0.5", l.p50_us), ("0.99", l.p99_us), ("1", l.max_us)] {
-            conv.get_or_create(&vec![("kind".into(), kind.into()), ("quantile".into(), q.into())])
+        // A gauge may not carry the `quantile` label, which Prometheus reserves for summaries
+        // (with _sum and _count, which this latency distribution has no use for): `stat`.
+        for (stat, v) in [("p50", l.p50_us), ("p99", l.p99_us), ("max", l.max_us)] {
+            conv.get_or_create(&vec![("kind".into(), kind.into()), ("stat".into(), stat.into())])
                 .set(v as f64 / 1e6);
         }
     }
     reg.register(
         "convergence_seconds",
-        "Per-prefix convergence latency through the watched device",
+        "Per-prefix convergence latency through the watched device (stat p50, p99 or max)",
         conv,
     );
     gauge(
@@ -163,4 +165,74 @@ pub fn render(engine: &Engine, capture: &CaptureCounters) -> String {
     // Writing into a String cannot fail.
     let _ = encode(&mut out, &reg);
     out
+}
+
+/// `Content-Type` of [`render`]'s OpenMetrics text.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// `Content-Type` of [`to_prometheus_text`]'s output.
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Whether a request's `Accept` header asks for OpenMetrics (Prometheus' scrapes do); other
+/// clients (curl, `promtool check metrics`) get the Prometheus text format.
+pub fn wants_openmetrics(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.contains("application/openmetrics-text"))
+}
+
+/// OpenMetrics text turned into the Prometheus text format 0.0.4: a counter's family is named
+/// with its `_total` suffix there (as its samples are), `unknown` is `untyped`, and there is
+/// no `# UNIT` or `# EOF` line.
+pub fn to_prometheus_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|p| line.strip_prefix(p).map(|rest| (p, rest)));
+        match meta {
+            Some((p, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let tail = if p == "# TYPE " && tail == "unknown" { "untyped" } else { tail };
+                let suffix = if counters.contains(name) { "_total" } else { "" };
+                out.push_str(&format!("{p}{name}{suffix} {tail}\n"));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_named_with_total_in_the_prometheus_text_format() {
+        let om = "# HELP a_x Things seen.\n# TYPE a_x counter\na_x_total 3\n\
+                  # HELP a_g A level.\n# TYPE a_g gauge\n# UNIT a_g seconds\na_g{k=\"v\"} 0.5\n\
+                  # TYPE a_u unknown\na_u 1\n# EOF\n";
+        assert_eq!(
+            to_prometheus_text(om),
+            "# HELP a_x_total Things seen.\n# TYPE a_x_total counter\na_x_total 3\n\
+             # HELP a_g A level.\n# TYPE a_g gauge\na_g{k=\"v\"} 0.5\n\
+             # TYPE a_u untyped\na_u 1\n"
+        );
+    }
+
+    #[test]
+    fn only_a_client_that_asks_for_openmetrics_gets_it() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-\
+                          text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert!(wants_openmetrics(Some(prometheus)));
+        assert!(!wants_openmetrics(Some("*/*")));
+        assert!(!wants_openmetrics(None));
+    }
 }

@@ -1,14 +1,17 @@
 //! The monitor's HTTP interface: a JSON REST API under `/api/v1` and Prometheus `/metrics`.
 //!
-//! - `GET /api/v1/routes?prefix=192.0.2.0/24[&match=exact|longer|shorter]`: the prefix's
-//!   paths per receiver, best first, with attributes, next hop and receive time;
+//! - `GET /api/v1/routes?prefix=192.0.2.0/24[&match=exact|longer|shorter][&session=PEER]
+//!   [&community=C]`: the prefix's paths per receiver, best first, with attributes, next hop
+//!   and receive time; `community` is standard, large or extended as printed;
 //! - `GET /api/v1/hidden?prefix=...`: the valid paths that are not best (backups);
 //! - `GET /api/v1/sessions`: session health and paths per session;
 //! - `GET /api/v1/alerts[?kind=flap|community|damping]`: the event log's alerts;
-//! - `GET /api/v1/events`: the whole event log; `GET /api/v1/convergence`; `GET /api/v1/stats`;
-//! - `GET /metrics`: Prometheus text format.
+//! - `GET /api/v1/events[?since=NS]`: the event log; `GET /api/v1/convergence`; `GET /api/v1/stats`;
+//! - `GET /metrics`: OpenMetrics when the request accepts it (Prometheus' scrapes do), else the
+//!   Prometheus text format 0.0.4 (curl, `promtool check metrics`).
 //!
-//! Errors are JSON `{"error": "..."}` with status 400 (bad query) or 404 (unknown path).
+//! Errors are JSON `{"error": "..."}` with status 400 (bad query: [`query`] parses and checks
+//! every parameter, unknown ones included) or 404 (unknown path).
 //! [`serve`] closes idle connections, caps open ones and, on loopback, refuses a foreign `Host`
 //! with 421 (see [`guard`]).
 
@@ -18,17 +21,15 @@ pub mod metrics;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use ipnet::IpNet;
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::engine::{AlertKind, EngineHandle};
-use crate::rib::Match;
+use crate::engine::EngineHandle;
+use crate::query::{self, QueryError};
 
 /// The router.
 pub fn router(handle: EngineHandle) -> Router {
@@ -79,84 +80,33 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-#[derive(Deserialize)]
-struct PrefixQuery {
-    prefix: Option<String>,
-    #[serde(rename = "match")]
-    how: Option<String>,
-    /// Only paths from this peer address.
-    session: Option<String>,
-    /// Only paths carrying this community (standard, large or extended, as printed).
-    community: Option<String>,
+fn bad_request(e: QueryError) -> Response {
+    error(StatusCode::BAD_REQUEST, e.to_string())
 }
 
-// The error is the HTTP answer itself, built once on a cold path.
-#[allow(clippy::result_large_err)]
-fn parse_query(q: &PrefixQuery) -> Result<(IpNet, Match), Response> {
-    let Some(p) = &q.prefix else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "missing ?prefix=, e.g. ?prefix=192.0.2.0/24".into(),
-        ));
+async fn routes(State(s): State<EngineHandle>, RawQuery(q): RawQuery) -> Response {
+    let q = match query::routes(q.as_deref()) {
+        Ok(q) => q,
+        Err(e) => return bad_request(e),
     };
-    // A bare address is its host prefix.
-    let prefix = p
-        .parse::<IpNet>()
-        .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
-        .map_err(|_| error(StatusCode::BAD_REQUEST, format!("not a prefix: {p:?}")))?
-        .trunc();
-    let how = match q.how.as_deref() {
-        None | Some("exact") => Match::Exact,
-        Some("longer") => Match::Longer,
-        Some("shorter") => Match::Shorter,
-        Some(other) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("match must be exact, longer or shorter, not {other:?}"),
-            ));
-        }
-    };
-    Ok((prefix, how))
-}
-
-async fn routes(State(s): State<EngineHandle>, Query(q): Query<PrefixQuery>) -> Response {
-    let (prefix, how) = match parse_query(&q) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let peer = match q.session.as_deref().map(str::parse::<std::net::IpAddr>) {
-        Some(Ok(p)) => Some(p),
-        Some(Err(_)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("session must be a peer address, not {:?}", q.session.unwrap_or_default()),
-            );
-        }
-        None => None,
-    };
-    let mut routes = s.routes(prefix, how);
+    let mut routes = s.routes(q.prefix, q.how);
     for r in &mut routes {
         r.paths.retain(|p| {
             let a = &p.attributes.attributes;
-            peer.is_none_or(|x| p.peer == x)
-                && q.community.as_deref().is_none_or(|c| {
-                    a.communities
-                        .iter()
-                        .map(|x| x.to_string())
-                        .chain(a.large_communities.iter().map(|x| x.to_string()))
-                        .chain(a.extended_communities.iter().map(|x| x.to_string()))
-                        .any(|x| x == c)
+            q.session.is_none_or(|x| p.peer == x)
+                && q.community.is_none_or(|c| {
+                    c.matches(&a.communities, &a.large_communities, &a.extended_communities)
                 })
         });
     }
     routes.retain(|r| !r.paths.is_empty());
-    Json(json!({ "prefix": prefix, "match": how, "routes": routes })).into_response()
+    Json(json!({ "prefix": q.prefix, "match": q.how, "routes": routes })).into_response()
 }
 
-async fn hidden(State(s): State<EngineHandle>, Query(q): Query<PrefixQuery>) -> Response {
-    let (prefix, _) = match parse_query(&q) {
-        Ok(v) => v,
-        Err(r) => return r,
+async fn hidden(State(s): State<EngineHandle>, RawQuery(q): RawQuery) -> Response {
+    let prefix = match query::hidden(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return bad_request(e),
     };
     let hidden = s.hidden(prefix);
     Json(json!({ "prefix": prefix, "hidden": hidden })).into_response()
@@ -166,31 +116,11 @@ async fn sessions(State(s): State<EngineHandle>) -> Response {
     Json(s.sessions()).into_response()
 }
 
-#[derive(Deserialize)]
-struct AlertQuery {
-    kind: Option<String>,
-}
-
-async fn alerts(State(s): State<EngineHandle>, Query(q): Query<AlertQuery>) -> Response {
-    let kind = match q.kind.as_deref() {
-        None => None,
-        Some("flap") => Some(AlertKind::Flap),
-        Some("community") => Some(AlertKind::Community),
-        Some("damping") => Some(AlertKind::Damping),
-        Some(k) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("kind must be flap, community or damping, not {k:?}"),
-            );
-        }
-    };
-    Json(json!({ "alerts": s.alerts(kind) })).into_response()
-}
-
-#[derive(Deserialize)]
-struct EventQuery {
-    /// Only events at or after this wire time, ns.
-    since: Option<u64>,
+async fn alerts(State(s): State<EngineHandle>, RawQuery(q): RawQuery) -> Response {
+    match query::alerts(q.as_deref()) {
+        Ok(kind) => Json(json!({ "alerts": s.alerts(kind) })).into_response(),
+        Err(e) => bad_request(e),
+    }
 }
 
 async fn flaps(State(s): State<EngineHandle>) -> Response {
@@ -198,8 +128,12 @@ async fn flaps(State(s): State<EngineHandle>) -> Response {
     Json(json!({ "flaps": flaps })).into_response()
 }
 
-async fn events(State(s): State<EngineHandle>, Query(q): Query<EventQuery>) -> Response {
-    let (events, dropped) = s.events(q.since.unwrap_or(0));
+async fn events(State(s): State<EngineHandle>, RawQuery(q): RawQuery) -> Response {
+    let since = match query::events(q.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return bad_request(e),
+    };
+    let (events, dropped) = s.events(since);
     Json(json!({ "events": events, "dropped": dropped })).into_response()
 }
 
@@ -214,6 +148,7 @@ async fn stats(State(s): State<EngineHandle>) -> Response {
 
 async fn prometheus(
     State(s): State<EngineHandle>,
+    headers: HeaderMap,
     connections: Option<Extension<Arc<guard::ConnectionStats>>>,
 ) -> Response {
     let mut body = s.metrics();
@@ -229,6 +164,11 @@ async fn prometheus(
             c.refused()
         );
     }
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
-        .into_response()
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if metrics::wants_openmetrics(accept) {
+        ([(header::CONTENT_TYPE, metrics::OPENMETRICS)], body).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, metrics::PROMETHEUS_TEXT)], metrics::to_prometheus_text(&body))
+            .into_response()
+    }
 }
