@@ -172,7 +172,8 @@ mod tests {
     #[test]
     fn damping_refuses_nan_negative_and_zero_half_life() {
         assert!(with(|_| {}).is_ok());
-        let bad: [(&str, fn(&mut DampingConfig)); 6] = [
+        type Change = fn(&mut DampingConfig);
+        let bad: [(&str, Change); 6] = [
             ("withdrawal_penalty", |d| d.withdrawal_penalty = f64::NAN),
             ("suppress", |d| d.suppress = f64::INFINITY),
             ("attribute_change_penalty", |d| d.attribute_change_penalty = -1.0),
