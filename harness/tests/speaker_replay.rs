@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use bgpstorm_harness::speaker::Injector;
-use bgpstorm_harness::speaker::replay::{PeerSelector, load_table, load_updates, peers};
+use bgpstorm_harness::speaker::replay::{
+    PeerSelector, ReplayError, load_table, load_updates, peers,
+};
 use ipnet::IpNet;
 
 #[path = "common/speaker.rs"]
@@ -67,8 +69,11 @@ async fn replaying_a_ris_peer_leaves_the_table_its_updates_leave() {
 async fn a_table_dump_peer_is_announced_as_the_initial_table() {
     let file = data(RV_RIB);
     let table = (0..16)
-        .map(|i| load_table(&file, i).expect("rib"))
-        .find(|t| !t.is_empty())
+        .find_map(|i| match load_table(&file, i) {
+            Ok(t) => Some(t),
+            Err(ReplayError::NoRoutes { .. }) => None,
+            Err(e) => panic!("rib: {e}"),
+        })
         .expect("a peer with routes");
     let (a, b) = pair(65001, 65002);
     let deadline = deadline(20);
