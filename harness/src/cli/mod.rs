@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bench_plot;
 pub mod bench_results;
 pub mod decode;
+pub mod dut;
 pub mod exit;
 pub mod inject;
 pub mod list;
@@ -96,6 +97,11 @@ pub enum Command {
     /// Run one simulated BGP speaker against a router (or, with --passive --expect N, a sink
     /// that measures how fast N prefixes arrive).
     Inject(Box<inject::InjectArgs>),
+    /// Daemons under test: `dut list` shows every daemon available on this machine (host
+    /// packages, roots, with their versions); `dut install [debian13]` builds a root of newer
+    /// versions. A DUT is named `bird` (host), `bird@3.1.8` (that version, whatever its
+    /// source) or `frr=/opt/frr` (a user's build: a prefix or a root).
+    Dut(dut::DutArgs),
 }
 
 /// Parses the command line, sets up logging (`BGPSTORM_LOG`) and runs the subcommand.
@@ -124,6 +130,7 @@ pub fn main() -> ExitCode {
         Command::Review(a) => review::main(&a.into()),
         Command::New(a) => new::main(&a.into()),
         Command::Inject(a) => inject::main(&a),
+        Command::Dut(a) => dut::main(a),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{
-    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
+    Answer, Program, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
     ProcessSpec, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
@@ -11,6 +11,11 @@ use crate::topology::Netns;
 
 /// BIRD 2 (and 3).
 pub(super) struct Bird;
+
+/// The daemon.
+pub(super) const BIRD: Program = Program { name: "bird", dirs: &["sbin", "bin"] };
+/// Its control client.
+const BIRDC: Program = Program { name: "birdc", dirs: &["sbin", "bin"] };
 
 impl Daemon for Bird {
     fn name(&self) -> &'static str {
@@ -22,14 +27,14 @@ impl Daemon for Bird {
     }
 
     fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
-        let argv = vec![
-            binary("bird", "bird")?,
+        let mut argv = binary(plan, "bird", &BIRD)?;
+        argv.extend([
             "-f".into(),
             "-c".into(),
             arg_path(plan, "bird.conf"),
             "-s".into(),
             arg_path(plan, "bird.ctl"),
-        ];
+        ]);
         Ok(vec![ProcessSpec { argv, log: "bird.log" }])
     }
 
@@ -46,7 +51,7 @@ impl Daemon for Bird {
         };
         let mut argv = vec!["-s".to_string(), arg_path(plan, "bird.ctl")];
         argv.extend(args.iter().map(|a| a.to_string()));
-        let mut answer = Answer::run(ns, "birdc", &argv)?;
+        let mut answer = Answer::run(plan, ns, &BIRDC, &argv)?;
         // birdc may exit 0 when it cannot connect; it says so on stdout.
         answer.success &= !answer.stdout.contains("Unable to connect");
         let text = answer.stdout(false)?;

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::{DutError, DutPlan, Neighbor, RibError, bird, driver, frr, gobgp, openbgpd};
+use super::{DutError, DutPlan, Source, Version, Neighbor, RibError, bird, driver, frr, gobgp, openbgpd};
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 
 fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -> DutPlan {
@@ -27,6 +27,8 @@ fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -
         }],
         extra: None,
         dir: "/tmp/unused".into(),
+        source: Source::Host,
+        version: Version::default(),
     }
 }
 
