@@ -186,7 +186,9 @@ fn each_root_daemon_accepts_the_configuration_generated_for_its_version() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(out.status.success(), "{} rejects its configuration:\n{text}\n--- {} ---\n{}", i.label(), files[0].name, files[0].text);
+        // bgpd --dryrun exits 0 whatever it read: it reports bad lines as errors ("[EC ").
+        let rejected = !out.status.success() || driver(i.kind).unwrap().is_log_error(&text);
+        assert!(!rejected, "{} rejects its configuration:\n{text}\n--- {} ---\n{}", i.label(), files[0].name, files[0].text);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
