@@ -158,7 +158,8 @@ fn rich_plan(i: &Installed, dir: &Path) -> DutPlan {
 fn each_root_daemon_accepts_the_configuration_generated_for_its_version() {
     let Some(root) = debian13() else { return };
     for i in root_daemons(&root) {
-        let dir = repo().join(format!("target/tmp/dut-config-{}-{}", i.kind.name(), std::process::id()));
+        let dir =
+            repo().join(format!("target/tmp/dut-config-{}-{}", i.kind.name(), std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let plan = rich_plan(&i, &dir);
         let files = driver(i.kind).unwrap().config(&plan);
@@ -188,7 +189,13 @@ fn each_root_daemon_accepts_the_configuration_generated_for_its_version() {
         );
         // bgpd --dryrun exits 0 whatever it read: it reports bad lines as errors ("[EC ").
         let rejected = !out.status.success() || driver(i.kind).unwrap().is_log_error(&text);
-        assert!(!rejected, "{} rejects its configuration:\n{text}\n--- {} ---\n{}", i.label(), files[0].name, files[0].text);
+        assert!(
+            !rejected,
+            "{} rejects its configuration:\n{text}\n--- {} ---\n{}",
+            i.label(),
+            files[0].name,
+            files[0].text
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

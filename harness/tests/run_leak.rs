@@ -29,7 +29,10 @@ fn root_dut(kind: bgpstorm_harness::scenario::model::DutKind) -> Option<String> 
     use bgpstorm_harness::dut::{Installed, Source, roots_dir};
     let path = roots_dir().join("debian13");
     if !path.join("usr").is_dir() {
-        eprintln!("SKIPPED: no Debian 13 root at {} (`bgpstorm dut install debian13`)", path.display());
+        eprintln!(
+            "SKIPPED: no Debian 13 root at {} (`bgpstorm dut install debian13`)",
+            path.display()
+        );
         return None;
     }
     let source = Source::Root { name: Some("debian13".into()), path };

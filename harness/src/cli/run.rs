@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
+use crate::dut::{DutSpec, Installed};
 use crate::interrupt;
 use crate::report::{
     EventBus, JsonWriter, JunitWriter, LinePrinter, MatrixWriter, ReportError, Reporter, RunEvent,
 };
 use crate::run::{self, RunError, RunOptions};
-use crate::dut::{DutSpec, Installed};
 use crate::scenario::{self, model::DutKind};
 
 /// Options of `bgpstorm run`.

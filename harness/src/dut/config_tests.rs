@@ -3,7 +3,9 @@
 
 use std::net::Ipv4Addr;
 
-use super::{DutError, DutPlan, Source, Version, Neighbor, RibError, bird, driver, frr, gobgp, openbgpd};
+use super::{
+    DutError, DutPlan, Neighbor, RibError, Source, Version, bird, driver, frr, gobgp, openbgpd,
+};
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 
 fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -> DutPlan {

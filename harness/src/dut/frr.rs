@@ -6,8 +6,8 @@ use std::fmt::Write;
 use std::time::{Duration, Instant};
 
 use super::{
-    Answer, Program, ConfigFile, ControlError, ControlQuery, Daemon, DaemonProcess, DutError, DutPlan,
-    DutRoute, ProcessSpec, RibError, arg_path, binary, rib,
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DaemonProcess, DutError, DutPlan,
+    DutRoute, ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;

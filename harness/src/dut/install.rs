@@ -185,6 +185,18 @@ mod tests {
         assert!(RootRecipe::named("debian99").is_none());
     }
 
+    /// ci/setup builds the same root without the binary: same suite, packages and stamp.
+    #[test]
+    fn ci_setup_builds_the_debian13_root_with_the_same_stamp() {
+        let setup = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../ci/setup"))
+            .expect("ci/setup");
+        let r = RECIPES[0];
+        assert!(setup.contains(&format!("ROOT_NAME={}\n", r.name)), "name");
+        assert!(setup.contains(&format!("ROOT_SUITE={}\n", r.suite)), "suite");
+        assert!(setup.contains(&format!("ROOT_PACKAGES={}\n", r.packages.join(","))), "packages");
+        assert!(setup.contains("'suite=%s\\npackages=%s\\n'") && setup.contains(STAMP), "stamp");
+    }
+
     #[test]
     fn disk_use_counts_allocated_blocks() {
         let dir = std::env::temp_dir().join(format!("bgpstorm-du-{}", std::process::id()));

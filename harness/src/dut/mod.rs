@@ -46,7 +46,7 @@ pub use rib::DutRoute;
 pub use running::Dut;
 pub use source::{
     Installed, ROOT_RUN_DIR, ROOTS_ENV, ResolveError, Source, Version, available, cached_roots,
-    parse_version, resolve, roots_dir,
+    host_version, parse_version, resolve, roots_dir,
 };
 pub use spec::{DutSpec, SpecError, Want};
 
@@ -135,7 +135,11 @@ pub struct ProcessSpec {
 
 /// The argv that runs `program` of `daemon` from the plan's source, or says that it is not
 /// installed there.
-fn binary(plan: &DutPlan, daemon: &'static str, program: &Program) -> Result<Vec<String>, DutError> {
+fn binary(
+    plan: &DutPlan,
+    daemon: &'static str,
+    program: &Program,
+) -> Result<Vec<String>, DutError> {
     let path = plan.source.find(program).ok_or_else(|| DutError::Missing {
         daemon,
         binary: program.name.to_string(),

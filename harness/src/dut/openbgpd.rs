@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::{
-    Answer, Program, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
-    ProcessSpec, RibError, arg_path, binary, rib,
+    Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
+    ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;

@@ -117,7 +117,11 @@ impl Source {
         match self {
             Self::Host => vec![program.to_string()],
             Self::Prefix { path } => {
-                vec!["env".into(), format!("LD_LIBRARY_PATH={}", library_path(path)), program.into()]
+                vec![
+                    "env".into(),
+                    format!("LD_LIBRARY_PATH={}", library_path(path)),
+                    program.into(),
+                ]
             }
             Self::Root { path, .. } => {
                 let mut v: Vec<String> =
@@ -227,6 +231,12 @@ impl Version {
     pub fn at_least(self, major: u32, minor: u32) -> bool {
         self >= Self { major, minor }
     }
+}
+
+/// The version of the host's `kind`, or the default (drivers then configure it as the oldest
+/// version they know) when it is not installed or does not say.
+pub fn host_version(kind: DutKind) -> Version {
+    Installed::read(kind, Source::Host).map(|i| Version::parse(&i.version)).unwrap_or_default()
 }
 
 /// A daemon available on this machine.
@@ -346,7 +356,8 @@ pub fn cached_roots() -> Vec<(String, PathBuf)> {
 /// Every daemon available on this machine: the host's, then each cached root's.
 pub fn available() -> Vec<Result<Installed, ResolveError>> {
     let mut sources = vec![Source::Host];
-    sources.extend(cached_roots().into_iter().map(|(n, p)| Source::Root { name: Some(n), path: p }));
+    sources
+        .extend(cached_roots().into_iter().map(|(n, p)| Source::Root { name: Some(n), path: p }));
     let mut all = Vec::new();
     for source in sources {
         for kind in DutKind::DAEMONS {
@@ -370,7 +381,9 @@ pub fn resolve(spec: &DutSpec) -> Result<Installed, ResolveError> {
             let is_root = path.join("usr").is_dir() && path.join("etc").is_dir();
             let source = if is_root { root } else { prefix };
             Installed::read(spec.kind, source).map_err(|e| match e {
-                ResolveError::Missing { kind, .. } => ResolveError::NotAnInstallation { kind, path },
+                ResolveError::Missing { kind, .. } => {
+                    ResolveError::NotAnInstallation { kind, path }
+                }
                 e => e,
             })
         }
@@ -428,7 +441,10 @@ mod tests {
         assert_eq!(root.label(), "bird 3.1.8 (debian13)");
         assert_eq!(root.spec(), "bird@3.1.8");
         let user = i(Source::Prefix { path: "/opt/bird".into() });
-        assert_eq!((user.label(), user.spec()), ("bird 3.1.8 (/opt/bird)".into(), "bird=/opt/bird".into()));
+        assert_eq!(
+            (user.label(), user.spec()),
+            ("bird 3.1.8 (/opt/bird)".into(), "bird=/opt/bird".into())
+        );
     }
 
     #[test]

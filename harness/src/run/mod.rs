@@ -129,12 +129,8 @@ pub fn run_with(
         Some(i) if i.source != Source::Host => format!("-{}", i.version),
         _ => String::new(),
     };
-    let dir = opts.artifacts.join(format!(
-        "{}-{}{release}-{}",
-        s.name,
-        kind.name(),
-        std::process::id()
-    ));
+    let dir =
+        opts.artifacts.join(format!("{}-{}{release}-{}", s.name, kind.name(), std::process::id()));
     std::fs::create_dir_all(&dir)
         .map_err(|e| RunError::Environment(format!("{}: {e}", dir.display())))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
