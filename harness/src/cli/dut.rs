@@ -7,6 +7,14 @@ use super::exit;
 use crate::dut::install::{self, RootRecipe};
 use crate::dut::{self, Installed, Source};
 
+/// `println!` that ignores a closed stdout (`bgpstorm dut list | head`) instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// Options of `bgpstorm dut`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct DutArgs {
@@ -69,7 +77,7 @@ fn list(json: bool) -> ExitCode {
     }
     if json {
         match serde_json::to_string_pretty(&found) {
-            Ok(t) => println!("{t}"),
+            Ok(t) => say!("{t}"),
             Err(e) => {
                 eprintln!("bgpstorm dut list: {e}");
                 return exit::code(exit::ENVIRONMENT);
@@ -96,7 +104,7 @@ fn list(json: bool) -> ExitCode {
         for row in [&head].into_iter().chain(&rows) {
             let line: Vec<String> =
                 row.iter().zip(width).map(|(c, w)| format!("{c:<w$}")).collect();
-            println!("{}", line.join("  ").trim_end());
+            say!("{}", line.join("  ").trim_end());
         }
     }
     if found.is_empty() {
@@ -124,11 +132,11 @@ fn install_root(name: &str, mirror: &str) -> ExitCode {
     };
     let mib = install::disk_use(&path) as f64 / (1024.0 * 1024.0);
     match done {
-        install::Installed::AlreadyThere => println!(
+        install::Installed::AlreadyThere => say!(
             "{name}: already installed in {} ({mib:.0} MiB), nothing to do",
             path.display()
         ),
-        install::Installed::Built(took) => println!(
+        install::Installed::Built(took) => say!(
             "{name}: built in {} in {:.1} s ({mib:.0} MiB)",
             path.display(),
             took.as_secs_f64()
@@ -137,7 +145,7 @@ fn install_root(name: &str, mirror: &str) -> ExitCode {
     let source = Source::Root { name: Some(recipe.name.into()), path };
     for kind in crate::scenario::model::DutKind::DAEMONS {
         match Installed::read(kind, source.clone()) {
-            Ok(i) => println!("  {:<16} {}", i.spec(), i.label()),
+            Ok(i) => say!("  {:<16} {}", i.spec(), i.label()),
             Err(e) => {
                 eprintln!("bgpstorm dut install {name}: {e}");
                 return exit::code(exit::ENVIRONMENT);
