@@ -1,4 +1,6 @@
-//! BIRD 2: `bird -f` in the foreground, `birdc -s SOCKET` for control.
+//! BIRD 2 and 3: `bird -f` in the foreground, `birdc -s SOCKET` for control. BIRD 3 runs
+//! its protocols in worker threads: their number is set (one per CPU), so that a run says
+//! what it used; BIRD 2 has no such option (its parser rejects `threads`).
 
 use std::fmt::Write;
 
@@ -71,10 +73,18 @@ impl Daemon for Bird {
     }
 }
 
+/// BIRD 3's worker threads: one per CPU this process may use.
+pub(super) fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// The generated bird.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let _ = writeln!(c, "router id {};\nlog stderr all;\nprotocol device {{ }}", plan.router_id);
+    if plan.version.at_least(3, 0) {
+        let _ = writeln!(c, "threads {};", worker_threads());
+    }
     let _ = writeln!(
         c,
         "# Routes are not installed in the kernel: the DUT is measured as a BGP speaker."

@@ -142,3 +142,13 @@ fn a_rib_dump_that_is_not_json_is_a_typed_error() {
         assert!(e.to_string().contains("Unknown command"), "{e}");
     }
 }
+
+#[test]
+fn bird_3_gets_worker_threads_and_bird_2_does_not() {
+    let mut p = plan(DutKind::Bird, None, false);
+    p.version = Version::parse("2.0.12");
+    assert!(!bird::config(&p).contains("threads"), "{}", bird::config(&p));
+    p.version = Version::parse("3.1.8");
+    let c = bird::config(&p);
+    assert!(c.contains(&format!("\nthreads {};\n", bird::worker_threads())), "{c}");
+}
