@@ -199,3 +199,26 @@ fn each_root_daemon_accepts_the_configuration_generated_for_its_version() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn a_bad_spelling_is_exit_2_and_a_version_not_available_exit_3_with_what_is() {
+    let run = |dut: &str| {
+        Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+            .current_dir(repo())
+            .args(["run", "--dut", dut, "scenarios/quickstart.yaml"])
+            .output()
+            .unwrap()
+    };
+    let out = run("bird@");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bird@3.1.8"), "{out:?}");
+    let out = run("quagga");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = run("bird@0.0.1");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bird 0.0.1 is not available; available: "), "{err}");
+    let out = run("frr=/nonexistent/frr");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no frr there"), "{out:?}");
+}

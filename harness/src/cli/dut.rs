@@ -132,10 +132,9 @@ fn install_root(name: &str, mirror: &str) -> ExitCode {
     };
     let mib = install::disk_use(&path) as f64 / (1024.0 * 1024.0);
     match done {
-        install::Installed::AlreadyThere => say!(
-            "{name}: already installed in {} ({mib:.0} MiB), nothing to do",
-            path.display()
-        ),
+        install::Installed::AlreadyThere => {
+            say!("{name}: already installed in {} ({mib:.0} MiB), nothing to do", path.display())
+        }
         install::Installed::Built(took) => say!(
             "{name}: built in {} in {:.1} s ({mib:.0} MiB)",
             path.display(),

@@ -65,8 +65,9 @@ pub enum Command {
     ///
     /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
     /// 2 invalid scenario or usage, including a --json/--junit/--matrix path that cannot be
-    /// created (checked before any run); 3 environment (not root, missing daemon, kernel
-    /// feature) or a report that could not be written after the runs; 130 SIGINT (Ctrl-C) or
+    /// created (checked before any run), or a --dut that cannot be read; 3 environment (not
+    /// root, missing daemon, a --dut version or path with no such daemon, kernel feature) or a
+    /// report that could not be written after the runs; 130 SIGINT (Ctrl-C) or
     /// 143 SIGTERM stopped the runs: the run in progress stops at once (also in a wait or a
     /// DUT start), everything is torn down, the reports are written with what finished and the
     /// stopped run marked interrupted; a second signal does not stop the teardown.
