@@ -15,9 +15,9 @@ use crate::topology::Netns;
 pub(super) struct Bird;
 
 /// The daemon.
-pub(super) const BIRD: Program = Program { name: "bird", dirs: &["sbin", "bin"] };
+pub(super) const BIRD: Program = Program { name: "bird", dirs: &["sbin", "bin"], on_path: true };
 /// Its control client.
-const BIRDC: Program = Program { name: "birdc", dirs: &["sbin", "bin"] };
+const BIRDC: Program = Program { name: "birdc", dirs: &["sbin", "bin"], on_path: true };
 
 impl Daemon for Bird {
     fn name(&self) -> &'static str {

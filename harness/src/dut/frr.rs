@@ -16,11 +16,13 @@ use crate::topology::Netns;
 pub(super) struct Frr;
 
 /// The daemons (Debian installs them in /usr/lib/frr, a source build in sbin/).
-pub(super) const ZEBRA: Program = Program { name: "zebra", dirs: &["lib/frr", "sbin"] };
+pub(super) const ZEBRA: Program =
+    Program { name: "zebra", dirs: &["lib/frr", "sbin"], on_path: false };
 /// bgpd.
-pub(super) const BGPD: Program = Program { name: "bgpd", dirs: &["lib/frr", "sbin"] };
+pub(super) const BGPD: Program =
+    Program { name: "bgpd", dirs: &["lib/frr", "sbin"], on_path: false };
 /// The control client.
-const VTYSH: Program = Program { name: "vtysh", dirs: &["bin", "sbin"] };
+const VTYSH: Program = Program { name: "vtysh", dirs: &["bin", "sbin"], on_path: true };
 
 impl Daemon for Frr {
     fn name(&self) -> &'static str {

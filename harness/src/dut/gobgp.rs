@@ -14,9 +14,10 @@ use crate::topology::Netns;
 pub(super) struct Gobgp;
 
 /// The daemon.
-pub(super) const GOBGPD: Program = Program { name: "gobgpd", dirs: &["bin", "sbin"] };
+pub(super) const GOBGPD: Program =
+    Program { name: "gobgpd", dirs: &["bin", "sbin"], on_path: true };
 /// Its control client.
-const GOBGP: Program = Program { name: "gobgp", dirs: &["bin", "sbin"] };
+const GOBGP: Program = Program { name: "gobgp", dirs: &["bin", "sbin"], on_path: true };
 
 impl Daemon for Gobgp {
     fn name(&self) -> &'static str {

@@ -14,9 +14,9 @@ use crate::topology::Netns;
 pub(super) struct Openbgpd;
 
 /// The daemon.
-pub(super) const BGPD: Program = Program { name: "bgpd", dirs: &["sbin", "bin"] };
+pub(super) const BGPD: Program = Program { name: "bgpd", dirs: &["sbin", "bin"], on_path: false };
 /// Its control client.
-const BGPCTL: Program = Program { name: "bgpctl", dirs: &["sbin", "bin"] };
+const BGPCTL: Program = Program { name: "bgpctl", dirs: &["sbin", "bin"], on_path: true };
 
 impl Daemon for Openbgpd {
     fn name(&self) -> &'static str {

@@ -72,6 +72,9 @@ pub struct Program {
     pub name: &'static str,
     /// Folders relative to a prefix (/usr for the host and a root), in the order tried.
     pub dirs: &'static [&'static str],
+    /// The host finds it on PATH first (a name only this daemon uses; FRR's and OpenBGPD's
+    /// `bgpd` are found by folder only).
+    pub on_path: bool,
 }
 
 /// The program whose `--version` (`-V` for OpenBGPD) names a daemon's version.
@@ -90,6 +93,12 @@ impl Source {
     /// The path of `p` as the daemon's processes see it (inside the root for a root), if
     /// this installation has it.
     pub fn find(&self, p: &Program) -> Option<String> {
+        if *self == Self::Host
+            && p.on_path
+            && let Some(w) = super::which(p.name)
+        {
+            return Some(w.to_string_lossy().into_owned());
+        }
         let (base, usr) = match self {
             Self::Host => (Path::new("/"), "usr"),
             Self::Root { path, .. } => (path.as_path(), "usr"),
@@ -104,11 +113,7 @@ impl Source {
                 });
             }
         }
-        match self {
-            // The host's PATH, as before sources existed (e.g. a daemon in /usr/local).
-            Self::Host => super::which(p.name).map(|w| w.to_string_lossy().into_owned()),
-            _ => None,
-        }
+        None
     }
 
     /// The argv that runs `program` (a path from [`Source::find`]) with `dir`, the run's
@@ -160,23 +165,58 @@ impl Source {
     }
 
     /// The version of `kind` in this installation, read by running it: `None` when it is not
-    /// there, an error when it is there and does not say.
+    /// there, an error when it is there and does not say (within [`VERSION_DEADLINE`]).
     pub fn version(&self, kind: DutKind) -> Option<Result<String, String>> {
         let (prog, flag) = version_program(kind)?;
         let path = self.find(&prog)?;
-        let out = match self.command(&path, &[flag]).output() {
-            Ok(o) => o,
-            Err(e) => return Some(Err(format!("{path} {flag}: {e}"))),
-        };
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(parse_version(&text).ok_or_else(|| {
-            format!("{path} {flag} names no version: {}", text.lines().next().unwrap_or(""))
-        }))
+        Some(run_for_version(self.command(&path, &[flag]), &format!("{path} {flag}")))
     }
+}
+
+/// How long a daemon's `--version` may take: it prints a line and exits.
+pub const VERSION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs `cmd` and reads a version from what it prints; a program that does not exit within
+/// [`VERSION_DEADLINE`] is killed and is an error.
+fn run_for_version(mut cmd: Command, what: &str) -> Result<String, String> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{what}: {e}"))?;
+    let until = std::time::Instant::now() + VERSION_DEADLINE;
+    let mut backoff = std::time::Duration::from_millis(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < until => {
+                // Reaping a child has no event to wait on without a SIGCHLD handler.
+                if let Err(sig) = crate::interrupt::sleep(backoff) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{what}: stopped by {}", sig.name()));
+                }
+                backoff = (backoff * 2).min(std::time::Duration::from_millis(50));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{what}: no answer within {VERSION_DEADLINE:?}"));
+            }
+        }
+    }
+    let mut text = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut text);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut text);
+    }
+    parse_version(&text)
+        .ok_or_else(|| format!("{what} names no version: {}", text.lines().next().unwrap_or("")))
 }
 
 /// The mount namespace's setup, then the chroot: `sh -c CHROOT sh ROOT DIR PROGRAM ARGS...`.

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::check::outcome::{Mark, rib_lines};
-use crate::dut::{Dut, Installed, Source, Version};
+use crate::dut::{Dut, Installed, ResolveError, Source, Version};
 use crate::interrupt;
 use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
@@ -264,7 +264,22 @@ async fn setup<'a>(
     if let Some(p) = &mut plan.dut {
         let installed = match &opts.dut {
             Some(i) if i.kind == kind => i.clone(),
-            _ => Installed::read(kind, Source::Host).map_err(|e| env(e.to_string()))?,
+            _ => match Installed::read(kind, Source::Host) {
+                Ok(i) => i,
+                // The daemon is there but its `--version` says nothing readable: it is
+                // configured as the oldest version its driver knows, and the report gives the
+                // version its control channel names once it runs.
+                Err(e @ ResolveError::Unreadable { .. }) => {
+                    tracing::warn!("{e}");
+                    Installed {
+                        kind,
+                        version: String::new(),
+                        source: Source::Host,
+                        path: String::new(),
+                    }
+                }
+                Err(e) => return Err(env(e.to_string())),
+            },
         };
         p.version = Version::parse(&installed.version);
         p.source = installed.source;
