@@ -458,6 +458,19 @@ mod tests {
     }
 
     #[test]
+    fn a_version_program_that_never_answers_is_killed_and_is_an_error() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "exec sleep 60"]);
+        let started = std::time::Instant::now();
+        let e = run_for_version(c, "sleep").unwrap_err();
+        assert!(e.contains("no answer within"), "{e}");
+        assert!(started.elapsed() < VERSION_DEADLINE * 2, "{:?}", started.elapsed());
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo 'BIRD version 3.1.8' >&2"]);
+        assert_eq!(run_for_version(c, "echo").unwrap(), "3.1.8");
+    }
+
+    #[test]
     fn version_numbers_compare_by_major_then_minor() {
         let v = Version::parse("3.1.8");
         assert_eq!(v, Version { major: 3, minor: 1 });
