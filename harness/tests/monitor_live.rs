@@ -116,6 +116,8 @@ fn the_live_monitor_sees_best_paths_hidden_routes_flaps_and_community_breaks() {
         ],
         extra: None,
         dir: dir.join("dut"),
+        source: bgpstorm_harness::dut::Source::Host,
+        version: bgpstorm_harness::dut::host_version(DutKind::Bird),
     };
     let mut dut =
         Dut::start(plan, topo.node(0), Duration::from_secs(30)).unwrap_or_else(|e| panic!("{e}"));

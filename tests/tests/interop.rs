@@ -82,6 +82,8 @@ fn plan(kind: DutKind, a_asn: u32, dir: &std::path::Path) -> DutPlan {
         ],
         extra: None,
         dir: dir.to_path_buf(),
+        source: bgpstorm_harness::dut::Source::Host,
+        version: bgpstorm_harness::dut::host_version(kind),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Every scenario of the library is a test: `scenarios/**/*.yaml`, each run against the
-//! daemons of `BGPSTORM_DUT` (default: bird,frr,gobgp,openbgpd) it applies to, as root, on
+//! daemons of `BGPSTORM_DUT` (default: bird,frr,gobgp,openbgpd; each spelled as `--dut`
+//! spells it: `bird`, `bird@3.1.8`, `frr=/opt/frr`) it applies to, as root, on
 //! real namespaces, daemons and the eBPF monitor. Each (scenario, daemon) result is also
 //! written to `target/bgpstorm-matrix/` for the compatibility matrix (ci/matrix).
 //!
@@ -9,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bgpstorm_harness::dut::{DutSpec, Installed, Want, resolve};
 use bgpstorm_harness::report::{CellFiles, EventBus, LinePrinter, Reporter, RunEvent};
 use bgpstorm_harness::run::{RunError, RunOptions, run_with};
 use bgpstorm_harness::scenario::{self, model::DutKind};
@@ -17,16 +19,15 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
 }
 
-fn kinds() -> Vec<DutKind> {
+/// The daemons of `BGPSTORM_DUT`, each with the installation it names (`None`: the host's).
+fn kinds() -> Vec<(DutKind, Option<Installed>)> {
     let spec = std::env::var("BGPSTORM_DUT").unwrap_or_else(|_| "bird,frr,gobgp,openbgpd".into());
-    spec.split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            DutKind::DAEMONS
-                .into_iter()
-                .chain([DutKind::None])
-                .find(|k| k.name() == s.trim())
-                .unwrap_or_else(|| panic!("BGPSTORM_DUT: unknown daemon {s:?}"))
+    let specs = DutSpec::list(&spec).unwrap_or_else(|e| panic!("BGPSTORM_DUT: {e}"));
+    specs
+        .into_iter()
+        .map(|s| match s.want {
+            Want::Host => (s.kind, None),
+            _ => (s.kind, Some(resolve(&s).unwrap_or_else(|e| panic!("BGPSTORM_DUT {s}: {e}")))),
         })
         .collect()
 }
@@ -46,8 +47,9 @@ fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
     bus.subscribe(Box::new(LinePrinter::stdout()));
     bus.subscribe(Box::new(CellFiles::new(&root().join("target/bgpstorm-matrix"))));
     let mut failures = Vec::new();
-    let wanted = if s.dut.kind == DutKind::None { vec![DutKind::None] } else { kinds() };
-    for kind in wanted {
+    let wanted = if s.dut.kind == DutKind::None { vec![(DutKind::None, None)] } else { kinds() };
+    for (kind, installed) in wanted {
+        let opts = RunOptions { dut: installed, ..opts.clone() };
         let scenario = s.name.as_str();
         let not_applicable = s.dut.unsupported.get(&kind).cloned().or_else(|| {
             s.dut.applies_to.as_ref().filter(|l| !l.contains(&kind)).map(|l| {

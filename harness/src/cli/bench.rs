@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use super::bench_plot;
 use super::bench_results::{Cell, markdown, regressions, sample};
 use super::exit;
+use crate::dut::{DutSpec, Installed, Want};
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::{self, model::DutKind};
 
@@ -25,9 +26,11 @@ pub struct BenchArgs {
     /// Workload files or directories.
     #[arg(default_value = "bench")]
     pub paths: Vec<PathBuf>,
-    /// Daemons (default: all four).
-    #[arg(long = "dut", value_name = "DUT", value_enum, value_delimiter = ',')]
-    pub duts: Vec<DutKind>,
+    /// Daemons (default: the host's four), spelled as for `run --dut`: `bird` (the host's),
+    /// `bird@3.1.8` (that version, see `bgpstorm dut list`), `frr=/opt/frr` (a user's build).
+    /// Exit 2 for a bad spelling, 3 for a version or path with no such daemon.
+    #[arg(long = "dut", value_name = "DUT", value_delimiter = ',')]
+    pub duts: Vec<DutSpec>,
     /// Measured repetitions per workload and daemon, after one warm-up run.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
@@ -73,6 +76,26 @@ pub fn main(o: BenchArgs) -> ExitCode {
         progress: false,
         keep_on_failure: false,
     };
+    let specs = if o.duts.is_empty() {
+        DutKind::DAEMONS.map(DutSpec::host).to_vec()
+    } else {
+        o.duts.clone()
+    };
+    // Which installation each names, read (version included) before any run.
+    let mut duts: Vec<(DutSpec, Option<Installed>)> = Vec::new();
+    for spec in specs {
+        let installed = match spec.want {
+            Want::Host => None,
+            _ => match crate::dut::resolve(&spec) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    eprintln!("bgpstorm bench: --dut {spec}: {e}");
+                    return exit::code(exit::ENVIRONMENT);
+                }
+            },
+        };
+        duts.push((spec, installed));
+    }
     let mut cells = Vec::new();
     for f in &files {
         let s = match scenario::load(f) {
@@ -82,11 +105,12 @@ pub fn main(o: BenchArgs) -> ExitCode {
                 return exit::code(exit::USAGE);
             }
         };
-        let kinds = if o.duts.is_empty() { DutKind::DAEMONS.to_vec() } else { o.duts.clone() };
-        for kind in kinds {
+        for (spec, installed) in &duts {
+            let kind = spec.kind;
+            let opts = RunOptions { dut: installed.clone(), ..opts.clone() };
             let mut cell = Cell {
                 workload: s.name.clone(),
-                dut: kind.name().into(),
+                dut: spec.to_string(),
                 version: String::new(),
                 samples: Vec::new(),
                 error: None,
@@ -102,24 +126,21 @@ pub fn main(o: BenchArgs) -> ExitCode {
                             Ok(x) => {
                                 println!(
                                     "{} on {} {label}: convergence {:.1} ms, {:.0} prefixes/s",
-                                    s.name,
-                                    kind.name(),
-                                    x.convergence_ms,
-                                    x.throughput
+                                    s.name, spec, x.convergence_ms, x.throughput
                                 );
                                 if i > 0 {
                                     cell.samples.push(x);
                                 }
                             }
                             Err(e) => {
-                                println!("{} on {} {label}: {e}", s.name, kind.name());
+                                println!("{} on {spec} {label}: {e}", s.name);
                                 cell.error = Some(e);
                                 break;
                             }
                         }
                     }
                     Err(RunError::Environment(e)) => {
-                        println!("{} on {}: could not run: {e}", s.name, kind.name());
+                        println!("{} on {spec}: could not run: {e}", s.name);
                         cell.error = Some(e);
                         break;
                     }

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bench_plot;
 pub mod bench_results;
 pub mod decode;
+pub mod dut;
 pub mod exit;
 pub mod inject;
 pub mod list;
@@ -64,8 +65,9 @@ pub enum Command {
     ///
     /// Exit status: 0 every run passed; 1 an assertion failed (or a run could not start);
     /// 2 invalid scenario or usage, including a --json/--junit/--matrix path that cannot be
-    /// created (checked before any run); 3 environment (not root, missing daemon, kernel
-    /// feature) or a report that could not be written after the runs; 130 SIGINT (Ctrl-C) or
+    /// created (checked before any run), or a --dut that cannot be read; 3 environment (not
+    /// root, missing daemon, a --dut version or path with no such daemon, kernel feature) or a
+    /// report that could not be written after the runs; 130 SIGINT (Ctrl-C) or
     /// 143 SIGTERM stopped the runs: the run in progress stops at once (also in a wait or a
     /// DUT start), everything is torn down, the reports are written with what finished and the
     /// stopped run marked interrupted; a second signal does not stop the teardown.
@@ -96,6 +98,11 @@ pub enum Command {
     /// Run one simulated BGP speaker against a router (or, with --passive --expect N, a sink
     /// that measures how fast N prefixes arrive).
     Inject(Box<inject::InjectArgs>),
+    /// Daemons under test: `dut list` shows every daemon available on this machine (host
+    /// packages, roots, with their versions); `dut install [debian13]` builds a root of newer
+    /// versions. A DUT is named `bird` (host), `bird@3.1.8` (that version, whatever its
+    /// source) or `frr=/opt/frr` (a user's build: a prefix or a root).
+    Dut(dut::DutArgs),
 }
 
 /// Parses the command line, sets up logging (`BGPSTORM_LOG`) and runs the subcommand.
@@ -124,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Review(a) => review::main(&a.into()),
         Command::New(a) => new::main(&a.into()),
         Command::Inject(a) => inject::main(&a),
+        Command::Dut(a) => dut::main(a),
     }
 }
 

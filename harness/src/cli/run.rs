@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
+use crate::dut::{DutSpec, Installed};
 use crate::interrupt;
 use crate::report::{
     EventBus, JsonWriter, JunitWriter, LinePrinter, MatrixWriter, ReportError, Reporter, RunEvent,
@@ -23,8 +24,12 @@ pub struct RunArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Daemons to run each scenario against (the cross product), e.g. bird,frr,gobgp,openbgpd.
-    #[arg(long = "dut", value_name = "DUT", value_enum, value_delimiter = ',')]
-    pub duts: Vec<DutKind>,
+    /// Each is `KIND` (the host's packages), `KIND@VERSION` (the available daemon of that
+    /// version, e.g. bird@3.1.8: see `bgpstorm dut list`) or `KIND=PATH` (a user's build: an
+    /// installation prefix or a root filesystem, e.g. frr=/opt/frr). Exit 2 for a bad
+    /// spelling, 3 for a version or path that has no such daemon.
+    #[arg(long = "dut", value_name = "DUT", value_delimiter = ',')]
+    pub duts: Vec<DutSpec>,
     /// Write a JUnit report.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
@@ -105,6 +110,23 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         eprintln!("bgpstorm run: cannot handle SIGINT and SIGTERM: {e}");
         return exit::code(exit::ENVIRONMENT);
     }
+    // Which installation each --dut names, read (version included) before any run.
+    let mut duts: Vec<(DutKind, Option<Installed>)> = Vec::new();
+    for spec in &o.duts {
+        if spec.want == crate::dut::Want::Host {
+            // The host's daemon is read when its run starts (a missing one is that run's
+            // environment failure, as before).
+            duts.push((spec.kind, None));
+            continue;
+        }
+        match crate::dut::resolve(spec) {
+            Ok(i) => duts.push((spec.kind, Some(i))),
+            Err(e) => {
+                eprintln!("bgpstorm run: --dut {spec}: {e}");
+                return exit::code(exit::ENVIRONMENT);
+            }
+        }
+    }
     let opts = RunOptions {
         dut: None,
         artifacts: o.artifacts.clone(),
@@ -114,8 +136,9 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         keep_on_failure: o.keep_on_failure,
     };
     'runs: for (path, s) in &loaded {
-        let kinds = if o.duts.is_empty() { vec![s.dut.kind] } else { o.duts.clone() };
-        for kind in kinds {
+        let picked = if duts.is_empty() { vec![(s.dut.kind, None)] } else { duts.clone() };
+        for (kind, installed) in picked {
+            let opts = RunOptions { dut: installed, ..opts.clone() };
             if interrupt::raised().is_some() {
                 break 'runs;
             }

@@ -1,16 +1,23 @@
-//! BIRD 2: `bird -f` in the foreground, `birdc -s SOCKET` for control.
+//! BIRD 2 and 3: `bird -f` in the foreground, `birdc -s SOCKET` for control. BIRD 3 runs
+//! its protocols in worker threads: their number is set (one per CPU), so that a run says
+//! what it used; BIRD 2 has no such option (its parser rejects `threads`).
 
 use std::fmt::Write;
 
 use super::{
     Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
-    ProcessSpec, RibError, arg_path, binary, rib,
+    ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;
 
 /// BIRD 2 (and 3).
 pub(super) struct Bird;
+
+/// The daemon.
+pub(super) const BIRD: Program = Program { name: "bird", dirs: &["sbin", "bin"], on_path: true };
+/// Its control client.
+const BIRDC: Program = Program { name: "birdc", dirs: &["sbin", "bin"], on_path: true };
 
 impl Daemon for Bird {
     fn name(&self) -> &'static str {
@@ -22,14 +29,14 @@ impl Daemon for Bird {
     }
 
     fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
-        let argv = vec![
-            binary("bird", "bird")?,
+        let mut argv = binary(plan, "bird", &BIRD)?;
+        argv.extend([
             "-f".into(),
             "-c".into(),
             arg_path(plan, "bird.conf"),
             "-s".into(),
             arg_path(plan, "bird.ctl"),
-        ];
+        ]);
         Ok(vec![ProcessSpec { argv, log: "bird.log" }])
     }
 
@@ -46,7 +53,7 @@ impl Daemon for Bird {
         };
         let mut argv = vec!["-s".to_string(), arg_path(plan, "bird.ctl")];
         argv.extend(args.iter().map(|a| a.to_string()));
-        let mut answer = Answer::run(ns, "birdc", &argv)?;
+        let mut answer = Answer::run(plan, ns, &BIRDC, &argv)?;
         // birdc may exit 0 when it cannot connect; it says so on stdout.
         answer.success &= !answer.stdout.contains("Unable to connect");
         let text = answer.stdout(false)?;
@@ -66,10 +73,18 @@ impl Daemon for Bird {
     }
 }
 
+/// BIRD 3's worker threads: one per CPU this process may use.
+pub(super) fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// The generated bird.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let _ = writeln!(c, "router id {};\nlog stderr all;\nprotocol device {{ }}", plan.router_id);
+    if plan.version.at_least(3, 0) {
+        let _ = writeln!(c, "threads {};", worker_threads());
+    }
     let _ = writeln!(
         c,
         "# Routes are not installed in the kernel: the DUT is measured as a BGP speaker."

@@ -3,7 +3,9 @@
 
 use std::net::Ipv4Addr;
 
-use super::{DutError, DutPlan, Neighbor, RibError, bird, driver, frr, gobgp, openbgpd};
+use super::{
+    DutError, DutPlan, Neighbor, RibError, Source, Version, bird, driver, frr, gobgp, openbgpd,
+};
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 
 fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -> DutPlan {
@@ -27,6 +29,8 @@ fn plan(kind: DutKind, add_path: Option<AddPathMode>, extended_messages: bool) -
         }],
         extra: None,
         dir: "/tmp/unused".into(),
+        source: Source::Host,
+        version: Version::default(),
     }
 }
 
@@ -137,4 +141,14 @@ fn a_rib_dump_that_is_not_json_is_a_typed_error() {
         assert!(matches!(e, RibError::Json { .. }), "{kind:?}: {e}");
         assert!(e.to_string().contains("Unknown command"), "{e}");
     }
+}
+
+#[test]
+fn bird_3_gets_worker_threads_and_bird_2_does_not() {
+    let mut p = plan(DutKind::Bird, None, false);
+    p.version = Version::parse("2.0.12");
+    assert!(!bird::config(&p).contains("threads"), "{}", bird::config(&p));
+    p.version = Version::parse("3.1.8");
+    let c = bird::config(&p);
+    assert!(c.contains(&format!("\nthreads {};\n", bird::worker_threads())), "{c}");
 }

@@ -9,13 +9,15 @@ use std::time::Duration;
 pub enum DutError {
     /// Not installed.
     #[error(
-        "{daemon} is not installed ({binary} not found): run `bash ci/setup`, it installs bird2 frr gobgpd openbgpd"
+        "{daemon} is not installed in {place} ({binary} not found): for the host run `bash ci/setup`, it installs bird2 frr gobgpd openbgpd; for a Debian 13 root `bgpstorm dut install debian13`"
     )]
     Missing {
         /// Daemon name.
         daemon: &'static str,
         /// The binary looked for.
         binary: String,
+        /// Where it was looked for.
+        place: String,
     },
     /// `dut: none` has no daemon to start.
     #[error("no daemon to start for `dut: none`")]

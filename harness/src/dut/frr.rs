@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     Answer, ConfigFile, ControlError, ControlQuery, Daemon, DaemonProcess, DutError, DutPlan,
-    DutRoute, ProcessSpec, RibError, arg_path, binary, rib,
+    DutRoute, ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;
@@ -15,8 +15,14 @@ use crate::topology::Netns;
 /// FRRouting: zebra, then bgpd.
 pub(super) struct Frr;
 
-const ZEBRA: &str = "/usr/lib/frr/zebra";
-const BGPD: &str = "/usr/lib/frr/bgpd";
+/// The daemons (Debian installs them in /usr/lib/frr, a source build in sbin/).
+pub(super) const ZEBRA: Program =
+    Program { name: "zebra", dirs: &["lib/frr", "sbin"], on_path: false };
+/// bgpd.
+pub(super) const BGPD: Program =
+    Program { name: "bgpd", dirs: &["lib/frr", "sbin"], on_path: false };
+/// The control client.
+const VTYSH: Program = Program { name: "vtysh", dirs: &["bin", "sbin"], on_path: true };
 
 impl Daemon for Frr {
     fn name(&self) -> &'static str {
@@ -31,8 +37,8 @@ impl Daemon for Frr {
     }
 
     fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
-        let (bgpd, zebra) = (binary("frr", BGPD)?, binary("frr", ZEBRA)?);
-        let vty = plan.dir.to_string_lossy().into_owned();
+        let (bgpd, zebra) = (binary(plan, "frr", &BGPD)?, binary(plan, "frr", &ZEBRA)?);
+        let vty = plan.source.dir_seen(&plan.dir).to_string_lossy().into_owned();
         let common = |conf: &str, pid: &str| {
             let mut v = vec![
                 "-f".to_string(),
@@ -47,9 +53,9 @@ impl Daemon for Frr {
             v.extend(["-P", "0", "--log", "stdout"].map(String::from));
             v
         };
-        let mut z = vec![zebra];
+        let mut z = zebra;
         z.extend(common("zebra.conf", "zebra.pid"));
-        let mut b = vec![bgpd];
+        let mut b = bgpd;
         b.extend(common("frr.conf", "bgpd.pid"));
         // -n: bgpd installs nothing in the kernel; -S: no kernel route sync.
         b.extend(["-n", "-S"].map(String::from));
@@ -194,6 +200,7 @@ pub(super) fn config(plan: &DutPlan) -> String {
 
 /// `vtysh -d DAEMON -c CMD` on the plan's vty sockets.
 fn vtysh(plan: &DutPlan, ns: &Netns, daemon: &str, cmd: &str) -> Result<String, ControlError> {
-    let vty = plan.dir.to_string_lossy();
-    Answer::run(ns, "vtysh", &["--vty_socket", &vty, "-d", daemon, "-c", cmd])?.stdout(true)
+    let vty = plan.source.dir_seen(&plan.dir);
+    let vty = vty.to_string_lossy();
+    Answer::run(plan, ns, &VTYSH, &["--vty_socket", &vty, "-d", daemon, "-c", cmd])?.stdout(true)
 }

@@ -5,13 +5,19 @@ use std::fmt::Write;
 
 use super::{
     Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
-    ProcessSpec, RibError, arg_path, binary, rib,
+    ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;
 
 /// GoBGP 3.
 pub(super) struct Gobgp;
+
+/// The daemon.
+pub(super) const GOBGPD: Program =
+    Program { name: "gobgpd", dirs: &["bin", "sbin"], on_path: true };
+/// Its control client.
+const GOBGP: Program = Program { name: "gobgp", dirs: &["bin", "sbin"], on_path: true };
 
 impl Daemon for Gobgp {
     fn name(&self) -> &'static str {
@@ -23,27 +29,27 @@ impl Daemon for Gobgp {
     }
 
     fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
-        let argv = vec![
-            binary("gobgp", "gobgpd")?,
+        let mut argv = binary(plan, "gobgp", &GOBGPD)?;
+        argv.extend([
             "-f".into(),
             arg_path(plan, "gobgpd.toml"),
             "-t".into(),
             "toml".into(),
             "--api-hosts".into(),
             API.into(),
-        ];
+        ]);
         Ok(vec![ProcessSpec { argv, log: "gobgpd.log" }])
     }
 
     fn control(
         &self,
-        _plan: &DutPlan,
+        plan: &DutPlan,
         ns: &Netns,
         query: ControlQuery,
     ) -> Result<String, ControlError> {
         let args: &[&str] = match query {
             ControlQuery::Version => {
-                let text = Answer::run(ns, "gobgpd", &["--version"])?.all();
+                let text = Answer::run(plan, ns, &GOBGPD, &["--version"])?.all();
                 let line = text.lines().next().unwrap_or("GoBGP").trim();
                 return Ok(line.replace("gobgpd version", "GoBGP"));
             }
@@ -53,7 +59,7 @@ impl Daemon for Gobgp {
         };
         let mut argv = vec!["-u", "127.0.0.1", "-p", "50051"];
         argv.extend_from_slice(args);
-        Answer::run(ns, "gobgp", &argv)?.stdout(false)
+        Answer::run(plan, ns, &GOBGP, &argv)?.stdout(false)
     }
 
     fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {

@@ -23,10 +23,13 @@ mod config_tests;
 mod error;
 mod frr;
 mod gobgp;
+pub mod install;
 mod openbgpd;
 mod process;
 mod rib;
 mod running;
+mod source;
+mod spec;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -35,11 +38,17 @@ use serde::Serialize;
 
 use crate::scenario::model::{AddPathMode, DutKind, Family};
 use crate::topology::Netns;
+use source::Program;
 
 pub use error::{ControlError, DutError, RibError};
 pub use process::{DaemonProcess, which};
 pub use rib::DutRoute;
 pub use running::Dut;
+pub use source::{
+    Installed, ROOT_RUN_DIR, ROOTS_ENV, ResolveError, Source, Version, available, cached_roots,
+    host_version, parse_version, resolve, roots_dir,
+};
+pub use spec::{DutSpec, SpecError, Want};
 
 /// What the harness needs of a BGP daemon under test. One implementation per daemon.
 pub trait Daemon: Sync {
@@ -124,16 +133,24 @@ pub struct ProcessSpec {
     pub log: &'static str,
 }
 
-/// Finds `binary` for `daemon`, or says that it is not installed.
-fn binary(daemon: &'static str, binary: &str) -> Result<String, DutError> {
-    which(binary)
-        .map(|p| p.to_string_lossy().into_owned())
-        .ok_or_else(|| DutError::Missing { daemon, binary: binary.to_string() })
+/// The argv that runs `program` of `daemon` from the plan's source, or says that it is not
+/// installed there.
+fn binary(
+    plan: &DutPlan,
+    daemon: &'static str,
+    program: &Program,
+) -> Result<Vec<String>, DutError> {
+    let path = plan.source.find(program).ok_or_else(|| DutError::Missing {
+        daemon,
+        binary: program.name.to_string(),
+        place: plan.source.to_string(),
+    })?;
+    Ok(plan.source.wrap(&plan.dir, &path))
 }
 
-/// A path inside the plan's directory, as an argument.
+/// A path inside the plan's directory, as the daemon sees it, as an argument.
 fn arg_path(plan: &DutPlan, name: &str) -> String {
-    plan.dir.join(name).to_string_lossy().into_owned()
+    plan.source.dir_seen(&plan.dir).join(name).to_string_lossy().into_owned()
 }
 
 /// What a control command printed.
@@ -146,20 +163,31 @@ struct Answer {
 }
 
 impl Answer {
-    /// Runs `program ARGS` inside `ns`.
+    /// Runs `program ARGS` of the plan's source inside `ns`.
     fn run<S: AsRef<std::ffi::OsStr>>(
+        plan: &DutPlan,
         ns: &Netns,
-        program: &'static str,
+        program: &Program,
         args: &[S],
     ) -> Result<Self, ControlError> {
+        let name = program.name;
+        let path = plan.source.find(program).ok_or_else(|| ControlError::Spawn {
+            program: name,
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("not installed in {}", plan.source),
+            ),
+        })?;
+        let argv = plan.source.wrap(&plan.dir, &path);
         let out = ns
-            .command(program)
+            .command(&argv[0])
+            .args(&argv[1..])
             .args(args)
             .output()
-            .map_err(|source| ControlError::Spawn { program, source })?;
+            .map_err(|source| ControlError::Spawn { program: name, source })?;
         let words: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
         Ok(Self {
-            command: format!("{program} {}", words.join(" ")),
+            command: format!("{name} {}", words.join(" ")),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             success: out.status.success(),
@@ -241,6 +269,10 @@ pub struct DutPlan {
     pub extra: Option<String>,
     /// Directory for configuration, sockets and logs.
     pub dir: PathBuf,
+    /// Where the daemon's programs come from.
+    pub source: Source,
+    /// Its version (read from the daemon before it starts), for what differs by version.
+    pub version: Version,
 }
 
 /// What a driver's control channel is asked.
@@ -270,6 +302,10 @@ pub struct DutInfo {
     pub kind: &'static str,
     /// Version.
     pub version: String,
+    /// Where it comes from.
+    pub source: Source,
+    /// How reports name it, e.g. "bird 3.1.8 (debian13)".
+    pub label: String,
     /// Directory of configuration and logs.
     pub dir: PathBuf,
 }

@@ -5,13 +5,18 @@ use std::fmt::Write;
 
 use super::{
     Answer, ConfigFile, ControlError, ControlQuery, Daemon, DutError, DutPlan, DutRoute,
-    ProcessSpec, RibError, arg_path, binary, rib,
+    ProcessSpec, Program, RibError, arg_path, binary, rib,
 };
 use crate::scenario::model::Family;
 use crate::topology::Netns;
 
 /// OpenBGPD (portable).
 pub(super) struct Openbgpd;
+
+/// The daemon.
+pub(super) const BGPD: Program = Program { name: "bgpd", dirs: &["sbin", "bin"], on_path: false };
+/// Its control client.
+const BGPCTL: Program = Program { name: "bgpctl", dirs: &["sbin", "bin"], on_path: true };
 
 impl Daemon for Openbgpd {
     fn name(&self) -> &'static str {
@@ -24,11 +29,13 @@ impl Daemon for Openbgpd {
     }
 
     fn processes(&self, plan: &DutPlan) -> Result<Vec<ProcessSpec>, DutError> {
-        let bin = binary("openbgpd", "/usr/sbin/bgpd")?;
+        let mut argv = binary(plan, "openbgpd", &BGPD)?;
         // The privilege-separated processes chroot into the _openbgpd user's home, which the
-        // service manager would create at boot.
-        let _ = std::fs::create_dir_all("/run/openbgpd");
-        let argv = vec![bin, "-d".into(), "-v".into(), "-f".into(), arg_path(plan, "bgpd.conf")];
+        // service manager would create at boot (a root's /run is made fresh for each run).
+        if plan.source == super::Source::Host {
+            let _ = std::fs::create_dir_all("/run/openbgpd");
+        }
+        argv.extend(["-d".into(), "-v".into(), "-f".into(), arg_path(plan, "bgpd.conf")]);
         Ok(vec![ProcessSpec { argv, log: "bgpd.log" }])
     }
 
@@ -40,7 +47,7 @@ impl Daemon for Openbgpd {
     ) -> Result<String, ControlError> {
         let args: &[&str] = match query {
             ControlQuery::Version => {
-                let answer = Answer::run(ns, "bgpctl", &["-V"])?;
+                let answer = Answer::run(plan, ns, &BGPCTL, &["-V"])?;
                 let all = answer.all();
                 answer.stdout(false)?;
                 return Ok(all.lines().next().unwrap_or("OpenBGPD").trim().to_string());
@@ -51,7 +58,7 @@ impl Daemon for Openbgpd {
         };
         let mut argv = vec!["-s".to_string(), arg_path(plan, "bgpd.sock")];
         argv.extend(args.iter().map(|a| a.to_string()));
-        Answer::run(ns, "bgpctl", &argv)?.stdout(false)
+        Answer::run(plan, ns, &BGPCTL, &argv)?.stdout(false)
     }
 
     fn rib(&self, text: &str) -> Result<Vec<DutRoute>, RibError> {
@@ -66,13 +73,12 @@ impl Daemon for Openbgpd {
 /// The generated bgpd.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
-    let sock = plan.dir.join("bgpd.sock");
     let _ = writeln!(
         c,
         "AS {}\nrouter-id {}\nsocket \"{}\"\nfib-update no\n",
         plan.asn,
         plan.router_id,
-        sock.display()
+        arg_path(plan, "bgpd.sock")
     );
     for n in &plan.neighbors {
         let _ = writeln!(

@@ -168,9 +168,19 @@ impl Dut {
 
     /// What the report says about it.
     pub fn info(&self) -> DutInfo {
+        let release = super::parse_version(&self.version).unwrap_or_else(|| self.version.clone());
+        let label = super::Installed {
+            kind: self.plan.kind,
+            version: release,
+            source: self.plan.source.clone(),
+            path: String::new(),
+        }
+        .label();
         DutInfo {
             kind: self.driver.name(),
             version: self.version.clone(),
+            source: self.plan.source.clone(),
+            label,
             dir: self.plan.dir.clone(),
         }
     }

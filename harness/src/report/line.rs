@@ -68,7 +68,10 @@ impl<W: Write> LinePrinter<W> {
         } else {
             self.paint("31;1", "FAIL")
         };
-        let version = r.dut.as_ref().map_or("no DUT", |d| d.version.as_str());
+        let version = r.dut.as_ref().map_or("no DUT".to_string(), |d| match d.source {
+            crate::dut::Source::Host => d.version.clone(),
+            ref s => format!("{} from {s}", d.version),
+        });
         writeln!(
             self.out,
             "{status} [{:>8.3}s] {} on {} ({version}; setup {:.3}s, teardown {:.3}s)",

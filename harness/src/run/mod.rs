@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::check::outcome::{Mark, rib_lines};
-use crate::dut::Dut;
+use crate::dut::{Dut, Installed, ResolveError, Source, Version};
 use crate::interrupt;
 use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
@@ -40,8 +40,9 @@ pub use watch::WatchTotals;
 /// How to run.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// The daemon to use instead of the scenario's.
-    pub dut: Option<DutKind>,
+    /// Which installation of the run's daemon (its kind must be the run's): a root's or a
+    /// user's build. `None`: the host's.
+    pub dut: Option<Installed>,
     /// Where artifacts go (a folder per run is made inside).
     pub artifacts: PathBuf,
     /// Keep the artifacts of passing runs too.
@@ -123,7 +124,13 @@ pub fn run_with(
                 .into(),
         ));
     }
-    let dir = opts.artifacts.join(format!("{}-{}-{}", s.name, kind.name(), std::process::id()));
+    // Two installations of one daemon in one invocation get folders of their own.
+    let release = match &opts.dut {
+        Some(i) if i.source != Source::Host => format!("-{}", i.version),
+        _ => String::new(),
+    };
+    let dir =
+        opts.artifacts.join(format!("{}-{}{release}-{}", s.name, kind.name(), std::process::id()));
     std::fs::create_dir_all(&dir)
         .map_err(|e| RunError::Environment(format!("{}: {e}", dir.display())))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -253,7 +260,30 @@ async fn setup<'a>(
         Some(sig) => Err(env(format!("interrupted by {}", sig.name()))),
         None => Ok(()),
     };
-    let plan = plan::plan(s, kind, &dir.join("dut")).map_err(|e| env(e.to_string()))?;
+    let mut plan = plan::plan(s, kind, &dir.join("dut")).map_err(|e| env(e.to_string()))?;
+    if let Some(p) = &mut plan.dut {
+        let installed = match &opts.dut {
+            Some(i) if i.kind == kind => i.clone(),
+            _ => match Installed::read(kind, Source::Host) {
+                Ok(i) => i,
+                // The daemon is there but its `--version` says nothing readable: it is
+                // configured as the oldest version its driver knows, and the report gives the
+                // version its control channel names once it runs.
+                Err(e @ ResolveError::Unreadable { .. }) => {
+                    tracing::warn!("{e}");
+                    Installed {
+                        kind,
+                        version: String::new(),
+                        source: Source::Host,
+                        path: String::new(),
+                    }
+                }
+                Err(e) => return Err(env(e.to_string())),
+            },
+        };
+        p.version = Version::parse(&installed.version);
+        p.source = installed.source;
+    }
     let topo = Topology::build(&plan.nodes, plan.links.clone()).map_err(|e| env(e.to_string()))?;
     stopped()?;
     let dut = match &plan.dut {

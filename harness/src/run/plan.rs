@@ -221,6 +221,9 @@ pub fn plan(s: &Scenario, kind: DutKind, dir: &Path) -> Result<Plan, PlanError> 
         neighbors,
         extra: s.dut.config.get(&kind).cloned(),
         dir: dir.to_path_buf(),
+        // The run sets where the daemon comes from and its version (read from it).
+        source: crate::dut::Source::Host,
+        version: crate::dut::Version::default(),
     });
     Ok(Plan { nodes, links, speakers, dut, dut_ifaces, dut_addresses })
 }

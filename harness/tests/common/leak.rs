@@ -35,7 +35,8 @@ pub fn all_namespaces() -> Vec<String> {
     out
 }
 
-/// Processes other than this test whose command line mentions `needle`.
+/// Processes other than this test whose command line mentions `needle`, or whose mount
+/// table does (a daemon chrooted into a root sees the run's folder as a bind mount only).
 pub fn processes_with(needle: &str) -> Vec<String> {
     let me = std::process::id().to_string();
     let mut out = Vec::new();
@@ -45,7 +46,8 @@ pub fn processes_with(needle: &str) -> Vec<String> {
         }
         if let Ok(cmd) = std::fs::read(p.path().join("cmdline")) {
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            if cmd.contains(needle) {
+            let mounts = std::fs::read_to_string(p.path().join("mountinfo")).unwrap_or_default();
+            if cmd.contains(needle) || mounts.contains(needle) {
                 out.push(cmd);
             }
         }
