@@ -7,10 +7,24 @@ use crate::scenario::model::{Impair, LinkState};
 use crate::topology::Impairment;
 
 impl Runner<'_> {
-    pub(super) fn link(&mut self, l: &LinkState) -> Outcome {
+    /// A link going down is seen by both ends, as when a cable is pulled: the speaker drops
+    /// its connection at once (no NOTIFICATION can cross) and reconnects once the link is back,
+    /// so a later `wait: established` waits for a new session instead of passing on the dead
+    /// one. The DUT notices by its own means (interface state or hold timer).
+    pub(super) async fn link(&mut self, l: &LinkState) -> Outcome {
         let link = self.speaker_link(&l.speaker)?;
         self.topo.set_link(link, l.up)?;
-        Ok(format!("link of {} {}", l.speaker, if l.up { "up" } else { "down" }))
+        if l.up {
+            return Ok(format!("link of {} up", l.speaker));
+        }
+        self.injectors.remove(&l.speaker);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        let dropped = self.session(&l.speaker)?.drop_connection(deadline).await;
+        Ok(format!(
+            "link of {} down{}",
+            l.speaker,
+            if dropped { "; its session dropped" } else { "" }
+        ))
     }
 
     pub(super) fn impair(&mut self, i: &Impair) -> Outcome {

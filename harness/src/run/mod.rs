@@ -381,7 +381,7 @@ impl Runner<'_> {
             Action::Churn(c) => self.churn(c).await,
             Action::Replay(r) => self.replay(r).await,
             Action::Reset(n) => self.reset(n).await,
-            Action::Link(l) => self.link(l),
+            Action::Link(l) => self.link(l).await,
             Action::Impair(i) => self.impair(i),
             Action::RestartDut => self.restart_dut(),
             Action::RestartSpeaker(r) => self.restart_speaker(r).await,

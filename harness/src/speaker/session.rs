@@ -217,6 +217,20 @@ impl Session {
         before
     }
 
+    /// Drops the connection as [`Session::restart_connection`] does (no NOTIFICATION, Restart
+    /// State clear) and waits until the session has left Established, or the deadline
+    /// passes. Returns whether it was Established before.
+    pub async fn drop_connection(&self, deadline: tokio::time::Instant) -> bool {
+        if self.link().is_none() {
+            return false;
+        }
+        self.restart_connection(false);
+        let mut status = self.shared.status.subscribe();
+        let gone = |s: &Status| s.state != State::Established || s.finished;
+        let _ = tokio::time::timeout_at(deadline, status.wait_for(gone)).await;
+        true
+    }
+
     /// Waits until the session is Established more than `count` times (the connection after
     /// a restart), or the deadline passes.
     pub async fn established_again(
