@@ -92,12 +92,7 @@ pub(crate) fn parse_state_change(rec: &[u8], body: usize) -> Result<StateChange,
     let peer_ip = IpAddr::V4(c.ipv4("Peer IP address")?);
     let old_state = c.u16("Old State")?;
     let new_state = c.u16("New State")?;
-    if c.remaining() != 0 {
-        return Err(BodyError::new(
-            c.pos(),
-            format!("{} bytes after the New State field", c.remaining()),
-        ));
-    }
+    c.end("New State")?;
     Ok(StateChange {
         asn4: false,
         peer_asn,

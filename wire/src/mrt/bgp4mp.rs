@@ -186,12 +186,7 @@ pub(crate) fn parse_state_change(
     let f = common(&mut c, asn4)?;
     let old_state = c.u16("Old State")?;
     let new_state = c.u16("New State")?;
-    if c.remaining() != 0 {
-        return Err(BodyError::new(
-            c.pos(),
-            format!("{} bytes after the New State field", c.remaining()),
-        ));
-    }
+    c.end("New State")?;
     Ok(StateChange {
         asn4,
         peer_asn: f.peer_asn,

@@ -40,6 +40,14 @@ impl<'a> Cursor<'a> {
         self.buf.len().saturating_sub(self.pos)
     }
 
+    /// Nothing is left after `last`, the record's last field.
+    pub(crate) fn end(&self, last: &str) -> Result<(), BodyError> {
+        match self.remaining() {
+            0 => Ok(()),
+            n => Err(BodyError::new(self.pos, format!("{n} bytes after the {last} field"))),
+        }
+    }
+
     /// The next `n` bytes.
     pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], BodyError> {
         match self.buf.get(self.pos..self.pos.saturating_add(n)) {

@@ -178,7 +178,7 @@ pub(crate) fn parse_peer_index_table(rec: &[u8], body: usize) -> Result<PeerInde
         let asn = c.asn(peer_type & 0x02 != 0, "Peer AS")?;
         peers.push(PeerEntry { bgp_id, ip, asn });
     }
-    trailing(&c)?;
+    c.end("last")?;
     Ok(PeerIndexTable { collector_id, view_name, peers })
 }
 
@@ -225,7 +225,7 @@ pub(crate) fn parse_rib(
         let route = decode_rib_attributes(ctx.decoder, ctx.scratch, family, attrs);
         entries.push(RibEntry { peer_index, peer, originated, path_id, route });
     }
-    trailing(&c)?;
+    c.end("last")?;
     Ok(Some(Rib { sequence, family, prefix, add_path, entries }))
 }
 
@@ -270,15 +270,8 @@ pub(crate) fn parse_table_dump(
     let peer_asn = u32::from(c.u16("Peer AS")?);
     let attr_len = c.u16("Attribute Length")?;
     let attrs = c.take(usize::from(attr_len), "BGP Attributes")?;
-    trailing(&c)?;
+    c.end("last")?;
     let family = AfiSafi::new(afi, 1);
     let route = decode_rib_attributes(decoder, scratch, family, attrs);
     Ok(TableDumpEntry { view, sequence, prefix, status, originated, peer_ip, peer_asn, route })
-}
-
-fn trailing(c: &Cursor<'_>) -> Result<(), BodyError> {
-    match c.remaining() {
-        0 => Ok(()),
-        n => Err(BodyError::new(c.pos(), format!("{n} bytes after the last field"))),
-    }
 }
