@@ -1,16 +1,17 @@
 //! Every scenario of the library is a test: `scenarios/**/*.yaml`, each run against the
-//! daemons of `BGPSTORM_DUT` (default: bird,frr,gobgp,openbgpd; each spelled as `--dut`
-//! spells it: `bird`, `bird@3.1.8`, `frr=/opt/frr`) it applies to, as root, on
-//! real namespaces, daemons and the eBPF monitor. Each (scenario, daemon) result is also
-//! written to `target/bgpstorm-matrix/` for the compatibility matrix (ci/matrix).
+//! daemons of `BGPSTORM_DUT` (default `all`: every daemon of `bgpstorm dut list`, the host's
+//! and the Debian 13 root's; each spelled as `--dut` spells it: `bird`, `bird@3.1.8`,
+//! `frr=/opt/frr`) it applies to, as root, on real namespaces, daemons and the eBPF monitor. Each
+//! (scenario, daemon version) result is also written to `target/bgpstorm-matrix/` for the
+//! compatibility matrix (ci/matrix), one column per version.
 //!
-//! A daemon the scenario does not apply to (`dut.applies_to`, `dut.unsupported`) is a cell
-//! with its reason, never a silent skip; an environment problem (not root, daemon missing)
-//! fails the test.
+//! A daemon or version the scenario does not apply to (`dut.applies_to`, `dut.unsupported`)
+//! is a cell with its reason, never a silent skip; an environment problem (not root, daemon
+//! missing) fails the test.
 
 use std::path::{Path, PathBuf};
 
-use bgpstorm_harness::dut::{DutSpec, Installed, Want, resolve};
+use bgpstorm_harness::dut::{Column, DutSpec, Installed, for_runs};
 use bgpstorm_harness::report::{CellFiles, EventBus, LinePrinter, Reporter, RunEvent};
 use bgpstorm_harness::run::{RunError, RunOptions, run_with};
 use bgpstorm_harness::scenario::{self, model::DutKind};
@@ -19,17 +20,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
 }
 
-/// The daemons of `BGPSTORM_DUT`, each with the installation it names (`None`: the host's).
-fn kinds() -> Vec<(DutKind, Option<Installed>)> {
-    let spec = std::env::var("BGPSTORM_DUT").unwrap_or_else(|_| "bird,frr,gobgp,openbgpd".into());
+/// The daemons of `BGPSTORM_DUT`, each with its column and the installation it names
+/// (`None`: a host daemon that is missing or silent, which that run reports).
+fn duts() -> Vec<(Column, Option<Installed>)> {
+    let spec = std::env::var("BGPSTORM_DUT").unwrap_or_else(|_| "all".into());
     let specs = DutSpec::list(&spec).unwrap_or_else(|e| panic!("BGPSTORM_DUT: {e}"));
-    specs
-        .into_iter()
-        .map(|s| match s.want {
-            Want::Host => (s.kind, None),
-            _ => (s.kind, Some(resolve(&s).unwrap_or_else(|e| panic!("BGPSTORM_DUT {s}: {e}")))),
-        })
-        .collect()
+    for_runs(&specs).unwrap_or_else(|(s, e)| panic!("BGPSTORM_DUT {s}: {e}"))
 }
 
 fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
@@ -47,30 +43,30 @@ fn scenario_test(path: &Path) -> datatest_stable::Result<()> {
     bus.subscribe(Box::new(LinePrinter::stdout()));
     bus.subscribe(Box::new(CellFiles::new(&root().join("target/bgpstorm-matrix"))));
     let mut failures = Vec::new();
-    let wanted = if s.dut.kind == DutKind::None { vec![(DutKind::None, None)] } else { kinds() };
-    for (kind, installed) in wanted {
+    let wanted = if s.dut.kind == DutKind::None {
+        vec![(Column::of(DutKind::None, None), None)]
+    } else {
+        duts()
+    };
+    for (dut, installed) in wanted {
+        let kind = dut.kind;
         let opts = RunOptions { dut: installed, ..opts.clone() };
         let scenario = s.name.as_str();
-        let not_applicable = s.dut.unsupported.get(&kind).cloned().or_else(|| {
-            s.dut.applies_to.as_ref().filter(|l| !l.contains(&kind)).map(|l| {
-                format!("applies to {}", l.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))
-            })
-        });
-        if let Some(why) = not_applicable {
-            bus.event(&RunEvent::NotApplicable { scenario, kind, why: &why });
+        if let Some(why) = s.dut.not_applicable(kind, dut.version.as_deref()) {
+            bus.event(&RunEvent::NotApplicable { scenario, dut: &dut, why: &why });
             continue;
         }
-        bus.event(&RunEvent::RunStarted { scenario, kind, path });
+        bus.event(&RunEvent::RunStarted { scenario, dut: &dut, path });
         match run_with(&s, path, kind, &opts, &mut bus) {
             Ok(r) => {
                 bus.event(&RunEvent::RunFinished { report: &r });
                 if let Some(f) = r.first_failure() {
-                    failures.push(format!("{}: {f}", kind.name()));
+                    failures.push(format!("{dut}: {f}"));
                 }
             }
             Err(RunError::Environment(e)) => {
-                bus.event(&RunEvent::CouldNotStart { scenario, kind, why: &e });
-                failures.push(format!("{}: could not run: {e}", kind.name()));
+                bus.event(&RunEvent::CouldNotStart { scenario, dut: &dut, why: &e });
+                failures.push(format!("{dut}: could not run: {e}"));
             }
         }
     }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use super::bench_plot;
 use super::bench_results::{Cell, markdown, regressions, sample};
 use super::exit;
-use crate::dut::{DutSpec, Installed, Want};
+use crate::dut::DutSpec;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::{self, model::DutKind};
 
@@ -82,20 +82,13 @@ pub fn main(o: BenchArgs) -> ExitCode {
         o.duts.clone()
     };
     // Which installation each names, read (version included) before any run.
-    let mut duts: Vec<(DutSpec, Option<Installed>)> = Vec::new();
-    for spec in specs {
-        let installed = match spec.want {
-            Want::Host => None,
-            _ => match crate::dut::resolve(&spec) {
-                Ok(i) => Some(i),
-                Err(e) => {
-                    eprintln!("bgpstorm bench: --dut {spec}: {e}");
-                    return exit::code(exit::ENVIRONMENT);
-                }
-            },
-        };
-        duts.push((spec, installed));
-    }
+    let duts = match crate::dut::for_runs(&specs) {
+        Ok(d) => d,
+        Err((spec, e)) => {
+            eprintln!("bgpstorm bench: --dut {spec}: {e}");
+            return exit::code(exit::ENVIRONMENT);
+        }
+    };
     let mut cells = Vec::new();
     for f in &files {
         let s = match scenario::load(f) {
@@ -105,12 +98,12 @@ pub fn main(o: BenchArgs) -> ExitCode {
                 return exit::code(exit::USAGE);
             }
         };
-        for (spec, installed) in &duts {
-            let kind = spec.kind;
+        for (column, installed) in &duts {
+            let kind = column.kind;
             let opts = RunOptions { dut: installed.clone(), ..opts.clone() };
             let mut cell = Cell {
                 workload: s.name.clone(),
-                dut: spec.to_string(),
+                dut: column.to_string(),
                 version: String::new(),
                 samples: Vec::new(),
                 error: None,
@@ -126,21 +119,21 @@ pub fn main(o: BenchArgs) -> ExitCode {
                             Ok(x) => {
                                 println!(
                                     "{} on {} {label}: convergence {:.1} ms, {:.0} prefixes/s",
-                                    s.name, spec, x.convergence_ms, x.throughput
+                                    s.name, column, x.convergence_ms, x.throughput
                                 );
                                 if i > 0 {
                                     cell.samples.push(x);
                                 }
                             }
                             Err(e) => {
-                                println!("{} on {spec} {label}: {e}", s.name);
+                                println!("{} on {column} {label}: {e}", s.name);
                                 cell.error = Some(e);
                                 break;
                             }
                         }
                     }
                     Err(RunError::Environment(e)) => {
-                        println!("{} on {spec}: could not run: {e}", s.name);
+                        println!("{} on {column}: could not run: {e}", s.name);
                         cell.error = Some(e);
                         break;
                     }

@@ -5,11 +5,12 @@
 //! 130 / 143 when SIGINT / SIGTERM stopped the runs (torn down, the reports written with what
 //! finished and the stopped run marked interrupted).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
-use crate::dut::{DutSpec, Installed};
+use crate::dut::{Column, DutSpec, Installed};
 use crate::interrupt;
 use crate::report::{
     EventBus, JsonWriter, JunitWriter, LinePrinter, MatrixWriter, ReportError, Reporter, RunEvent,
@@ -26,8 +27,9 @@ pub struct RunArgs {
     /// Daemons to run each scenario against (the cross product), e.g. bird,frr,gobgp,openbgpd.
     /// Each is `KIND` (the host's packages), `KIND@VERSION` (the available daemon of that
     /// version, e.g. bird@3.1.8: see `bgpstorm dut list`) or `KIND=PATH` (a user's build: an
-    /// installation prefix or a root filesystem, e.g. frr=/opt/frr). Exit 2 for a bad
-    /// spelling, 3 for a version or path that has no such daemon.
+    /// installation prefix or a root filesystem, e.g. frr=/opt/frr), or `all` (every daemon
+    /// of `bgpstorm dut list`: the matrix over all versions). Exit 2 for a bad spelling, 3 for
+    /// a version or path that has no such daemon.
     #[arg(long = "dut", value_name = "DUT", value_delimiter = ',')]
     pub duts: Vec<DutSpec>,
     /// Write a JUnit report.
@@ -54,20 +56,11 @@ pub struct RunArgs {
     pub snapshots: PathBuf,
 }
 
-fn applicable(s: &scenario::Scenario, kind: DutKind) -> Result<(), String> {
+fn applicable(s: &scenario::Scenario, dut: &Column) -> Result<(), String> {
     if s.dut.kind == DutKind::None {
-        return if kind == DutKind::None { Ok(()) } else { Err("runs without a DUT".into()) };
+        return if dut.kind == DutKind::None { Ok(()) } else { Err("runs without a DUT".into()) };
     }
-    if let Some(why) = s.dut.unsupported.get(&kind) {
-        return Err(why.clone());
-    }
-    match &s.dut.applies_to {
-        Some(list) if !list.contains(&kind) => Err(format!(
-            "applies to {}",
-            list.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
-        )),
-        _ => Ok(()),
-    }
+    s.dut.not_applicable(dut.kind, dut.version.as_deref()).map_or(Ok(()), Err)
 }
 
 /// Runs `bgpstorm run`.
@@ -110,23 +103,25 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         eprintln!("bgpstorm run: cannot handle SIGINT and SIGTERM: {e}");
         return exit::code(exit::ENVIRONMENT);
     }
-    // Which installation each --dut names, read (version included) before any run.
-    let mut duts: Vec<(DutKind, Option<Installed>)> = Vec::new();
-    for spec in &o.duts {
-        if spec.want == crate::dut::Want::Host {
-            // The host's daemon is read when its run starts (a missing one is that run's
-            // environment failure, as before).
-            duts.push((spec.kind, None));
-            continue;
+    // Which installation each --dut names, read (version included) before any run; without
+    // --dut, the host's daemon of each scenario's kind, read once per kind.
+    let duts = match crate::dut::for_runs(&o.duts) {
+        Ok(d) => d,
+        Err((spec, e)) => {
+            eprintln!("bgpstorm run: --dut {spec}: {e}");
+            return exit::code(exit::ENVIRONMENT);
         }
-        match crate::dut::resolve(spec) {
-            Ok(i) => duts.push((spec.kind, Some(i))),
-            Err(e) => {
-                eprintln!("bgpstorm run: --dut {spec}: {e}");
-                return exit::code(exit::ENVIRONMENT);
-            }
-        }
-    }
+    };
+    let mut hosts: BTreeMap<DutKind, (Column, Option<Installed>)> = BTreeMap::new();
+    let mut host = |kind: DutKind| {
+        hosts
+            .entry(kind)
+            .or_insert_with(|| {
+                crate::dut::for_run(&DutSpec::host(kind))
+                    .unwrap_or_else(|_| (Column::of(kind, None), None))
+            })
+            .clone()
+    };
     let opts = RunOptions {
         dut: None,
         artifacts: o.artifacts.clone(),
@@ -136,22 +131,23 @@ pub fn main(mut o: RunArgs) -> ExitCode {
         keep_on_failure: o.keep_on_failure,
     };
     'runs: for (path, s) in &loaded {
-        let picked = if duts.is_empty() { vec![(s.dut.kind, None)] } else { duts.clone() };
-        for (kind, installed) in picked {
+        let picked = if duts.is_empty() { vec![host(s.dut.kind)] } else { duts.clone() };
+        for (dut, installed) in picked {
+            let kind = dut.kind;
             let opts = RunOptions { dut: installed, ..opts.clone() };
             if interrupt::raised().is_some() {
                 break 'runs;
             }
             let scenario = s.name.as_str();
-            if let Err(why) = applicable(s, kind) {
-                bus.event(&RunEvent::NotApplicable { scenario, kind, why: &why });
+            if let Err(why) = applicable(s, &dut) {
+                bus.event(&RunEvent::NotApplicable { scenario, dut: &dut, why: &why });
                 continue;
             }
-            bus.event(&RunEvent::RunStarted { scenario, kind, path });
+            bus.event(&RunEvent::RunStarted { scenario, dut: &dut, path });
             match run::run_with(s, path, kind, &opts, &mut bus) {
                 Ok(report) => bus.event(&RunEvent::RunFinished { report: &report }),
                 Err(RunError::Environment(why)) => {
-                    bus.event(&RunEvent::CouldNotStart { scenario, kind, why: &why })
+                    bus.event(&RunEvent::CouldNotStart { scenario, dut: &dut, why: &why })
                 }
             }
         }

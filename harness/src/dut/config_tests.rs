@@ -47,6 +47,18 @@ fn bird_sends_paths_to_a_receiver_and_offers_extended_messages() {
 }
 
 #[test]
+fn openbgpd_8_offers_extended_messages_and_7_has_no_such_option() {
+    let mut p = plan(DutKind::Openbgpd, None, true);
+    p.version = Version::parse("8.8");
+    assert!(openbgpd::config(&p).contains("  announce extended message yes\n"));
+    p.version = Version::parse("7.7");
+    assert!(!openbgpd::config(&p).contains("extended message"));
+    p.version = Version::parse("8.8");
+    p.neighbors[0].extended_messages = false;
+    assert!(!openbgpd::config(&p).contains("extended message"));
+}
+
+#[test]
 fn frr_sends_every_path_to_a_receiver_only() {
     let c = frr::config(&plan(DutKind::Frr, Some(AddPathMode::Receive), false));
     assert!(c.contains("  neighbor 10.0.1.2 addpath-tx-all-paths"), "{c}");

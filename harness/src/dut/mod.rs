@@ -48,7 +48,7 @@ pub use source::{
     Installed, ROOT_RUN_DIR, ROOTS_ENV, ResolveError, Source, Version, available, cached_roots,
     host_version, parse_version, resolve, roots_dir,
 };
-pub use spec::{DutSpec, SpecError, Want};
+pub use spec::{Column, DutSpec, RunOn, SpecError, Want, for_run, for_runs};
 
 /// What the harness needs of a BGP daemon under test. One implementation per daemon.
 pub trait Daemon: Sync {

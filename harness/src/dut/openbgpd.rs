@@ -113,6 +113,11 @@ pub(super) fn config(plan: &DutPlan) -> String {
         if n.dut_receives_paths() {
             let _ = writeln!(c, "  announce add-path recv yes");
         }
+        // RFC 8654: OpenBGPD 8 has `announce extended message` (8.8 accepts it, observed);
+        // 7.7 has no such option (`bgpd -n` rejects it) and never offers the capability.
+        if n.extended_messages && plan.version.at_least(8, 0) {
+            let _ = writeln!(c, "  announce extended message yes");
+        }
         let _ = writeln!(c, "}}");
     }
     let _ = writeln!(c, "allow from any\nallow to any");

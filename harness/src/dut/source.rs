@@ -306,15 +306,10 @@ impl Installed {
         }
     }
 
-    /// The spelling that picks it on the command line.
+    /// The spelling that picks it on the command line, the name of its matrix column:
+    /// `bird@2.0.12`, `frr=/opt/frr` ([`super::Column`]).
     pub fn spec(&self) -> String {
-        match &self.source {
-            Source::Host => self.kind.name().to_string(),
-            Source::Root { name: Some(_), .. } => format!("{}@{}", self.kind.name(), self.version),
-            Source::Root { path, .. } | Source::Prefix { path } => {
-                format!("{}={}", self.kind.name(), path.display())
-            }
-        }
+        super::Column::of(self.kind, Some(self)).name
     }
 
     /// Reads the version of `kind` from `source`.
@@ -414,6 +409,8 @@ pub fn available() -> Vec<Result<Installed, ResolveError>> {
 pub fn resolve(spec: &DutSpec) -> Result<Installed, ResolveError> {
     match &spec.want {
         Want::Host => Installed::read(spec.kind, Source::Host),
+        // `all` is many installations: `for_runs` lists them.
+        Want::All => Err(ResolveError::NoDaemon),
         Want::Path(p) => {
             let path = std::path::absolute(p).unwrap_or_else(|_| p.clone());
             let root = Source::Root { name: None, path: path.clone() };
@@ -489,7 +486,7 @@ mod tests {
             path: "/usr/sbin/bird".into(),
         };
         let host = i(Source::Host);
-        assert_eq!((host.label(), host.spec()), ("bird 3.1.8".into(), "bird".into()));
+        assert_eq!((host.label(), host.spec()), ("bird 3.1.8".into(), "bird@3.1.8".into()));
         let root = i(Source::Root { name: Some("debian13".into()), path: "/r/debian13".into() });
         assert_eq!(root.label(), "bird 3.1.8 (debian13)");
         assert_eq!(root.spec(), "bird@3.1.8");

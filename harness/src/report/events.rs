@@ -5,26 +5,26 @@ use std::path::{Path, PathBuf};
 
 use super::model::RunReport;
 use super::model::StepReport;
-use crate::scenario::model::DutKind;
+use crate::dut::Column;
 
 /// Something that happened while running scenarios, in the order it happened.
 #[derive(Clone, Copy, Debug)]
 pub enum RunEvent<'a> {
-    /// A scenario starts against one DUT kind.
+    /// A scenario starts against one DUT.
     RunStarted {
         /// Scenario name.
         scenario: &'a str,
-        /// DUT kind.
-        kind: DutKind,
+        /// The DUT's column.
+        dut: &'a Column,
         /// The scenario's file.
         path: &'a Path,
     },
-    /// A scenario does not apply to a DUT kind and is not run.
+    /// A scenario does not apply to a DUT (its kind or its version) and is not run.
     NotApplicable {
         /// Scenario name.
         scenario: &'a str,
-        /// DUT kind.
-        kind: DutKind,
+        /// The DUT's column.
+        dut: &'a Column,
         /// Why it does not apply.
         why: &'a str,
     },
@@ -32,8 +32,8 @@ pub enum RunEvent<'a> {
     CouldNotStart {
         /// Scenario name.
         scenario: &'a str,
-        /// DUT kind.
-        kind: DutKind,
+        /// The DUT's column.
+        dut: &'a Column,
         /// What was missing.
         why: &'a str,
     },
@@ -67,7 +67,7 @@ pub struct Totals {
     pub interrupted: usize,
     /// Runs that could not start (environment).
     pub environment: usize,
-    /// (scenario, DUT kind) pairs that do not apply.
+    /// (scenario, DUT) pairs that do not apply.
     pub not_applicable: usize,
 }
 
@@ -230,7 +230,8 @@ pub(crate) fn write_all(
 mod tests {
     use super::*;
     use crate::report::model::StepStatus;
-    use crate::report::test_support::{report, step};
+    use crate::report::test_support::{col, report, step};
+    use crate::scenario::model::DutKind;
     use std::cell::RefCell;
     use std::rc::Rc;
 
@@ -259,12 +260,12 @@ mod tests {
         let passed = report("s", DutKind::Bird, &[step(0, StepStatus::Passed, "ok")]);
         let failed = report("s", DutKind::Frr, &[step(0, StepStatus::Failed, "no")]);
         let path = Path::new("s.yaml");
-        bus.event(&RunEvent::RunStarted { scenario: "s", kind: DutKind::Bird, path });
+        bus.event(&RunEvent::RunStarted { scenario: "s", dut: &col(DutKind::Bird), path });
         bus.event(&RunEvent::StepFinished { step: &passed.steps[0], total: 1 });
         bus.event(&RunEvent::RunFinished { report: &passed });
         bus.event(&RunEvent::RunFinished { report: &failed });
-        bus.event(&RunEvent::CouldNotStart { scenario: "s", kind: DutKind::Gobgp, why: "x" });
-        bus.event(&RunEvent::NotApplicable { scenario: "s", kind: DutKind::None, why: "y" });
+        bus.event(&RunEvent::CouldNotStart { scenario: "s", dut: &col(DutKind::Gobgp), why: "x" });
+        bus.event(&RunEvent::NotApplicable { scenario: "s", dut: &col(DutKind::None), why: "y" });
         let totals = bus.finish().map_err(|e| format!("{e:?}")).unwrap();
         assert_eq!(
             totals,

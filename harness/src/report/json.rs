@@ -46,7 +46,7 @@ impl Reporter for JsonWriter {
 mod tests {
     use super::*;
     use crate::report::model::StepStatus;
-    use crate::report::test_support::{report, scratch, step};
+    use crate::report::test_support::{col, report, scratch, step};
     use crate::scenario::model::DutKind;
 
     #[test]
@@ -60,7 +60,7 @@ mod tests {
         );
         w.event(&RunEvent::StepFinished { step: &r.steps[0], total: 2 });
         w.event(&RunEvent::RunFinished { report: &r });
-        w.event(&RunEvent::NotApplicable { scenario: "q", kind: DutKind::Frr, why: "x" });
+        w.event(&RunEvent::NotApplicable { scenario: "q", dut: &col(DutKind::Frr), why: "x" });
         w.finish().unwrap();
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

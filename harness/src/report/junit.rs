@@ -15,7 +15,7 @@ pub struct JunitWriter {
     file: std::fs::File,
     ran: Vec<RunReport>,
     /// (scenario, DUT kind, why) of the pairs not run.
-    skipped: Vec<(String, &'static str, String)>,
+    skipped: Vec<(String, String, String)>,
 }
 
 impl JunitWriter {
@@ -35,12 +35,12 @@ impl JunitWriter {
                 .or_insert_with(|| TestSuite::new(r.scenario.clone()));
             suite.add_test_case(case(r));
         }
-        for (scenario, kind, why) in &self.skipped {
+        for (scenario, dut, why) in &self.skipped {
             let suite =
                 suites.entry(scenario.clone()).or_insert_with(|| TestSuite::new(scenario.clone()));
             let mut s = TestCaseStatus::skipped();
             s.set_message(why.clone());
-            suite.add_test_case(TestCase::new(*kind, s));
+            suite.add_test_case(TestCase::new(dut.as_str(), s));
         }
         report.add_test_suites(suites.into_values());
         report.to_string()
@@ -62,7 +62,7 @@ fn case(r: &RunReport) -> TestCase {
         s.set_message(r.first_failure().unwrap_or_default());
         s
     };
-    let mut case = TestCase::new(r.kind, status);
+    let mut case = TestCase::new(r.column.name.as_str(), status);
     case.set_time(r.duration);
     let out: Vec<String> = r
         .steps
@@ -77,14 +77,14 @@ impl Reporter for JunitWriter {
     fn event(&mut self, e: &RunEvent<'_>) {
         match e {
             RunEvent::RunFinished { report } => self.ran.push((*report).clone()),
-            RunEvent::NotApplicable { scenario, kind, why } => self.skipped.push((
+            RunEvent::NotApplicable { scenario, dut, why } => self.skipped.push((
                 scenario.to_string(),
-                kind.name(),
+                dut.name.clone(),
                 format!("not applicable: {why}"),
             )),
-            RunEvent::CouldNotStart { scenario, kind, why } => self.skipped.push((
+            RunEvent::CouldNotStart { scenario, dut, why } => self.skipped.push((
                 scenario.to_string(),
-                kind.name(),
+                dut.name.clone(),
                 format!("could not run: {why}"),
             )),
             RunEvent::RunStarted { .. }
@@ -107,7 +107,7 @@ impl Reporter for JunitWriter {
 mod tests {
     use super::*;
     use crate::report::model::StepStatus;
-    use crate::report::test_support::{report, scratch, step};
+    use crate::report::test_support::{col, report, scratch, step};
     use crate::scenario::model::DutKind;
 
     #[test]
@@ -118,8 +118,8 @@ mod tests {
         let fail = report("a", DutKind::Frr, &[step(0, StepStatus::Failed, "b holds 0")]);
         w.event(&RunEvent::RunFinished { report: &pass });
         w.event(&RunEvent::RunFinished { report: &fail });
-        w.event(&RunEvent::NotApplicable { scenario: "b", kind: DutKind::Bird, why: "none" });
-        w.event(&RunEvent::CouldNotStart { scenario: "a", kind: DutKind::Gobgp, why: "root" });
+        w.event(&RunEvent::NotApplicable { scenario: "b", dut: &col(DutKind::Bird), why: "none" });
+        w.event(&RunEvent::CouldNotStart { scenario: "a", dut: &col(DutKind::Gobgp), why: "root" });
         w.finish().unwrap();
         let xml = std::fs::read_to_string(&path).unwrap();
         let parsed = Report::deserialize_from_str(&xml).unwrap();

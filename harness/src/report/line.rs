@@ -77,7 +77,7 @@ impl<W: Write> LinePrinter<W> {
             "{status} [{:>8.3}s] {} on {} ({version}; setup {:.3}s, teardown {:.3}s)",
             r.duration.as_secs_f64(),
             r.scenario,
-            r.kind,
+            r.column,
             r.setup.as_secs_f64(),
             r.teardown.as_secs_f64()
         )?;
@@ -136,14 +136,14 @@ impl<W: Write> LinePrinter<W> {
 
     fn print(&mut self, e: &RunEvent<'_>) -> std::io::Result<()> {
         match e {
-            RunEvent::RunStarted { scenario, kind, path } => {
-                writeln!(self.out, "RUN  {scenario} on {} ({})", kind.name(), path.display())
+            RunEvent::RunStarted { scenario, dut, path } => {
+                writeln!(self.out, "RUN  {scenario} on {dut} ({})", path.display())
             }
-            RunEvent::NotApplicable { scenario, kind, why } => {
-                writeln!(self.out, "    SKIP {scenario} on {}: not applicable ({why})", kind.name())
+            RunEvent::NotApplicable { scenario, dut, why } => {
+                writeln!(self.out, "    SKIP {scenario} on {dut}: not applicable ({why})")
             }
-            RunEvent::CouldNotStart { scenario, kind, why } => {
-                writeln!(self.out, "    ENV  {scenario} on {}: {why}", kind.name())
+            RunEvent::CouldNotStart { scenario, dut, why } => {
+                writeln!(self.out, "    ENV  {scenario} on {dut}: {why}")
             }
             RunEvent::StepFinished { step, total } => self.step(step, *total),
             RunEvent::RunFinished { report } => self.summary(report),
@@ -162,7 +162,7 @@ impl<W: Write> Reporter for LinePrinter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::test_support::{report, step};
+    use crate::report::test_support::{col, report, step};
     use crate::scenario::model::DutKind;
     use std::path::Path;
 
@@ -193,13 +193,21 @@ mod tests {
         let text = printed(
             false,
             &[
-                RunEvent::RunStarted { scenario: "quickstart", kind: DutKind::Bird, path },
+                RunEvent::RunStarted { scenario: "quickstart", dut: &col(DutKind::Bird), path },
                 RunEvent::StepFinished { step: &r.steps[0], total: 3 },
                 RunEvent::StepFinished { step: &r.steps[1], total: 3 },
                 RunEvent::StepFinished { step: &r.steps[2], total: 3 },
                 RunEvent::RunFinished { report: &r },
-                RunEvent::CouldNotStart { scenario: "quickstart", kind: DutKind::Frr, why: "no" },
-                RunEvent::NotApplicable { scenario: "q", kind: DutKind::None, why: "has a DUT" },
+                RunEvent::CouldNotStart {
+                    scenario: "quickstart",
+                    dut: &col(DutKind::Frr),
+                    why: "no",
+                },
+                RunEvent::NotApplicable {
+                    scenario: "q",
+                    dut: &col(DutKind::None),
+                    why: "has a DUT",
+                },
                 RunEvent::AllFinished { totals: &totals },
             ],
         );

@@ -6,10 +6,9 @@ use std::time::Duration;
 use bgpstorm_monitor::convergence::Summary;
 use serde::Serialize;
 
-use crate::dut::DutInfo;
+use crate::dut::{Column, DutInfo};
 use crate::run::WatchTotals;
 use crate::scenario::Scenario;
-use crate::scenario::model::DutKind;
 
 /// A step's result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,6 +40,10 @@ pub struct StepReport {
     pub duration: Duration,
 }
 
+fn column_name<S: serde::Serializer>(c: &Column, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&c.name)
+}
+
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
@@ -52,6 +55,9 @@ pub struct RunReport {
     pub scenario: String,
     /// DUT kind.
     pub kind: &'static str,
+    /// The DUT as the matrix and `--dut` name it: `bird@2.0.12`, `frr=/opt/frr`, `none`.
+    #[serde(serialize_with = "column_name")]
+    pub column: Column,
     /// The DUT's version and files.
     pub dut: Option<DutInfo>,
     /// What the DUT used (taken before it stops).
@@ -83,11 +89,12 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// An empty report.
-    pub fn new(s: &Scenario, kind: DutKind) -> Self {
+    /// An empty report of a run on `column`.
+    pub fn new(s: &Scenario, column: Column) -> Self {
         Self {
             scenario: s.name.clone(),
-            kind: kind.name(),
+            kind: column.kind.name(),
+            column,
             dut: None,
             dut_usage: None,
             sender_rate: None,

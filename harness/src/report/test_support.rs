@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::model::{RunReport, StepReport, StepStatus};
+use crate::dut::Column;
 use crate::scenario::model::DutKind;
 
 /// Step `index` (named `step N`), 0.25 s long.
@@ -22,6 +23,7 @@ pub fn report(scenario: &str, kind: DutKind, steps: &[StepReport]) -> RunReport 
     RunReport {
         scenario: scenario.into(),
         kind: kind.name(),
+        column: col(kind),
         dut: None,
         dut_usage: None,
         sender_rate: None,
@@ -35,6 +37,11 @@ pub fn report(scenario: &str, kind: DutKind, steps: &[StepReport]) -> RunReport 
         artifacts: None,
         interrupted: None,
     }
+}
+
+/// The column of `kind` with no known installation (named as the kind).
+pub fn col(kind: DutKind) -> Column {
+    Column::of(kind, None)
 }
 
 /// A fresh path for one test's output file, under the workspace's target/.

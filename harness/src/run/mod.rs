@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bgpstorm_monitor::engine::MonitorConfig;
 
 use crate::check::outcome::{Mark, rib_lines};
-use crate::dut::{Dut, Installed, ResolveError, Source, Version};
+use crate::dut::{Column, Dut, Installed, ResolveError, Source, Version};
 use crate::interrupt;
 use crate::report::{Reporter, RunEvent};
 use crate::scenario::Scenario;
@@ -163,7 +163,8 @@ async fn execute(
     events: &mut dyn Reporter,
 ) -> Result<RunReport, RunError> {
     let setup_started = Instant::now();
-    let mut report = RunReport::new(s, kind);
+    let installed = opts.dut.as_ref().filter(|i| i.kind == kind);
+    let mut report = RunReport::new(s, Column::of(kind, installed));
     let runner = match setup(s, base, kind, dir, opts, &mut report).await {
         Ok(r) => Some(r),
         // What a signal cut short is torn down already (dropped inside `setup`).
@@ -281,6 +282,7 @@ async fn setup<'a>(
                 Err(e) => return Err(env(e.to_string())),
             },
         };
+        report.column = Column::of(kind, Some(&installed));
         p.version = Version::parse(&installed.version);
         p.source = installed.source;
     }

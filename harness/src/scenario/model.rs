@@ -96,9 +96,87 @@ pub struct Dut {
     /// Daemons the scenario applies to (default: all four).
     #[serde(default)]
     pub applies_to: Option<Vec<DutKind>>,
-    /// Daemons it cannot run on, with the reason (shown in the matrix).
+    /// Daemons, or versions of a daemon, it cannot run on, with the reason observed (shown in
+    /// the matrix): `openbgpd` is every version, `openbgpd@7` every 7.x, `frr@8.4` every 8.4.x;
+    /// the entry with the longest version wins.
     #[serde(default)]
-    pub unsupported: BTreeMap<DutKind, String>,
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub unsupported: BTreeMap<DutMatch, String>,
+}
+
+impl Dut {
+    /// Why the scenario does not run on `kind` at `version` (`None`: not known), if it does
+    /// not: the most specific matching `unsupported` entry, else `applies_to` leaving it out.
+    pub fn not_applicable(&self, kind: DutKind, version: Option<&str>) -> Option<String> {
+        let unsupported = self
+            .unsupported
+            .iter()
+            .filter(|(m, _)| m.matches(kind, version))
+            .max_by_key(|(m, _)| m.version.as_ref().map_or(0, String::len))
+            .map(|(_, why)| why.clone());
+        unsupported.or_else(|| {
+            self.applies_to.as_ref().filter(|l| !l.contains(&kind)).map(|l| {
+                format!("applies to {}", l.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))
+            })
+        })
+    }
+}
+
+/// A key of `dut.unsupported`: a daemon (`openbgpd`, every version), or a daemon and the start
+/// of a version (`openbgpd@7`: 7, 7.7, 7.7.1, not 70).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DutMatch {
+    /// The daemon.
+    pub kind: DutKind,
+    /// The version's first components, if only some versions are meant.
+    pub version: Option<String>,
+}
+
+impl DutMatch {
+    /// Whether it names `kind` at `version` (a version-specific entry never matches an unknown
+    /// version).
+    pub fn matches(&self, kind: DutKind, version: Option<&str>) -> bool {
+        self.kind == kind
+            && match (&self.version, version) {
+                (None, _) => true,
+                (Some(want), Some(v)) => v
+                    .strip_prefix(want.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '+', '~'])),
+                (Some(_), None) => false,
+            }
+    }
+}
+
+impl TryFrom<String> for DutMatch {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        let (name, version) = match s.split_once('@') {
+            Some((n, v)) if !v.is_empty() => (n, Some(v.to_string())),
+            Some(_) => return Err(format!("{s:?}: nothing after `@` (write e.g. openbgpd@7.7)")),
+            None => (s.as_str(), None),
+        };
+        let kind = DutKind::DAEMONS.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+            format!("{name:?} is not a daemon: expected bird, frr, gobgp or openbgpd, optionally with @VERSION")
+        })?;
+        Ok(Self { kind, version })
+    }
+}
+
+impl From<DutMatch> for String {
+    fn from(m: DutMatch) -> String {
+        match m.version {
+            Some(v) => format!("{}@{v}", m.kind.name()),
+            None => m.kind.name().to_string(),
+        }
+    }
+}
+
+impl From<DutKind> for DutMatch {
+    fn from(kind: DutKind) -> Self {
+        Self { kind, version: None }
+    }
 }
 
 /// Address families.

@@ -1,4 +1,5 @@
 use super::*;
+use model::DutKind;
 use std::path::Path;
 
 /// `text` is invalid, with every one of `needles` among its problems.
@@ -323,4 +324,26 @@ fn a_prefix_set_waits_for_its_count_only_when_the_routes_are_not_counted_too() {
         })
         .collect();
     assert_eq!(waits, [true, false]);
+}
+
+#[test]
+fn unsupported_names_a_daemon_or_versions_of_it_and_the_longest_version_wins() {
+    let text = "version: 1\nname: x\ndut:\n  kind: bird\n  asn: 65000\n  unsupported:\n    openbgpd: every\n    openbgpd@7: seven\n    openbgpd@7.7.1: one\n    frr@8: old frr\nspeakers:\n  up: {asn: 65001}\nsteps:\n  - wait: established\n";
+    let s = parse(Path::new("s.yaml"), text).unwrap();
+    let why = |kind, v| s.dut.not_applicable(kind, v);
+    assert_eq!(why(DutKind::Openbgpd, Some("8.8")).as_deref(), Some("every"));
+    assert_eq!(why(DutKind::Openbgpd, Some("7.7")).as_deref(), Some("seven"));
+    assert_eq!(why(DutKind::Openbgpd, Some("7.7.1")).as_deref(), Some("one"));
+    assert_eq!(why(DutKind::Openbgpd, None).as_deref(), Some("every"));
+    assert_eq!(why(DutKind::Frr, Some("8.4.4")).as_deref(), Some("old frr"));
+    assert_eq!(why(DutKind::Frr, Some("80.1")), None, "8 is a component, not a text prefix");
+    assert_eq!(why(DutKind::Frr, Some("10.3")), None);
+    assert_eq!(why(DutKind::Frr, None), None, "an unknown version is not 8.x");
+    assert_eq!(why(DutKind::Bird, Some("3.1.8")), None);
+    for (key, needle) in [("quagga@1", "\"quagga\" is not a daemon"), ("frr@", "nothing after `@`")]
+    {
+        let bad = text.replace("frr@8", key);
+        let e = parse(Path::new("s.yaml"), &bad).unwrap_err().to_string();
+        assert!(e.contains(needle) && e.contains("line"), "{e}");
+    }
 }
