@@ -35,15 +35,16 @@ pub enum DutCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Build a root filesystem of other daemon versions with mmdebstrap (needs root and a
+    /// Build root filesystems of other daemon versions with mmdebstrap (needs root and a
     /// Debian mirror): `debian13` holds BIRD 3, FRR 10, GoBGP 3.36 and OpenBGPD 8 from
-    /// Debian 13's packages. Built in NAME.tmp and renamed when complete; a root already
-    /// built from the same package list is left alone. Prints the time taken and the disk
-    /// used. Exit 0, 2 for an unknown NAME, 3 when it cannot be built.
+    /// Debian 13's packages, `debian13-bird2` its BIRD 2 (2.17). Each is built in NAME.tmp
+    /// and renamed when complete; a root already built from the same package list is left
+    /// alone. Prints the time taken and the disk used. Exit 0, 2 for an unknown NAME, 3 when
+    /// one cannot be built.
     Install {
-        /// Which root.
-        #[arg(default_value = "debian13", value_parser = recipe_names())]
-        name: String,
+        /// Which roots (default: every one).
+        #[arg(value_parser = recipe_names())]
+        names: Vec<String>,
         /// Debian mirror.
         #[arg(long, default_value = install::DEFAULT_MIRROR)]
         mirror: String,
@@ -58,7 +59,20 @@ fn recipe_names() -> clap::builder::PossibleValuesParser {
 pub fn main(a: DutArgs) -> ExitCode {
     match a.command {
         DutCommand::List { json } => list(json),
-        DutCommand::Install { name, mirror } => install_root(&name, &mirror),
+        DutCommand::Install { names, mirror } => {
+            let names = if names.is_empty() {
+                install::RECIPES.map(|r| r.name.to_string()).to_vec()
+            } else {
+                names
+            };
+            for name in names {
+                let code = install_root(&name, &mirror);
+                if code != exit::code(exit::SUCCESS) {
+                    return code;
+                }
+            }
+            exit::code(exit::SUCCESS)
+        }
     }
 }
 
@@ -145,6 +159,8 @@ fn install_root(name: &str, mirror: &str) -> ExitCode {
     for kind in crate::scenario::model::DutKind::DAEMONS {
         match Installed::read(kind, source.clone()) {
             Ok(i) => say!("  {:<16} {}", i.spec(), i.label()),
+            // A root holds the daemons of its packages only.
+            Err(dut::ResolveError::Missing { .. }) => {}
             Err(e) => {
                 eprintln!("bgpstorm dut install {name}: {e}");
                 return exit::code(exit::ENVIRONMENT);

@@ -20,12 +20,16 @@ pub struct RootRecipe {
     pub packages: &'static [&'static str],
 }
 
-/// Every root `bgpstorm dut install` builds.
-pub const RECIPES: [RootRecipe; 1] = [RootRecipe {
-    name: "debian13",
-    suite: "trixie",
-    packages: &["bird3", "frr", "gobgpd", "openbgpd"],
-}];
+/// Every root `bgpstorm dut install` builds: Debian 13's current daemons, and its BIRD 2
+/// (the `bird2` package, 2.17: the last BIRD 2 beside the host's 2.0.12).
+pub const RECIPES: [RootRecipe; 2] = [
+    RootRecipe {
+        name: "debian13",
+        suite: "trixie",
+        packages: &["bird3", "frr", "gobgpd", "openbgpd"],
+    },
+    RootRecipe { name: "debian13-bird2", suite: "trixie", packages: &["bird2"] },
+];
 
 /// The Debian mirror used unless told otherwise.
 pub const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
@@ -182,18 +186,20 @@ mod tests {
         let r = RootRecipe::named("debian13").unwrap();
         assert_eq!(r.suite, "trixie");
         assert_eq!(r.packages, ["bird3", "frr", "gobgpd", "openbgpd"]);
+        assert_eq!(RootRecipe::named("debian13-bird2").unwrap().packages, ["bird2"]);
         assert!(RootRecipe::named("debian99").is_none());
     }
 
-    /// ci/setup builds the same root without the binary: same suite, packages and stamp.
+    /// ci/setup builds the same roots without the binary: same names, suites, packages and
+    /// stamp (its ROOT_RECIPES lines: NAME SUITE PACKAGES).
     #[test]
-    fn ci_setup_builds_the_debian13_root_with_the_same_stamp() {
+    fn ci_setup_builds_every_root_with_the_same_stamp() {
         let setup = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../ci/setup"))
             .expect("ci/setup");
-        let r = RECIPES[0];
-        assert!(setup.contains(&format!("ROOT_NAME={}\n", r.name)), "name");
-        assert!(setup.contains(&format!("ROOT_SUITE={}\n", r.suite)), "suite");
-        assert!(setup.contains(&format!("ROOT_PACKAGES={}\n", r.packages.join(","))), "packages");
+        for r in RECIPES {
+            let line = format!("  \"{} {} {}\"\n", r.name, r.suite, r.packages.join(","));
+            assert!(setup.contains(&line), "ci/setup has no recipe line {line:?}");
+        }
         assert!(setup.contains("'suite=%s\\npackages=%s\\n'") && setup.contains(STAMP), "stamp");
     }
 
