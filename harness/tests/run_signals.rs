@@ -286,3 +286,76 @@ fn sigint_during_a_dut_start_stops_it_at_once_and_exits_130() {
     held.wait_gone(Duration::from_secs(10), "a DUT start stopped by SIGINT");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What process `pid` holds once its run is under way: at least three namespaces, the
+/// capture's programs and a daemon whose command line names `artifacts`; waited for up to
+/// `within`.
+fn held_once_running(pid: u32, artifacts: &Path, within: Duration) -> leak::Held {
+    let deadline = Instant::now() + within;
+    let needle = format!("{}/", artifacts.display());
+    loop {
+        let held = leak::Held::by(pid, &needle);
+        if held.namespaces.len() >= 3
+            && !held.programs.is_empty()
+            && !leak::processes_with(&needle).is_empty()
+        {
+            return held;
+        }
+        assert!(Instant::now() < deadline, "no run under way within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `bgpstorm bench` stopped by SIGINT during its warm-up run (a workload that waits two
+/// minutes for routes that never come): exit 130 at once, the run torn down, the results so
+/// far written with the stopped cell saying where the signal came.
+#[test]
+fn sigint_stops_a_benchmark_tears_it_down_writes_the_results_and_exits_130() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
+    let dir = root().join(format!("target/tmp/bench-signals-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let workload = dir.join("long.yaml");
+    std::fs::write(&workload, long_scenario("bird")).unwrap();
+    let (json, table) = (dir.join("b.json"), dir.join("b.md"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+        .current_dir(&dir)
+        .args(["bench", "long.yaml", "--dut", "bird", "--repeat", "1", "--json", "b.json"])
+        .args(["--markdown", "b.md"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = KillOnPanic(child.id());
+    let out = lines(child.stdout.take().unwrap());
+    let err = lines(child.stderr.take().unwrap());
+    // The bench's runs keep their artifacts under the working directory.
+    let held = held_once_running(child.id(), &dir.join("target"), Duration::from_secs(60));
+
+    let sent = Instant::now();
+    signal(&child, libc::SIGINT);
+    let exit = exit_within(&mut child, Duration::from_secs(20));
+    let took = sent.elapsed();
+    let stdout: Vec<String> = out.iter().collect();
+    let stderr: Vec<String> = err.iter().collect();
+    let (stdout, stderr) = (stdout.join("\n"), stderr.join("\n"));
+    assert_eq!(exit.code(), Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    eprintln!("bench SIGINT: exited 130 {took:?} after the signal");
+    assert!(
+        stdout.contains("long on bird@")
+            && stdout.contains("warm-up: interrupted by SIGINT in step "),
+        "{stdout}"
+    );
+    let cells: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let cell = &cells.as_array().expect("an array of cells")[0];
+    assert!(
+        cell["error"].as_str().is_some_and(|e| e.contains("interrupted by SIGINT in step ")),
+        "{cell}"
+    );
+    assert!(std::fs::read_to_string(&table).unwrap().contains("long"));
+    held.wait_gone(Duration::from_secs(10), "bench after SIGINT");
+    let _ = std::fs::remove_dir_all(&dir);
+}

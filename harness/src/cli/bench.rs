@@ -9,6 +9,10 @@
 //! capture drops must be 0). Reported: the median of the repetitions with its
 //! min–max spread, as JSON, a Markdown table and an SVG plot of the per-prefix latency CDF;
 //! `--baseline FILE` (an earlier JSON) flags regressions beyond `--threshold`.
+//!
+//! SIGINT or SIGTERM stops the benchmark at once: the run under way is torn down, the results
+//! so far are written (the cell it stopped says so) and the exit status is 130 / 143. An output
+//! that cannot be written is exit 3.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +21,7 @@ use super::bench_plot;
 use super::bench_results::{Cell, markdown, regressions, sample};
 use super::exit;
 use crate::dut::DutSpec;
+use crate::interrupt;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::{self, model::DutKind};
 
@@ -68,6 +73,13 @@ pub fn main(o: BenchArgs) -> ExitCode {
             return exit::code(exit::USAGE);
         }
     };
+    if let Err(e) = interrupt::install(
+        "stopping the benchmark; tearing down the run under way, then writing the results so far",
+        "the teardown goes on so that nothing is left behind",
+    ) {
+        eprintln!("bgpstorm bench: cannot handle SIGINT and SIGTERM: {e}");
+        return exit::code(exit::ENVIRONMENT);
+    }
     let opts = RunOptions {
         dut: None,
         artifacts,
@@ -99,6 +111,9 @@ pub fn main(o: BenchArgs) -> ExitCode {
             }
         };
         for (column, installed) in &duts {
+            if interrupt::raised().is_some() {
+                break;
+            }
             let kind = column.kind;
             let opts = RunOptions { dut: installed.clone(), ..opts.clone() };
             let mut cell = Cell {
@@ -112,6 +127,12 @@ pub fn main(o: BenchArgs) -> ExitCode {
                 let label =
                     if i == 0 { "warm-up".to_string() } else { format!("run {i}/{}", o.repeat) };
                 match run::run(&s, f, kind, &opts) {
+                    Ok(r) if r.interrupted.is_some() => {
+                        let why = r.interruption().unwrap_or_default();
+                        println!("{} on {column} {label}: {why}", s.name);
+                        cell.error = Some(why);
+                        break;
+                    }
                     Ok(r) => {
                         cell.version =
                             r.dut.as_ref().map(|d| d.version.clone()).unwrap_or_default();
@@ -144,12 +165,14 @@ pub fn main(o: BenchArgs) -> ExitCode {
     }
     let md = markdown(&cells);
     print!("\n{md}");
-    let write = |p: &PathBuf, text: &str| {
+    let mut unwritten = false;
+    let mut write = |p: &PathBuf, text: &str| {
         if let Some(d) = p.parent() {
             let _ = std::fs::create_dir_all(d);
         }
         if let Err(e) = std::fs::write(p, text) {
             eprintln!("bgpstorm bench: {}: {e}", p.display());
+            unwritten = true;
         }
     };
     if let Some(p) = &o.json {
@@ -162,11 +185,19 @@ pub fn main(o: BenchArgs) -> ExitCode {
         && let Err(e) = bench_plot::cdf(p, &cells)
     {
         eprintln!("bgpstorm bench: {}: {e}", p.display());
+        unwritten = true;
     }
     if let Some(p) = &o.svg_over_time
         && let Err(e) = bench_plot::over_time(p, &cells)
     {
         eprintln!("bgpstorm bench: {}: {e}", p.display());
+        unwritten = true;
+    }
+    if let Some(sig) = interrupt::raised() {
+        return exit::code(sig.exit_status());
+    }
+    if unwritten {
+        return exit::code(exit::ENVIRONMENT);
     }
     let mut code =
         if cells.iter().any(|c| c.error.is_some()) { exit::FAILED } else { exit::SUCCESS };
