@@ -1,0 +1,296 @@
+//! Tests of the generator (valid, deterministic, varied) and of the reference model (one
+//! hand-written case per rule).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path as FsPath;
+
+use bgpstorm_wire::model::Origin;
+use ipnet::IpNet;
+
+use super::case::{Attrs, Case, DUT_ASN, Event, SpeakerSpec};
+use super::generator::{NO_ADVERTISE, NO_EXPORT, generate};
+use super::model::{Path, Rule, Tie, best, checkpoints, community, predict};
+use super::render::yaml;
+use crate::scenario::model::{Action, Check, DutKind};
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+fn ebgp(asn: u32) -> SpeakerSpec {
+    SpeakerSpec { asn, four_octet: true, ipv6: false }
+}
+
+fn ibgp() -> SpeakerSpec {
+    SpeakerSpec { asn: DUT_ASN, four_octet: true, ipv6: false }
+}
+
+fn attrs(as_path: &[u32]) -> Attrs {
+    Attrs::plain(as_path.to_vec())
+}
+
+/// The RIBs when each speaker has announced what `routes` gives it (every session up).
+fn ribs(speakers: &[SpeakerSpec], routes: &[(usize, &str, Attrs)]) -> Vec<Vec<String>> {
+    let mut announced = vec![BTreeMap::new(); speakers.len()];
+    for (s, p, a) in routes {
+        announced[*s].insert(net(p), a.clone());
+    }
+    predict(speakers, &announced, &vec![true; speakers.len()])
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_thousand_seeds_give_scenarios_that_validate() {
+    for seed in 0..1000 {
+        let c = generate(seed).unwrap();
+        let text = yaml(&c, DutKind::Bird).unwrap();
+        let s = crate::scenario::parse(FsPath::new("gen.yaml"), &text)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        assert_eq!(s.name, format!("explore-{seed}"));
+        let checks = s
+            .steps
+            .iter()
+            .filter(|st| matches!(&st.action, Action::Expect(c) if matches!(c[0], Check::Rib { .. })))
+            .count();
+        assert!(checks >= c.speakers.len(), "seed {seed}: every speaker is checked");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_text() {
+    for seed in [0, 1, 42, 9_999_999_999] {
+        let a = yaml(&generate(seed).unwrap(), DutKind::Frr).unwrap();
+        let b = yaml(&generate(seed).unwrap(), DutKind::Frr).unwrap();
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn different_seeds_give_different_cases() {
+    let cases: BTreeSet<String> =
+        (0..200).map(|s| format!("{:?}", generate(s).unwrap().events)).collect();
+    assert!(cases.len() >= 195, "only {} distinct cases of 200", cases.len());
+}
+
+#[test]
+fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
+    let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
+    let speakers = || cases.iter().flat_map(|c| &c.speakers);
+    assert!(speakers().any(|s| s.ibgp()));
+    assert!(speakers().any(|s| s.asn > 0xffff));
+    assert!(speakers().any(|s| !s.four_octet));
+    assert!(speakers().any(|s| s.ipv6));
+    let events = || cases.iter().flat_map(|c| &c.events);
+    let announced = || {
+        events().filter_map(|e| if let Event::Announce { attrs, .. } = e { Some(attrs) } else { None })
+    };
+    assert!(announced().any(|a| a.communities.contains(&NO_EXPORT)));
+    assert!(announced().any(|a| a.communities.contains(&NO_ADVERTISE)));
+    assert!(announced().any(|a| a.as_path.contains(&DUT_ASN)));
+    assert!(announced().any(|a| a.prepend > 0));
+    assert!(announced().any(|a| a.med.is_some()));
+    assert!(announced().any(|a| a.local_pref.is_some()));
+    assert!(announced().any(|a| !a.large.is_empty() && !a.extended.is_empty()));
+    assert!(announced().any(|a| a.origin == Origin::Incomplete));
+    let kinds: BTreeSet<&str> = events()
+        .map(|e| match e {
+            Event::Announce { .. } => "announce",
+            Event::Withdraw { .. } => "withdraw",
+            Event::WithdrawAll(_) => "withdraw all",
+            Event::Flap { .. } => "flap",
+            Event::Reset(_) => "reset",
+            Event::Refresh(_) => "refresh",
+            Event::LinkFlap(_) => "link",
+            Event::RestartDut => "restart",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    // The model decides with every rule somewhere in these cases.
+    let mut rules = BTreeSet::new();
+    for c in &cases {
+        let mut announced = c.empty();
+        for e in &c.events {
+            c.apply(&mut announced, e);
+            for p in super::generator::prefix_pool() {
+                let paths: Vec<Path> = announced
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &c.speakers[s], a)))
+                    .filter(|path| !path.as_path.contains(&DUT_ASN))
+                    .collect();
+                if !paths.is_empty() {
+                    rules.insert(format!("{:?}", best(&paths).unwrap().1));
+                }
+            }
+        }
+    }
+    assert_eq!(rules.len(), 7, "{rules:?}");
+}
+
+#[test]
+fn local_pref_beats_a_shorter_path() {
+    let sp = [ebgp(65001), SpeakerSpec { ..ibgp() }];
+    let mut long = attrs(&[174, 3356, 1299]);
+    long.local_pref = Some(200);
+    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &long)];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::LocalPref));
+    // Below the default 100 it loses instead.
+    long.local_pref = Some(50);
+    let paths = [Path::new(0, &sp[0], &attrs(&[174, 3356])), Path::new(1, &sp[1], &long)];
+    assert_eq!(best(&paths).unwrap().0.from, 0);
+}
+
+#[test]
+fn the_shorter_as_path_wins_prepends_included() {
+    let sp = [ebgp(65001), ebgp(65002)];
+    let mut prepended = attrs(&[]);
+    prepended.prepend = 2;
+    let paths = [Path::new(0, &sp[0], &prepended), Path::new(1, &sp[1], &attrs(&[174]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::AsPathLength));
+}
+
+#[test]
+fn the_lower_origin_wins() {
+    let sp = [ebgp(65001), ebgp(65002)];
+    let mut egp = attrs(&[174]);
+    egp.origin = Origin::Egp;
+    let mut incomplete = attrs(&[174]);
+    incomplete.origin = Origin::Incomplete;
+    let paths = [Path::new(0, &sp[0], &incomplete), Path::new(1, &sp[1], &egp)];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::Origin));
+}
+
+#[test]
+fn med_decides_within_one_neighbour_as_missing_counting_as_zero() {
+    let sp = [ebgp(65001), ebgp(65001)];
+    let mut high = attrs(&[174]);
+    high.med = Some(10);
+    let paths = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &attrs(&[174]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::Med));
+}
+
+#[test]
+fn med_between_neighbour_ases_is_not_compared_and_a_mixed_decision_is_a_tie() {
+    // Different neighbour ASes, MEDs differ: not compared, eBGP tie at the end.
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65001)];
+    let mut low = attrs(&[174]);
+    low.med = Some(0);
+    let mut high = attrs(&[174]);
+    high.med = Some(50);
+    let two = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &low)];
+    assert_eq!(best(&two), Err(Tie::External(vec![0, 1])));
+    // A third path in 65001 with a lower MED: MED decides inside 65001 with 65002 in play.
+    let three = [two[0].clone(), two[1].clone(), Path::new(2, &sp[2], &low)];
+    assert_eq!(best(&three), Err(Tie::Med(vec![0, 1, 2])));
+}
+
+#[test]
+fn ebgp_beats_ibgp_and_ibgp_ties_go_to_the_lowest_router_id() {
+    let sp = [ibgp(), ebgp(65001), ibgp()];
+    // iBGP with the speaker's AS written in the path: same length as the eBGP path.
+    let paths = [Path::new(0, &sp[0], &attrs(&[65009])), Path::new(1, &sp[1], &attrs(&[]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::External));
+    let paths = [Path::new(2, &sp[2], &attrs(&[65009])), Path::new(0, &sp[0], &attrs(&[65009]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (0, Rule::RouterId));
+}
+
+#[test]
+fn the_dut_rejects_paths_with_its_own_as() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[174])), (1, "100.64.0.0/24", attrs(&[DUT_ASN]))]);
+    // The looped path is the shorter one but never a candidate: 65002 gets 65001's path.
+    assert_eq!(r[1], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1"]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn a_receiver_does_not_hold_a_path_with_its_own_as() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[65002]))]);
+    assert!(r[0].is_empty(), "its own route, echoed or not, is a loop at the sender");
+    assert!(r[1].is_empty(), "65002 is in the path");
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 65002] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn no_export_stays_inside_the_as_and_no_advertise_goes_nowhere() {
+    let sp = [ebgp(65001), ibgp(), ebgp(65100)];
+    let mut ne = attrs(&[]);
+    ne.communities = vec![NO_EXPORT, community(65001, 1)];
+    let mut na = attrs(&[]);
+    na.communities = vec![NO_ADVERTISE];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", ne), (0, "100.64.1.0/24", na)]);
+    assert_eq!(r[1], vec!["100.64.0.0/24 [65001] igp via 10.0.2.1 65001:1 65535:65281"]);
+    assert!(r[2].is_empty());
+}
+
+#[test]
+fn ibgp_learned_routes_go_to_ebgp_only() {
+    let sp = [ibgp(), ibgp(), ebgp(65100)];
+    let mut a = attrs(&[174]);
+    a.local_pref = Some(200);
+    a.origin = Origin::Egp;
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", a)]);
+    assert!(r[0].is_empty() && r[1].is_empty());
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 174] egp via 10.0.3.1"]);
+}
+
+#[test]
+fn next_hop_is_the_dut_and_ipv6_goes_to_ipv6_speakers_only() {
+    let v6 = |asn| SpeakerSpec { ipv6: true, ..ebgp(asn) };
+    let sp = [v6(4_200_000_001), v6(65002), ebgp(65003)];
+    let mut a = attrs(&[]);
+    a.large = vec![bgpstorm_wire::model::LargeCommunity { global: 1, local1: 2, local2: 3 }];
+    let r = ribs(&sp, &[(0, "2001:db8:1::/48", a), (0, "100.64.0.0/24", attrs(&[]))]);
+    assert_eq!(
+        r[1],
+        vec![
+            "100.64.0.0/24 [65000 4200000001] igp via 10.0.2.1",
+            "2001:db8:1::/48 [65000 4200000001] igp via fd00:0:0:2::1 1:2:3",
+        ]
+    );
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 4200000001] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn a_speaker_whose_link_is_down_is_not_checked_and_its_routes_are_gone() {
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[]) },
+            Event::LinkFlap(0),
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(points.len(), 3);
+    assert_eq!(points[1].link_down, Some(0));
+    assert_eq!(points[1].ribs, vec![None, Some(vec![])]);
+    // Announced again once the link is back.
+    assert_eq!(points[2].ribs[1], Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()]));
+}
+
+#[test]
+fn a_replaced_route_and_a_withdrawal_leave_the_last_state() {
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")], attrs: attrs(&[]) },
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[174]) },
+            Event::Withdraw { from: 0, prefixes: vec![net("100.64.1.0/24")] },
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(points[1].ribs[1].as_ref().unwrap().len(), 2);
+    assert_eq!(points[2].ribs[1], Some(vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1".to_string()]));
+}
