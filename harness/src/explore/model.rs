@@ -9,6 +9,13 @@
 //! next-hop-self). A receiver discards a route whose AS path holds its own AS (§9.1.2), so
 //! such a route counts as not held whether or not the DUT sends it.
 //!
+//! Where the daemons, as the drivers configure them, differ in a documented way, the model
+//! knows both answers ([`Profile`]) and the generator keeps only cases where they agree:
+//! BIRD resolves the next hops of iBGP-learned paths through an IGP table that holds no
+//! routes (iBGP sessions are multihop with `gateway recursive` by default), so those paths
+//! are unresolvable there and any eBGP path beats them (RFC 4271 §9.1.2.1); alone they are
+//! still used and exported.
+//!
 //! Ties the daemons break differently on purpose are not guessed: [`best`] reports them as
 //! [`Tie`], and the generator draws another case. Those are two paths still equal after
 //! LOCAL_PREF, AS path length, ORIGIN, MED and eBGP over iBGP when both are external (BIRD
@@ -96,11 +103,45 @@ pub enum Tie {
     /// MED decides inside one neighbour AS while other ASes' paths are in play.
     #[error("MED decides between paths of one neighbour AS while other neighbour ASes are in play (speakers {0:?})")]
     Med(Vec<usize>),
+    /// A daemon of another profile would hold other routes.
+    #[error("after event {}, a daemon of {profile:?} holds other routes", after + 1)]
+    Profile {
+        /// The event.
+        after: usize,
+        /// The profile.
+        profile: Profile,
+    },
 }
 
-/// The best of `paths` (not empty) and the rule that chose it.
+/// How a daemon, as its driver configures it, differs from the plain RFC where that changes
+/// a case's outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// iBGP-learned paths have unresolvable next hops (BIRD: no IGP routes to resolve them
+    /// recursively); any eBGP path is preferred to them (RFC 4271 §9.1.2.1).
+    pub ibgp_unresolvable: bool,
+}
+
+impl Profile {
+    /// The plain RFC 4271 behaviour (FRR, GoBGP, OpenBGPD as configured).
+    pub const RFC: Self = Self { ibgp_unresolvable: false };
+    /// BIRD as its driver configures it.
+    pub const BIRD: Self = Self { ibgp_unresolvable: true };
+    /// Every profile a generated case must give the same answer under.
+    pub const ALL: [Self; 2] = [Self::RFC, Self::BIRD];
+}
+
+/// The best of `paths` (not empty) and the rule that chose it, by plain RFC 4271.
 pub fn best(paths: &[Path]) -> Result<(&Path, Rule), Tie> {
+    best_in(paths, Profile::RFC)
+}
+
+/// The best of `paths` (not empty) for a daemon of `profile`, and the rule that chose it.
+pub fn best_in(paths: &[Path], profile: Profile) -> Result<(&Path, Rule), Tie> {
     let mut c: Vec<&Path> = paths.iter().collect();
+    if profile.ibgp_unresolvable && c.iter().any(|p| !p.ibgp) {
+        c.retain(|p| !p.ibgp);
+    }
     if c.len() == 1 {
         return Ok((c[0], Rule::Only));
     }
@@ -169,19 +210,33 @@ pub struct Checkpoint {
     pub ribs: Vec<Option<Rib>>,
 }
 
-/// Every checkpoint of a case in order: after each event, and while a flapped link is down.
+/// Every checkpoint of a case in order (after each event, and while a flapped link is down),
+/// when every [`Profile`] gives the same; otherwise what differs.
 pub fn checkpoints(case: &Case) -> Result<Vec<Checkpoint>, Tie> {
+    let plain = checkpoints_in(case, Profile::RFC)?;
+    for profile in &Profile::ALL[1..] {
+        let other = checkpoints_in(case, *profile)?;
+        if let Some((c, _)) = plain.iter().zip(&other).find(|(a, b)| a != b) {
+            return Err(Tie::Profile { after: c.after, profile: *profile });
+        }
+    }
+    Ok(plain)
+}
+
+/// Every checkpoint of a case for a daemon of `profile`.
+pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, Tie> {
     let mut announced = case.empty();
     let mut out = Vec::new();
     for (i, e) in case.events.iter().enumerate() {
         if let Event::LinkFlap(x) = e {
             let mut up = vec![true; case.speakers.len()];
             up[*x] = false;
-            let ribs = predict(&case.speakers, &announced, &up)?;
+            let ribs = predict(&case.speakers, &announced, &up, profile)?;
             out.push(Checkpoint { after: i, link_down: Some(*x), ribs });
         }
         case.apply(&mut announced, e);
-        let ribs = predict(&case.speakers, &announced, &vec![true; case.speakers.len()])?;
+        let up = vec![true; case.speakers.len()];
+        let ribs = predict(&case.speakers, &announced, &up, profile)?;
         out.push(Checkpoint { after: i, link_down: None, ribs });
     }
     Ok(out)
@@ -193,11 +248,12 @@ pub fn decidable(case: &Case) -> bool {
 }
 
 /// The RIB of each speaker when the speakers whose session is `up` have announced
-/// `announced`.
+/// `announced`, for a daemon of `profile`.
 pub fn predict(
     speakers: &[SpeakerSpec],
     announced: &Announced,
     up: &[bool],
+    profile: Profile,
 ) -> Result<Vec<Option<Rib>>, Tie> {
     let mut prefixes: Vec<IpNet> = announced.iter().flat_map(|m| m.keys().copied()).collect();
     prefixes.sort();
@@ -216,7 +272,7 @@ pub fn predict(
         if paths.is_empty() {
             continue;
         }
-        let (b, _) = best(&paths)?;
+        let (b, _) = best_in(&paths, profile)?;
         for (r, rib) in ribs.iter_mut().enumerate() {
             if let Some(rib) = rib
                 && let Some(line) = export(b, &p, r, &speakers[r])

@@ -117,10 +117,36 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
     })
 }
 
-/// The scenario of a case as YAML text.
+/// The scenario of a case as YAML text, without the keys that say nothing (null values and
+/// empty maps, which read as their defaults).
 pub fn yaml(case: &Case, kind: DutKind) -> Result<String, RenderError> {
     let s = scenario(case, kind)?;
-    serde_saphyr::to_string(&s).map_err(|e| RenderError::Yaml(e.to_string()))
+    let mut v = serde_json::to_value(&s).map_err(|e| RenderError::Yaml(e.to_string()))?;
+    prune(&mut v);
+    // The sections in the order scenario files are written in (a JSON map sorts its keys).
+    let mut out = String::new();
+    for key in ["version", "name", "description", "dut", "speakers", "monitor", "steps"] {
+        if let Some(x) = v.as_object_mut().and_then(|o| o.remove(key)) {
+            let section = serde_json::Map::from_iter([(key.to_string(), x)]);
+            out += &serde_saphyr::to_string(&section).map_err(|e| RenderError::Yaml(e.to_string()))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Removes null values and empty maps from objects, recursively (empty lists stay: `rib: []`
+/// says the speaker holds nothing).
+fn prune(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for x in o.values_mut() {
+                prune(x);
+            }
+            o.retain(|_, x| !(x.is_null() || x.as_object().is_some_and(|m| m.is_empty())));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(prune),
+        _ => {}
+    }
 }
 
 /// A case that cannot be written as a scenario.

@@ -9,7 +9,7 @@ use ipnet::IpNet;
 
 use super::case::{Attrs, Case, DUT_ASN, Event, SpeakerSpec};
 use super::generator::{NO_ADVERTISE, NO_EXPORT, generate};
-use super::model::{Path, Rule, Tie, best, checkpoints, community, predict};
+use super::model::{Path, Profile, Rule, Tie, best, best_in, checkpoints, community, predict};
 use super::render::yaml;
 use crate::scenario::model::{Action, Check, DutKind};
 
@@ -35,7 +35,7 @@ fn ribs(speakers: &[SpeakerSpec], routes: &[(usize, &str, Attrs)]) -> Vec<Vec<St
     for (s, p, a) in routes {
         announced[*s].insert(net(p), a.clone());
     }
-    predict(speakers, &announced, &vec![true; speakers.len()])
+    predict(speakers, &announced, &vec![true; speakers.len()], Profile::RFC)
         .unwrap()
         .into_iter()
         .map(Option::unwrap)
@@ -293,4 +293,76 @@ fn a_replaced_route_and_a_withdrawal_leave_the_last_state() {
     let points = checkpoints(&c).unwrap();
     assert_eq!(points[1].ribs[1].as_ref().unwrap().len(), 2);
     assert_eq!(points[2].ribs[1], Some(vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1".to_string()]));
+}
+
+#[test]
+fn held_lines_sort_communities_drop_link_local_next_hops_and_leave_out_loops() {
+    use std::net::IpAddr;
+    use std::sync::Arc;
+
+    use bgpstorm_wire::Nlri;
+    use bgpstorm_wire::model::{AsPath, PathAttributes};
+
+    use crate::check::held_lines;
+    use crate::speaker::Route;
+
+    let route = |path: Vec<u32>, comms: Vec<bgpstorm_wire::model::Community>, nh: &[&str]| Route {
+        attributes: Arc::new(PathAttributes {
+            origin: Some(Origin::Egp),
+            as_path: Some(AsPath::sequence(path)),
+            communities: comms,
+            ..PathAttributes::default()
+        }),
+        next_hop: nh.iter().map(|h| h.parse::<IpAddr>().unwrap()).collect(),
+        received: std::time::Instant::now(),
+    };
+    let nlri = |p: &str| Nlri { prefix: net(p), path_id: None };
+    let rib = vec![
+        (
+            nlri("2001:db8:1::/48"),
+            route(vec![65000, 174], vec![community(65002, 2), community(65001, 1)], &["fd00:0:0:1::1", "fe80::1"]),
+        ),
+        (nlri("100.64.0.0/24"), route(vec![65000, 65100, 174], vec![], &["10.0.1.1"])),
+        (nlri("100.64.1.0/24"), route(vec![65000], vec![], &["10.0.1.1"])),
+    ];
+    assert_eq!(
+        held_lines(&rib, 65100),
+        vec![
+            "100.64.1.0/24 [65000] egp via 10.0.1.1",
+            "2001:db8:1::/48 [65000 174] egp via fd00:0:0:1::1 65001:1 65002:2",
+        ]
+    );
+}
+
+#[test]
+fn a_rib_check_needs_a_speaker_and_is_sorted() {
+    let text = |expect: &str| {
+        format!(
+            "version: 1\nname: t\ndut: {{kind: bird, asn: 65000}}\nspeakers:\n  a: {{asn: 65001}}\nsteps:\n  - expect: {expect}\n"
+        )
+    };
+    let err = crate::scenario::parse(FsPath::new("t.yaml"), &text("{rib: []}")).unwrap_err();
+    assert!(err.to_string().contains("need `at: SPEAKER`"), "{err}");
+    let s = crate::scenario::parse(FsPath::new("t.yaml"), &text("{at: a, rib: [b, a]}")).unwrap();
+    let Action::Expect(checks) = &s.steps[0].action else { panic!("not an expect") };
+    assert!(matches!(&checks[0], Check::Rib { routes, .. } if routes == &["a", "b"]));
+}
+
+#[test]
+fn bird_prefers_any_ebgp_path_to_an_unresolvable_ibgp_one_and_such_cases_are_not_drawn() {
+    let sp = [ibgp(), ebgp(65003)];
+    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &attrs(&[4_200_000_001]))];
+    assert_eq!(best(&paths).unwrap().0.from, 0, "RFC: the shorter iBGP path");
+    assert_eq!(best_in(&paths, Profile::BIRD).unwrap().0.from, 1, "BIRD: the resolvable one");
+    // Alone, the iBGP path is used by both.
+    assert_eq!(best_in(&paths[..1], Profile::BIRD).unwrap().0.from, 0);
+    let c = Case {
+        seed: 0,
+        speakers: sp.to_vec(),
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[]) },
+            Event::Announce { from: 1, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[4_200_000_001]) },
+        ],
+    };
+    assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 1, .. })));
 }
