@@ -165,9 +165,10 @@ pub fn held_lines(rib: &[(Nlri, Route)], own_asn: u32) -> Vec<String> {
     let mut lines: Vec<String> = rib
         .iter()
         .filter(|(_, r)| {
-            !r.attributes.as_path.as_ref().is_some_and(|p| {
-                p.segments.iter().any(|s| s.asns.contains(&own_asn))
-            })
+            !r.attributes
+                .as_path
+                .as_ref()
+                .is_some_and(|p| p.segments.iter().any(|s| s.asns.contains(&own_asn)))
         })
         .map(|(n, r)| {
             let a = &r.attributes;

@@ -116,13 +116,28 @@ pub fn main(o: ExploreArgs) -> ExitCode {
             if report.interrupted.is_some() {
                 continue;
             }
+            // Where the time went: the slowest step (waits for sessions, mostly).
+            let slowest = report
+                .steps
+                .iter()
+                .max_by_key(|st| st.duration)
+                .map(|st| {
+                    format!(
+                        "; slowest step {} ({}) {:.1}s",
+                        st.index + 1,
+                        st.name,
+                        st.duration.as_secs_f64()
+                    )
+                })
+                .unwrap_or_default();
             if report.passed() {
-                println!("{head}: agrees with the model ({secs:.1}s)");
+                println!("{head}: agrees with the model ({secs:.1}s{slowest})");
                 continue;
             }
             divergences += 1;
             let why = report.first_failure().unwrap_or_default();
-            let note = format!("# bgpstorm explore: seed {seed} diverged on {}: {why}\n", kind.name());
+            let note =
+                format!("# bgpstorm explore: seed {seed} diverged on {}: {why}\n", kind.name());
             match std::fs::write(&path, format!("{note}{text}")) {
                 Ok(()) => println!("{head}: DIVERGES ({secs:.1}s): {why}\n    {}", path.display()),
                 Err(e) => {

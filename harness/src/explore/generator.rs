@@ -80,10 +80,8 @@ pub fn case() -> impl Strategy<Value = Case> {
                 RawEvent::Announce(from, p, a) => RawEvent::Announce(from, p, a),
                 RawEvent::Other(from, p, kind) => RawEvent::Announce(from, p, kind.attrs),
             };
-            let events = std::iter::once(first)
-                .chain(rest)
-                .map(|e| resolve(&speakers, e))
-                .collect();
+            let events =
+                std::iter::once(first).chain(rest).map(|e| resolve(&speakers, e)).collect();
             Case { seed: 0, speakers, events }
         })
 }
@@ -141,10 +139,7 @@ fn attrs() -> impl Strategy<Value = Attrs> {
         ],
         0..=2,
     );
-    let extended = subsequence(
-        vec![ext(0x02, 65001, 100), ext(0x03, 65002, 7)],
-        0..=1,
-    );
+    let extended = subsequence(vec![ext(0x02, 65001, 100), ext(0x03, 65002, 7)], 0..=1);
     (
         prop::collection::vec(path_asn(), 0..=3),
         prop_oneof![3 => Just(0u8), 1 => 1u8..=2],

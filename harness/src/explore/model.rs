@@ -101,7 +101,9 @@ pub enum Tie {
     #[error("eBGP paths from speakers {0:?} tie after every shared rule")]
     External(Vec<usize>),
     /// MED decides inside one neighbour AS while other ASes' paths are in play.
-    #[error("MED decides between paths of one neighbour AS while other neighbour ASes are in play (speakers {0:?})")]
+    #[error(
+        "MED decides between paths of one neighbour AS while other neighbour ASes are in play (speakers {0:?})"
+    )]
     Med(Vec<usize>),
     /// A daemon of another profile would hold other routes.
     #[error("after event {}, a daemon of {profile:?} holds other routes", after + 1)]
@@ -145,7 +147,7 @@ pub fn best_in(paths: &[Path], profile: Profile) -> Result<(&Path, Rule), Tie> {
     if c.len() == 1 {
         return Ok((c[0], Rule::Only));
     }
-    let steps: [(Rule, fn(&Path) -> u64); 3] = [
+    let steps: [(Rule, Key); 3] = [
         (Rule::LocalPref, |p| u64::from(u32::MAX - p.local_pref)),
         (Rule::AsPathLength, |p| p.as_path.len() as u64),
         (Rule::Origin, |p| u64::from(u8::from(p.attrs.origin))),
@@ -172,6 +174,9 @@ pub fn best_in(paths: &[Path], profile: Profile) -> Result<(&Path, Rule), Tie> {
     Ok((c[0], Rule::RouterId))
 }
 
+/// What a rule minimises.
+type Key = fn(&Path) -> u64;
+
 fn keep_min(c: &mut Vec<&Path>, key: impl Fn(&Path) -> u64) {
     let min = c.iter().map(|p| key(p)).min().unwrap_or(0);
     c.retain(|p| key(p) == min);
@@ -186,9 +191,8 @@ fn med(c: &mut Vec<&Path>) -> Result<(), Tie> {
         c.retain(|p| med(p) == min);
         return Ok(());
     }
-    let decides = c.iter().any(|p| {
-        c.iter().any(|q| q.neighbor_as() == p.neighbor_as() && med(q) != med(p))
-    });
+    let decides =
+        c.iter().any(|p| c.iter().any(|q| q.neighbor_as() == p.neighbor_as() && med(q) != med(p)));
     if decides {
         return Err(Tie::Med(c.iter().map(|p| p.from).collect()));
     }
@@ -258,8 +262,7 @@ pub fn predict(
     let mut prefixes: Vec<IpNet> = announced.iter().flat_map(|m| m.keys().copied()).collect();
     prefixes.sort();
     prefixes.dedup();
-    let mut ribs: Vec<Option<Rib>> =
-        up.iter().map(|&u| u.then(Vec::new)).collect();
+    let mut ribs: Vec<Option<Rib>> = up.iter().map(|&u| u.then(Vec::new)).collect();
     for p in prefixes {
         let paths: Vec<Path> = announced
             .iter()

@@ -30,7 +30,10 @@ pub fn name(case: &Case) -> String {
 /// (the generator never gives such a case).
 pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
     let points = checkpoints(case)?;
-    let mut steps = vec![raw::Step { wait: Some(raw::Wait::Keyword("established".into())), ..raw::Step::default() }];
+    let mut steps = vec![raw::Step {
+        wait: Some(raw::Wait::Keyword("established".into())),
+        ..raw::Step::default()
+    }];
     let mut announced = case.empty();
     for (i, e) in case.events.iter().enumerate() {
         let mine = || points.iter().filter(move |c| c.after == i);
@@ -86,7 +89,10 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                 families,
                 router_id: None,
                 hold_time: flapped.contains(&i).then_some(LINK_FLAP_HOLD),
-                capabilities: Capabilities { four_octet_as: sp.four_octet, ..Capabilities::default() },
+                capabilities: Capabilities {
+                    four_octet_as: sp.four_octet,
+                    ..Capabilities::default()
+                },
                 md5: None,
                 ttl_security: false,
                 link: Link::default(),
@@ -128,7 +134,8 @@ pub fn yaml(case: &Case, kind: DutKind) -> Result<String, RenderError> {
     for key in ["version", "name", "description", "dut", "speakers", "monitor", "steps"] {
         if let Some(x) = v.as_object_mut().and_then(|o| o.remove(key)) {
             let section = serde_json::Map::from_iter([(key.to_string(), x)]);
-            out += &serde_saphyr::to_string(&section).map_err(|e| RenderError::Yaml(e.to_string()))?;
+            out +=
+                &serde_saphyr::to_string(&section).map_err(|e| RenderError::Yaml(e.to_string()))?;
         }
     }
     Ok(out)

@@ -53,7 +53,9 @@ fn a_thousand_seeds_give_scenarios_that_validate() {
         let checks = s
             .steps
             .iter()
-            .filter(|st| matches!(&st.action, Action::Expect(c) if matches!(c[0], Check::Rib { .. })))
+            .filter(
+                |st| matches!(&st.action, Action::Expect(c) if matches!(c[0], Check::Rib { .. })),
+            )
             .count();
         assert!(checks >= c.speakers.len(), "seed {seed}: every speaker is checked");
     }
@@ -85,7 +87,8 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
     assert!(speakers().any(|s| s.ipv6));
     let events = || cases.iter().flat_map(|c| &c.events);
     let announced = || {
-        events().filter_map(|e| if let Event::Announce { attrs, .. } = e { Some(attrs) } else { None })
+        events()
+            .filter_map(|e| if let Event::Announce { attrs, .. } = e { Some(attrs) } else { None })
     };
     assert!(announced().any(|a| a.communities.contains(&NO_EXPORT)));
     assert!(announced().any(|a| a.communities.contains(&NO_ADVERTISE)));
@@ -206,7 +209,8 @@ fn ebgp_beats_ibgp_and_ibgp_ties_go_to_the_lowest_router_id() {
 #[test]
 fn the_dut_rejects_paths_with_its_own_as() {
     let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
-    let r = ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[174])), (1, "100.64.0.0/24", attrs(&[DUT_ASN]))]);
+    let r =
+        ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[174])), (1, "100.64.0.0/24", attrs(&[DUT_ASN]))]);
     // The looped path is the shorter one but never a candidate: 65002 gets 65001's path.
     assert_eq!(r[1], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1"]);
     assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.3.1"]);
@@ -276,7 +280,10 @@ fn a_speaker_whose_link_is_down_is_not_checked_and_its_routes_are_gone() {
     assert_eq!(points[1].link_down, Some(0));
     assert_eq!(points[1].ribs, vec![None, Some(vec![])]);
     // Announced again once the link is back.
-    assert_eq!(points[2].ribs[1], Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()]));
+    assert_eq!(
+        points[2].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()])
+    );
 }
 
 #[test]
@@ -285,14 +292,21 @@ fn a_replaced_route_and_a_withdrawal_leave_the_last_state() {
         seed: 0,
         speakers: vec![ebgp(65001), ebgp(65002)],
         events: vec![
-            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")], attrs: attrs(&[]) },
+            Event::Announce {
+                from: 0,
+                prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")],
+                attrs: attrs(&[]),
+            },
             Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[174]) },
             Event::Withdraw { from: 0, prefixes: vec![net("100.64.1.0/24")] },
         ],
     };
     let points = checkpoints(&c).unwrap();
     assert_eq!(points[1].ribs[1].as_ref().unwrap().len(), 2);
-    assert_eq!(points[2].ribs[1], Some(vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1".to_string()]));
+    assert_eq!(
+        points[2].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1".to_string()])
+    );
 }
 
 #[test]
@@ -320,7 +334,11 @@ fn held_lines_sort_communities_drop_link_local_next_hops_and_leave_out_loops() {
     let rib = vec![
         (
             nlri("2001:db8:1::/48"),
-            route(vec![65000, 174], vec![community(65002, 2), community(65001, 1)], &["fd00:0:0:1::1", "fe80::1"]),
+            route(
+                vec![65000, 174],
+                vec![community(65002, 2), community(65001, 1)],
+                &["fd00:0:0:1::1", "fe80::1"],
+            ),
         ),
         (nlri("100.64.0.0/24"), route(vec![65000, 65100, 174], vec![], &["10.0.1.1"])),
         (nlri("100.64.1.0/24"), route(vec![65000], vec![], &["10.0.1.1"])),
@@ -361,7 +379,11 @@ fn bird_prefers_any_ebgp_path_to_an_unresolvable_ibgp_one_and_such_cases_are_not
         speakers: sp.to_vec(),
         events: vec![
             Event::Announce { from: 0, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[]) },
-            Event::Announce { from: 1, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[4_200_000_001]) },
+            Event::Announce {
+                from: 1,
+                prefixes: vec![net("100.64.1.0/24")],
+                attrs: attrs(&[4_200_000_001]),
+            },
         ],
     };
     assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 1, .. })));
