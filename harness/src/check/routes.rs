@@ -13,6 +13,9 @@ use crate::run::{Runner, afi_safi, resolve};
 use crate::scenario::model::{Family, Prefixes};
 use crate::speaker::Route;
 
+/// How long the `rib` check waits for the DUT to settle before it compares.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(3);
+
 impl Runner<'_> {
     /// `at` holds exactly `n` routes by the deadline.
     async fn hold(&self, at: &str, n: usize, within: Duration, deadline: Instant) -> CheckResult {
@@ -115,7 +118,10 @@ impl Runner<'_> {
         within: Duration,
         deadline: Instant,
     ) -> CheckResult {
-        self.settle(deadline).await;
+        // The DUT's answer to the last change first, so that a RIB that matches before it
+        // does not pass; at most a few seconds: when the DUT has nothing to send (iBGP routes
+        // with only iBGP peers) the monitor's count stays short of the target.
+        self.settle(deadline.min(Instant::now() + SETTLE_AT_MOST)).await;
         let s = self.checked_session(at)?;
         let own = s.config().local_asn;
         let rib = s.rib_in();

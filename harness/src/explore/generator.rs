@@ -68,21 +68,27 @@ pub fn prefix_pool() -> Vec<IpNet> {
         .collect()
 }
 
-/// A case: 2 to 4 speakers, an announcement, then up to 5 more events.
+/// A case: 2 to 4 speakers (one eBGP at least), an announcement, then up to 5 more events.
 pub fn case() -> impl Strategy<Value = Case> {
     (
         prop::collection::vec(speaker(), 2..=4),
         raw_event(),
         prop::collection::vec(raw_event(), 0..=5),
     )
-        .prop_map(|(speakers, first, rest)| {
+        .prop_map(|(mut speakers, first, rest)| {
+            // iBGP-learned routes go to eBGP peers only: without one nobody would hold any.
+            if speakers.iter().all(SpeakerSpec::ibgp) {
+                speakers[0].asn = 65001;
+            }
             let first = match first {
                 RawEvent::Announce(from, p, a) => RawEvent::Announce(from, p, a),
                 RawEvent::Other(from, p, kind) => RawEvent::Announce(from, p, kind.attrs),
             };
             let events =
                 std::iter::once(first).chain(rest).map(|e| resolve(&speakers, e)).collect();
-            Case { seed: 0, speakers, events }
+            let mut c = Case { seed: 0, speakers, events };
+            withdraw_only_announced(&mut c);
+            c
         })
 }
 
@@ -215,6 +221,23 @@ fn raw_event() -> impl Strategy<Value = RawEvent> {
         4 => (any::<Index>(), prefixes, kind, attrs())
             .prop_map(|(i, p, kind, attrs)| RawEvent::Other(i, p, OtherEvent { kind, attrs })),
     ]
+}
+
+/// Withdrawals name only prefixes the speaker has announced by then (one that names none
+/// becomes `withdraw: all`): a withdrawal of a route the DUT never had changes nothing on the
+/// wire, and the run would wait its whole deadline for the DUT to answer it.
+fn withdraw_only_announced(c: &mut Case) {
+    let mut announced = c.empty();
+    for i in 0..c.events.len() {
+        if let Event::Withdraw { from, prefixes } = &mut c.events[i] {
+            prefixes.retain(|p| announced[*from].contains_key(p));
+            if prefixes.is_empty() {
+                c.events[i] = Event::WithdrawAll(*from);
+            }
+        }
+        let e = c.events[i].clone();
+        c.apply(&mut announced, &e);
+    }
 }
 
 /// Fits an event to the speakers: the index to one of them, the prefixes to its families

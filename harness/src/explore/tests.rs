@@ -82,6 +82,7 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
     let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
     let speakers = || cases.iter().flat_map(|c| &c.speakers);
     assert!(speakers().any(|s| s.ibgp()));
+    assert!(cases.iter().all(|c| c.speakers.iter().any(|s| !s.ibgp())));
     assert!(speakers().any(|s| s.asn > 0xffff));
     assert!(speakers().any(|s| !s.four_octet));
     assert!(speakers().any(|s| s.ipv6));
@@ -387,4 +388,22 @@ fn bird_prefers_any_ebgp_path_to_an_unresolvable_ibgp_one_and_such_cases_are_not
         ],
     };
     assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 1, .. })));
+}
+
+#[test]
+fn generated_withdrawals_name_only_announced_prefixes() {
+    for seed in 0..300 {
+        let c = generate(seed).unwrap();
+        let mut announced = c.empty();
+        for e in &c.events {
+            if let Event::Withdraw { from, prefixes } = e {
+                assert!(!prefixes.is_empty(), "seed {seed}");
+                assert!(
+                    prefixes.iter().all(|p| announced[*from].contains_key(p)),
+                    "seed {seed}: {e:?}"
+                );
+            }
+            c.apply(&mut announced, e);
+        }
+    }
 }
