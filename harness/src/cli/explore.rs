@@ -110,12 +110,13 @@ pub fn main(o: ExploreArgs) -> ExitCode {
                     return exit::code(exit::ENVIRONMENT);
                 }
             };
-            runs += 1;
-            let secs = t.elapsed().as_secs_f64();
-            let head = format!("[{}/{}] seed {seed} on {}", i + 1, o.cases, kind.name());
+            // An interrupted run is no result: the next loop turn returns.
             if report.interrupted.is_some() {
                 continue;
             }
+            runs += 1;
+            let secs = t.elapsed().as_secs_f64();
+            let head = format!("[{}/{}] seed {seed} on {}", i + 1, o.cases, kind.name());
             // Where the time went: the slowest step (waits for sessions, mostly).
             let slowest = report
                 .steps
