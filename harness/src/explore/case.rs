@@ -123,6 +123,76 @@ pub enum Event {
     LinkFlap(usize),
     /// The DUT restarts; every speaker reconnects and announces its routes again.
     RestartDut,
+    /// The speaker sends an UPDATE for an IPv4 prefix with an attribute error that RFC 7606
+    /// answers with treat-as-withdraw: the DUT drops the speaker's route for that prefix and
+    /// keeps the session.
+    Malformed {
+        /// The speaker.
+        from: usize,
+        /// The prefix (IPv4).
+        prefix: IpNet,
+        /// The error.
+        error: Malformation,
+    },
+}
+
+/// Attribute errors that call for treat-as-withdraw (RFC 7606).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformation {
+    /// ORIGIN 7, an undefined value (§7.1).
+    Origin,
+    /// MULTI_EXIT_DISC of 3 octets instead of 4 (§7.4), the last attribute.
+    MedLength,
+}
+
+impl Malformation {
+    /// The name in step names and test output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Origin => "ORIGIN 7",
+            Self::MedLength => "a 3-octet MED",
+        }
+    }
+}
+
+/// The body of the UPDATE (after the 19-octet header, RFC 4271 §4.3) that speaker `i`
+/// sends for a [`Event::Malformed`]: no withdrawn routes, ORIGIN, AS_PATH (its own AS on
+/// eBGP, in 2 or 4 octets as its session has them; empty on iBGP), NEXT_HOP its link
+/// address, LOCAL_PREF 100 on iBGP, the error, and the prefix.
+pub fn malformed_update(
+    i: usize,
+    sp: &SpeakerSpec,
+    prefix: &IpNet,
+    error: Malformation,
+) -> Vec<u8> {
+    let mut attrs = Vec::new();
+    let origin = if error == Malformation::Origin { 7 } else { 0 };
+    attrs.extend_from_slice(&[0x40, 1, 1, origin]);
+    if sp.ibgp() {
+        attrs.extend_from_slice(&[0x40, 2, 0]);
+    } else if sp.four_octet {
+        attrs.extend_from_slice(&[0x40, 2, 6, 2, 1]);
+        attrs.extend_from_slice(&sp.asn.to_be_bytes());
+    } else {
+        attrs.extend_from_slice(&[0x40, 2, 4, 2, 1]);
+        attrs.extend_from_slice(&(sp.asn as u16).to_be_bytes());
+    }
+    attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
+    if sp.ibgp() {
+        attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
+    }
+    if error == Malformation::MedLength {
+        attrs.extend_from_slice(&[0x80, 4, 3, 0, 0, 0]);
+    }
+    let mut body = vec![0, 0];
+    body.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    body.extend_from_slice(&attrs);
+    let len = prefix.prefix_len();
+    body.push(len);
+    if let IpAddr::V4(a) = prefix.network() {
+        body.extend_from_slice(&a.octets()[..usize::from(len).div_ceil(8)]);
+    }
+    body
 }
 
 /// Each speaker's announced routes (its Adj-RIB-Out), as a case has them after some events.
@@ -165,6 +235,10 @@ impl Case {
                 for p in prefixes {
                     rib[*from].insert(*p, Attrs::plain(as_path.clone()));
                 }
+            }
+            // RFC 7606: treat-as-withdraw.
+            Event::Malformed { from, prefix, .. } => {
+                rib[*from].remove(prefix);
             }
             Event::Reset(_) | Event::Refresh(_) | Event::LinkFlap(_) | Event::RestartDut => {}
         }

@@ -10,7 +10,7 @@ use proptest::sample::{Index, subsequence};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::case::{Attrs, Case, DUT_ASN, Event, SpeakerSpec};
+use super::case::{Attrs, Case, DUT_ASN, Event, Malformation, SpeakerSpec};
 
 /// NO_EXPORT (RFC 1997): not to be advertised outside the AS.
 pub const NO_EXPORT: Community = Community(0xFFFF_FF01);
@@ -188,6 +188,7 @@ enum Kind {
     Refresh,
     LinkFlap,
     RestartDut,
+    Malformed(Malformation),
 }
 
 #[derive(Clone, Debug)]
@@ -213,6 +214,8 @@ fn raw_event() -> impl Strategy<Value = RawEvent> {
         1 => Just(Kind::Refresh),
         1 => Just(Kind::LinkFlap),
         1 => Just(Kind::RestartDut),
+        1 => prop_oneof![Just(Malformation::Origin), Just(Malformation::MedLength)]
+            .prop_map(Kind::Malformed),
     ];
     let prefixes = subsequence(prefix_pool(), 1..=3);
     prop_oneof![
@@ -275,6 +278,15 @@ fn resolve(speakers: &[SpeakerSpec], e: RawEvent) -> Event {
             Kind::Refresh => Event::Refresh(i),
             Kind::LinkFlap => Event::LinkFlap(i),
             Kind::RestartDut => Event::RestartDut,
+            Kind::Malformed(error) => Event::Malformed {
+                from: i,
+                prefix: prefixes
+                    .iter()
+                    .copied()
+                    .find(|p| p.addr().is_ipv4())
+                    .unwrap_or(prefix_pool()[0]),
+                error,
+            },
         },
     }
 }

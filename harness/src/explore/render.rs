@@ -7,7 +7,7 @@ use std::time::Duration;
 use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
-use super::case::{Announced, Attrs, Case, DUT_ASN, Event, speaker_name};
+use super::case::{Announced, Attrs, Case, DUT_ASN, Event, malformed_update, speaker_name};
 use super::model::{Checkpoint, Tie, checkpoints};
 use crate::scenario::model::{
     Capabilities, Dut, DutKind, Family, Flap, Link, LinkState, Monitor, Prefixes, Refresh, Speaker,
@@ -62,12 +62,46 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                     reannounce(x, &announced, &mut steps);
                 }
             }
+            Event::Malformed { from, prefix, error } => {
+                let hex: String = malformed_update(*from, &case.speakers[*from], prefix, *error)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                steps.push(raw::Step {
+                    name: Some(format!(
+                        "{} sends {prefix} with {} (RFC 7606: treat-as-withdraw)",
+                        speaker_name(*from),
+                        error.name()
+                    )),
+                    send_raw: Some(raw::SendRaw { from: speaker_name(*from), update: hex }),
+                    ..raw::Step::default()
+                });
+            }
             other => steps.extend(step(other)),
         }
         case.apply(&mut announced, e);
         for c in mine().filter(|c| c.link_down.is_none()) {
             expects(c, &mut steps);
         }
+    }
+    // Liveness: the sessions no event took down came up once and saw no NOTIFICATION (an
+    // attribute error that resets the session instead of RFC 7606 treat-as-withdraw).
+    let steady: Vec<String> = (0..case.speakers.len())
+        .filter(|x| {
+            !case.events.iter().any(|e| match e {
+                Event::Reset(y) | Event::LinkFlap(y) => y == x,
+                Event::RestartDut => true,
+                _ => false,
+            })
+        })
+        .map(speaker_name)
+        .collect();
+    if !steady.is_empty() {
+        steps.push(raw::Step {
+            name: Some("no session went down by itself".into()),
+            expect: Some(raw::Expect { stayed_up: Some(steady), ..raw::Expect::default() }),
+            ..raw::Step::default()
+        });
     }
     let flapped: Vec<usize> = case
         .events
@@ -277,7 +311,9 @@ fn step(e: &Event) -> Option<raw::Step> {
             refresh: Some(Refresh { from: speaker_name(*from), family: Family::Ipv4 }),
             ..raw::Step::default()
         },
-        Event::Reset(_) | Event::LinkFlap(_) | Event::RestartDut => return None,
+        Event::Reset(_) | Event::LinkFlap(_) | Event::RestartDut | Event::Malformed { .. } => {
+            return None;
+        }
     };
     Some(step)
 }

@@ -109,9 +109,10 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
             Event::Refresh(_) => "refresh",
             Event::LinkFlap(_) => "link",
             Event::RestartDut => "restart",
+            Event::Malformed { .. } => "malformed",
         })
         .collect();
-    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    assert_eq!(kinds.len(), 9, "{kinds:?}");
     // The model decides with every rule somewhere in these cases.
     let mut rules = BTreeSet::new();
     for c in &cases {
@@ -406,4 +407,47 @@ fn generated_withdrawals_name_only_announced_prefixes() {
             c.apply(&mut announced, e);
         }
     }
+}
+
+#[test]
+fn a_malformed_update_is_the_bytes_of_the_malformed_attribute_scenario_and_withdraws() {
+    use super::case::{Malformation, malformed_update};
+    // scenarios/malformed-attribute.yaml: ORIGIN 7 from AS 65001 on link 2, 100.64.1.0/24.
+    let sp = ebgp(65001);
+    let hex = |b: Vec<u8>| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(
+        hex(malformed_update(1, &sp, &net("100.64.1.0/24"), Malformation::Origin)),
+        "0000001440010107400206020100 00fde94003040a00020218644001".replace(' ', "")
+    );
+    assert_eq!(
+        hex(malformed_update(1, &sp, &net("100.64.2.0/24"), Malformation::MedLength)),
+        "0000001a4001010040020602010000fde94003040a0002028004030000001864400 2".replace(' ', "")
+    );
+    // 2-octet session: a 2-octet AS_PATH; iBGP: an empty path and LOCAL_PREF.
+    let old = SpeakerSpec { four_octet: false, ..ebgp(65001) };
+    assert_eq!(
+        hex(malformed_update(0, &old, &net("100.64.0.0/24"), Malformation::Origin)),
+        "000000124001010740020402 01fde94003040a00010218644000".replace(' ', "")
+    );
+    assert_eq!(
+        hex(malformed_update(0, &ibgp(), &net("100.64.0.0/24"), Malformation::Origin)),
+        "00000015400101074002004003040a0001024005040000006418644000"
+    );
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce {
+                from: 0,
+                prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")],
+                attrs: attrs(&[]),
+            },
+            Event::Malformed { from: 0, prefix: net("100.64.1.0/24"), error: Malformation::Origin },
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(
+        points[1].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()])
+    );
 }
