@@ -245,7 +245,7 @@ fn withdraw_only_announced(c: &mut Case) {
 
 /// Fits an event to the speakers: the index to one of them, the prefixes to its families
 /// (its first IPv4 prefix when none is left), the attributes to its session (LOCAL_PREF on
-/// iBGP only, prepends on eBGP only).
+/// iBGP only, prepends and the DUT's own AS in the path on eBGP only).
 fn resolve(speakers: &[SpeakerSpec], e: RawEvent) -> Event {
     let (i, prefixes) = match &e {
         RawEvent::Announce(i, p, _) | RawEvent::Other(i, p, _) => (i.index(speakers.len()), p),
@@ -258,6 +258,11 @@ fn resolve(speakers: &[SpeakerSpec], e: RawEvent) -> Event {
     let fit = |mut a: Attrs| {
         if sp.ibgp() {
             a.prepend = 0;
+            // The DUT's own AS in an iBGP path: BIRD and FRR reject it as a loop, OpenBGPD
+            // checks loops on eBGP sessions only (RFC 4271 §9.1.2 does not say which).
+            for asn in a.as_path.iter_mut().filter(|asn| **asn == DUT_ASN) {
+                *asn = 174;
+            }
         } else {
             a.local_pref = None;
         }
@@ -271,8 +276,8 @@ fn resolve(speakers: &[SpeakerSpec], e: RawEvent) -> Event {
             Kind::Flap => Event::Flap {
                 from: i,
                 prefixes,
-                as_path: o.attrs.as_path,
                 cycles: 1 + u32::from(o.attrs.prepend),
+                as_path: fit(o.attrs).as_path,
             },
             Kind::Reset => Event::Reset(i),
             Kind::Refresh => Event::Refresh(i),

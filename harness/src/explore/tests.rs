@@ -94,6 +94,17 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
     assert!(announced().any(|a| a.communities.contains(&NO_EXPORT)));
     assert!(announced().any(|a| a.communities.contains(&NO_ADVERTISE)));
     assert!(announced().any(|a| a.as_path.contains(&DUT_ASN)));
+    for c in &cases {
+        for e in &c.events {
+            let (from, path) = match e {
+                Event::Announce { from, attrs, .. } => (from, &attrs.as_path),
+                Event::Flap { from, as_path, .. } => (from, as_path),
+                _ => continue,
+            };
+            let ibgp_loop = c.speakers[*from].ibgp() && path.contains(&DUT_ASN);
+            assert!(!ibgp_loop, "seed {}: the DUT's AS in an iBGP path", c.seed);
+        }
+    }
     assert!(announced().any(|a| a.prepend > 0));
     assert!(announced().any(|a| a.med.is_some()));
     assert!(announced().any(|a| a.local_pref.is_some()));
