@@ -6,6 +6,8 @@
 //!   or a sink that counts what arrives.
 //! - [`cli`]: the command line, one module per subcommand and one set of exit statuses
 //!   ([`cli::exit`]); `bgpstorm monitor` drives the monitor crate's engine and REST API.
+//! - [`explore`]: scenarios generated from a seed, with the RIBs a reference model predicts
+//!   as their checks.
 //! - [`scenario`], [`topology`]: scenario files and the namespaces they run in.
 //! - [`interrupt`]: SIGINT / SIGTERM during a run, which stop it where it waits.
 
@@ -13,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod decode;
 pub mod dut;
+pub mod explore;
 pub mod inject;
 pub mod interrupt;
 pub mod report;

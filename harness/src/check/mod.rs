@@ -13,7 +13,7 @@ mod snapshot;
 
 use tokio::time::Instant;
 
-pub use outcome::{CheckFailure, CheckResult, Mark, Pass, rib_lines};
+pub use outcome::{CheckFailure, CheckResult, Mark, Pass, held_lines, rib_lines, route_line};
 
 use crate::run::Runner;
 use crate::scenario::model::Check;
@@ -43,6 +43,9 @@ impl Runner<'_> {
             }
             Check::Prefixes { at, prefixes, within, wait_for_count } => {
                 self.prefixes(at, prefixes, *wait_for_count, *within, deadline).await
+            }
+            Check::Rib { at, routes, within } => {
+                self.exact_rib(at, routes, *within, deadline).await
             }
             Check::Snapshot { at, name, .. } => self.rib_snapshot(at, name, deadline).await,
             Check::DutMatches { at, empty_expected, .. } => {

@@ -2,7 +2,11 @@
 //! named snapshot, and the text lines of a RIB. Below both the runner and the checks, so
 //! neither imports the other for them.
 
+use std::net::IpAddr;
+
 use bgpstorm_wire::Nlri;
+use bgpstorm_wire::model::{AsPath, Community, ExtendedCommunity, LargeCommunity, Origin};
+use ipnet::IpNet;
 
 use crate::speaker::{Route, Session};
 
@@ -106,6 +110,77 @@ pub fn rib_lines(rib: &[(Nlri, Route)]) -> Vec<String> {
             format!("{}{id} [{path}] via {} {}", n.prefix, nh.join(","), comms.join(" "))
                 .trim_end()
                 .to_string()
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// One route as the `rib:` check compares it:
+/// `prefix [as path] origin via next hop communities`, with the next hops that are not IPv6
+/// link-local (daemons differ on sending one) and each kind of community sorted (standard,
+/// then large, then extended), so that equal routes give equal lines whatever the order
+/// their attributes came in.
+pub fn route_line(
+    prefix: &IpNet,
+    as_path: Option<&AsPath>,
+    origin: Option<Origin>,
+    next_hops: &[IpAddr],
+    communities: &[Community],
+    large: &[LargeCommunity],
+    extended: &[ExtendedCommunity],
+) -> String {
+    let path = as_path.map(|p| p.to_string()).unwrap_or_default();
+    let origin = match origin {
+        Some(Origin::Igp) => "igp",
+        Some(Origin::Egp) => "egp",
+        Some(Origin::Incomplete) => "incomplete",
+        None => "-",
+    };
+    let nh: Vec<String> = next_hops
+        .iter()
+        .filter(|h| !matches!(h, IpAddr::V6(v6) if v6.is_unicast_link_local()))
+        .map(|h| h.to_string())
+        .collect();
+    let mut std = communities.to_vec();
+    std.sort();
+    let mut large = large.to_vec();
+    large.sort();
+    let mut extended = extended.to_vec();
+    extended.sort();
+    let comms: Vec<String> = std
+        .iter()
+        .map(|c| c.to_string())
+        .chain(large.iter().map(|c| c.to_string()))
+        .chain(extended.iter().map(|c| c.to_string()))
+        .collect();
+    format!("{prefix} [{path}] {origin} via {} {}", nh.join(","), comms.join(" "))
+        .trim_end()
+        .to_string()
+}
+
+/// The lines ([`route_line`]) of the routes of a speaker's RIB, sorted, without those whose
+/// AS path holds `own_asn`: a BGP speaker discards those as loops (RFC 4271 §9.1.2).
+pub fn held_lines(rib: &[(Nlri, Route)], own_asn: u32) -> Vec<String> {
+    let mut lines: Vec<String> = rib
+        .iter()
+        .filter(|(_, r)| {
+            !r.attributes
+                .as_path
+                .as_ref()
+                .is_some_and(|p| p.segments.iter().any(|s| s.asns.contains(&own_asn)))
+        })
+        .map(|(n, r)| {
+            let a = &r.attributes;
+            route_line(
+                &n.prefix,
+                a.as_path.as_ref(),
+                a.origin,
+                &r.next_hop,
+                &a.communities,
+                &a.large_communities,
+                &a.extended_communities,
+            )
         })
         .collect();
     lines.sort();

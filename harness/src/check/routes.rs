@@ -8,10 +8,13 @@ use bgpstorm_wire::Nlri;
 use ipnet::IpNet;
 use tokio::time::Instant;
 
-use super::{CheckFailure, CheckResult, Pass};
+use super::{CheckFailure, CheckResult, Pass, held_lines};
 use crate::run::{Runner, afi_safi, resolve};
 use crate::scenario::model::{Family, Prefixes};
 use crate::speaker::Route;
+
+/// How long the `rib` check waits for the DUT to settle before it compares.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(3);
 
 impl Runner<'_> {
     /// `at` holds exactly `n` routes by the deadline.
@@ -103,6 +106,42 @@ impl Runner<'_> {
             ));
         }
         Ok(Pass(format!("{at} holds exactly the {} expected prefixes", have.len())))
+    }
+
+    /// `at` holds exactly the routes `want` (sorted lines, [`super::route_line`]) once the DUT
+    /// has settled, waiting for it up to the deadline; routes looped back to `at` (its own AS
+    /// in the path) are not counted.
+    pub(super) async fn exact_rib(
+        &self,
+        at: &str,
+        want: &[String],
+        within: Duration,
+        deadline: Instant,
+    ) -> CheckResult {
+        // The DUT's answer to the last change first, so that a RIB that matches before it
+        // does not pass; at most a few seconds: when the DUT has nothing to send (iBGP routes
+        // with only iBGP peers) the monitor's count stays short of the target.
+        self.settle(deadline.min(Instant::now() + SETTLE_AT_MOST)).await;
+        let s = self.checked_session(at)?;
+        let own = s.config().local_asn;
+        let rib = s.rib_in();
+        let lines = || held_lines(&rib.snapshot(), own);
+        // The RIB changes with every UPDATE: wait until it matches or the deadline passes.
+        let _ = rib.wait_until(deadline, |_| lines() == want).await;
+        let have = lines();
+        if have == want {
+            return Ok(Pass(format!("{at} holds exactly the {} expected routes", have.len())));
+        }
+        let want: BTreeSet<&String> = want.iter().collect();
+        let have: BTreeSet<&String> = have.iter().collect();
+        let missing: Vec<&str> = want.difference(&have).take(5).map(|l| l.as_str()).collect();
+        let extra: Vec<&str> = have.difference(&want).take(5).map(|l| l.as_str()).collect();
+        Err(CheckFailure::new(
+            at,
+            format!("exactly the {} given routes within {within:?}", want.len()),
+            format!("holds other routes: missing {missing:?}, unexpected {extra:?}"),
+        )
+        .with_context(self.dut_log_tail()))
     }
 
     /// End-of-RIB of each family arrived at `at` after every route of that family it holds

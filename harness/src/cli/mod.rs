@@ -10,6 +10,7 @@ pub mod bench_results;
 pub mod decode;
 pub mod dut;
 pub mod exit;
+pub mod explore;
 pub mod inject;
 pub mod list;
 pub mod monitor;
@@ -77,6 +78,17 @@ pub enum Command {
     /// convergence time, per-prefix latency, throughput, DUT peak RSS and CPU, the harness's
     /// headroom. Exit 1 when a run fails or a regression beyond --threshold is found.
     Bench(bench::BenchArgs),
+    /// Generated scenarios checked against a reference model: each case (from --seed,
+    /// --seed+1, …) is written as a scenario whose `rib` checks are what the model of RFC 4271
+    /// (decision process, export rules) predicts every speaker holds, and run on each --dut.
+    ///
+    /// A line per run, a summary with the rate; each diverging case's scenario goes to --out,
+    /// where `bgpstorm run` reproduces the divergence. Exit status: 0 every run agreed with
+    /// the model (or --write-only wrote every case); 1 a run diverged (or a seed gave no
+    /// case); 2 usage (--cases 0, an --out that cannot be created); 3 environment (not root,
+    /// a missing daemon); 130 / 143 SIGINT / SIGTERM stopped it (the run in progress is torn
+    /// down).
+    Explore(explore::ExploreArgs),
     /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
     Validate(validate::ValidateArgs),
     /// List scenarios: file, name, daemons it applies to, steps, description.
@@ -124,6 +136,7 @@ pub fn main() -> ExitCode {
         Command::Monitor(a) => monitor::main(a),
         Command::Run(a) => run::main(a),
         Command::Bench(a) => bench::main(a),
+        Command::Explore(a) => explore::main(a),
         Command::Validate(a) => validate::main(&a.paths),
         Command::List(a) => list::main(&a.paths),
         Command::Schema { reference: false } => schema::main(),

@@ -72,6 +72,10 @@ pub const CHECK_EXAMPLES: &[(&str, &str)] = &[
     ("monitor_agrees", "- expect: {at: down, monitor_agrees: true, within: 30s}"),
     ("paths_per_prefix", "- expect: {at: down, routes: 100, paths_per_prefix: 1}"),
     ("prefixes", "- expect: {at: down, prefixes: {count: 100, start: 100.64.0.0/24}, within: 10s}"),
+    (
+        "rib",
+        "- expect: {at: down, rib: [\"100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1 65001:100\"], within: 20s}",
+    ),
     ("rib_diff", "- expect: {at: down, rib_diff: {from: before, snapshot: failover-diff}}"),
     ("routes", "- expect: {at: down, routes: 0, within: 30s}"),
     ("snapshot", "- expect: {at: down, snapshot: received}"),

@@ -399,6 +399,11 @@ impl Builder<'_> {
                 wait_for_count: e.routes.is_none(),
             });
         }
+        if let Some(routes) = &e.rib {
+            let mut routes = routes.clone();
+            routes.sort();
+            out.push(Check::Rib { at: at.clone(), routes, within });
+        }
         if let Some(name) = &e.snapshot {
             out.push(Check::Snapshot { at: at.clone(), name: name.clone(), within });
         }
@@ -439,6 +444,7 @@ impl Builder<'_> {
             routes,
             paths_per_prefix,
             prefixes,
+            rib,
             established,
             stayed_up,
             convergence,
@@ -459,6 +465,7 @@ impl Builder<'_> {
         let checks = [
             routes.is_some(),
             prefixes.is_some(),
+            rib.is_some(),
             paths_per_prefix.is_some(),
             established.is_some(),
             stayed_up.is_some(),
@@ -491,6 +498,7 @@ impl Builder<'_> {
         }
         let needs_at = e.routes.is_some()
             || e.prefixes.is_some()
+            || e.rib.is_some()
             || e.paths_per_prefix.is_some()
             || e.snapshot.is_some()
             || e.rib_diff.is_some()
@@ -503,7 +511,7 @@ impl Builder<'_> {
                 self.problem(format!("expect.at: no speaker named {a:?}"))
             }
             None if needs_at => self.problem(
-                "expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`".into(),
+                "expect: routes, prefixes, rib, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`".into(),
             ),
             _ => {}
         }

@@ -55,6 +55,16 @@ pub enum Check {
         /// `expect` gives `routes`, which waits itself and counts paths under ADD-PATH).
         wait_for_count: bool,
     },
+    /// `at` holds exactly these routes, one line each (`check::route_line`), routes whose AS
+    /// path holds `at`'s own AS left out.
+    Rib {
+        /// The speaker.
+        at: String,
+        /// The lines, sorted.
+        routes: Vec<String>,
+        /// The deadline.
+        within: Duration,
+    },
     /// `at`'s RIB equals an insta snapshot.
     Snapshot {
         /// The speaker.
@@ -174,6 +184,7 @@ impl Check {
             | Self::Routes { within, .. }
             | Self::PathsPerPrefix { within, .. }
             | Self::Prefixes { within, .. }
+            | Self::Rib { within, .. }
             | Self::Snapshot { within, .. }
             | Self::DutMatches { within, .. }
             | Self::MonitorAgrees { within, .. }

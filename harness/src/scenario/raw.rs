@@ -241,6 +241,14 @@ pub struct Expect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(!skip_serializing_if)]
     pub prefixes: Option<Prefixes>,
+    /// It holds exactly these routes, one line each:
+    /// `prefix [as path] origin via next-hop communities`, next hops without IPv6 link-local
+    /// ones, standard then large then extended communities, each kind sorted; routes whose
+    /// AS path holds its own AS are left out (it would discard them, RFC 4271 §9.1.2).
+    /// `bgpstorm explore` writes these from its reference model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(!skip_serializing_if)]
+    pub rib: Option<Vec<String>>,
     /// Deadline for the route checks (default 10 s).
     #[serde(default, with = "super::duration", skip_serializing_if = "Option::is_none")]
     #[schemars(!skip_serializing_if)]

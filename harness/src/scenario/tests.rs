@@ -73,7 +73,7 @@ steps:
             "steps[1].announce.with: no speaker named \"dn\" (speakers: up)",
             "\"65001:70000\" is not asn:value",
             "steps[2]: a step has exactly one action",
-            "steps[3].expect: routes, prefixes, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
+            "steps[3].expect: routes, prefixes, rib, paths_per_prefix, snapshot, rib_diff, end_of_rib and the counts since a snapshot need `at: SPEAKER`",
             "steps[4].restart",
         ],
     );
@@ -178,7 +178,7 @@ steps:
         &[
             "steps[0].announce.path_id: speaker \"up\" needs capabilities.add_path send or both",
             "steps[1].announce.community_range: start \"65001:65000\"",
-            "steps[2].expect: routes, prefixes, paths_per_prefix",
+            "steps[2].expect: routes, prefixes, rib, paths_per_prefix",
             "steps[3].expect.paths_per_prefix: at least 1",
             "steps[4].expect.stayed_up: no speaker named \"dwn\"",
             "steps[5].withdraw.path_id: speaker \"up\" needs capabilities.add_path send or both",

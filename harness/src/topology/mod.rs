@@ -162,12 +162,14 @@ impl Topology {
         r.and_then(|r| r).map_err(|source| TopologyError::Link { what, source })
     }
 
-    /// Sets both ends of link `i` down or up.
+    /// Sets both ends of link `i` down or up. Up gives the ends their addresses again: Linux
+    /// drops an interface's IPv6 addresses when it goes down (`keep_addr_on_down` is 0).
     pub fn set_link(&self, i: usize, up: bool) -> Result<(), TopologyError> {
         let l = &self.links[i];
         for e in [&l.a, &l.b] {
             let what = format!("setting {} {}", e.ifname, if up { "up" } else { "down" });
-            let r = self.nodes[e.node].run(|| link::configure(&e.ifname, &[], up));
+            let addresses: &[IpNet] = if up { &e.addresses } else { &[] };
+            let r = self.nodes[e.node].run(|| link::configure(&e.ifname, addresses, up));
             r.and_then(|r| r).map_err(|source| TopologyError::Link { what, source })?;
         }
         Ok(())

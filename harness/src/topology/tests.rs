@@ -50,6 +50,8 @@ fn two_namespaces_talk_over_ipv4_and_ipv6_and_a_downed_link_stops_them() {
     assert!(exchange(&topo, "10.0.1.1:1792".parse().unwrap()).is_err());
     topo.set_link(0, true).unwrap();
     assert!(topo.ifindex(0, false).unwrap() > 1);
+    // Back up, the link carries IPv6 again (its addresses went with the link).
+    assert_eq!(exchange(&topo, "[fd00:1::1]:1793".parse().unwrap()).unwrap(), "hello");
 }
 
 #[test]

@@ -1,0 +1,251 @@
+//! A generated case as a small typed value: the DUT's AS, 2 to 4 speakers and a short list of
+//! events. [`Case::render`] turns it into the scenario file's YAML form ([`raw::Scenario`]);
+//! the reference model ([`super::model`]) reads the same value.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
+use ipnet::IpNet;
+
+/// The DUT's AS in every generated case.
+pub const DUT_ASN: u32 = 65000;
+
+/// A generated case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// The seed it was generated from (it names the scenario).
+    pub seed: u64,
+    /// The speakers; speaker `i` is named `sp{i+1}` and sits on link `i+1`.
+    pub speakers: Vec<SpeakerSpec>,
+    /// What happens, in order; the expected RIBs are checked after each event.
+    pub events: Vec<Event>,
+}
+
+/// One simulated speaker of a case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpeakerSpec {
+    /// Its AS (the DUT's makes it iBGP).
+    pub asn: u32,
+    /// Whether it offers the 4-octet AS capability (RFC 6793); off only for 2-octet ASes.
+    pub four_octet: bool,
+    /// Whether it carries IPv6 unicast besides IPv4.
+    pub ipv6: bool,
+}
+
+impl SpeakerSpec {
+    /// Whether the session with the DUT is internal.
+    pub fn ibgp(&self) -> bool {
+        self.asn == DUT_ASN
+    }
+
+    /// Whether the speaker carries the family of `p`.
+    pub fn carries(&self, p: &IpNet) -> bool {
+        p.addr().is_ipv4() || self.ipv6
+    }
+}
+
+/// Attributes of one announcement, before the sending session adds its part (its own AS and
+/// prepends on eBGP, LOCAL_PREF 100 on iBGP when none is given).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Attrs {
+    /// AS numbers after the speaker's own (the whole path on iBGP).
+    pub as_path: Vec<u32>,
+    /// Extra copies of the speaker's AS (eBGP only).
+    pub prepend: u8,
+    /// ORIGIN.
+    pub origin: Origin,
+    /// MULTI_EXIT_DISC.
+    pub med: Option<u32>,
+    /// LOCAL_PREF (iBGP only).
+    pub local_pref: Option<u32>,
+    /// Standard communities, NO_EXPORT and NO_ADVERTISE among them.
+    pub communities: Vec<Community>,
+    /// Large communities.
+    pub large: Vec<LargeCommunity>,
+    /// Extended communities (route target / route origin).
+    pub extended: Vec<ExtendedCommunity>,
+}
+
+impl Attrs {
+    /// What `flap:` re-announces with: the AS path and nothing else.
+    pub fn plain(as_path: Vec<u32>) -> Self {
+        Self {
+            as_path,
+            prepend: 0,
+            origin: Origin::Igp,
+            med: None,
+            local_pref: None,
+            communities: Vec::new(),
+            large: Vec::new(),
+            extended: Vec::new(),
+        }
+    }
+}
+
+/// One event of a case; `usize` values are speaker indexes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// Announce (or implicitly replace) prefixes with attributes.
+    Announce {
+        /// The speaker.
+        from: usize,
+        /// The prefixes, all of families the speaker carries.
+        prefixes: Vec<IpNet>,
+        /// Their attributes.
+        attrs: Attrs,
+    },
+    /// Withdraw prefixes (those not announced are withdrawn all the same).
+    Withdraw {
+        /// The speaker.
+        from: usize,
+        /// The prefixes.
+        prefixes: Vec<IpNet>,
+    },
+    /// Withdraw everything the speaker announced.
+    WithdrawAll(usize),
+    /// Withdraw and re-announce prefixes with a plain path ([`Attrs::plain`]).
+    Flap {
+        /// The speaker.
+        from: usize,
+        /// The prefixes.
+        prefixes: Vec<IpNet>,
+        /// AS path after the speaker's AS.
+        as_path: Vec<u32>,
+        /// Withdraw/announce cycles.
+        cycles: u32,
+    },
+    /// The speaker resets its session (Cease), reconnects and announces its routes again.
+    Reset(usize),
+    /// The speaker asks for the DUT's routes again (ROUTE-REFRESH, IPv4).
+    Refresh(usize),
+    /// The speaker's link goes down (its routes go), comes back, and it announces again.
+    LinkFlap(usize),
+    /// The DUT restarts; every speaker reconnects and announces its routes again.
+    RestartDut,
+    /// The speaker sends an UPDATE for an IPv4 prefix with an attribute error that RFC 7606
+    /// answers with treat-as-withdraw: the DUT drops the speaker's route for that prefix and
+    /// keeps the session.
+    Malformed {
+        /// The speaker.
+        from: usize,
+        /// The prefix (IPv4).
+        prefix: IpNet,
+        /// The error.
+        error: Malformation,
+    },
+}
+
+/// Attribute errors that call for treat-as-withdraw (RFC 7606).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformation {
+    /// ORIGIN 7, an undefined value (§7.1).
+    Origin,
+    /// MULTI_EXIT_DISC of 3 octets instead of 4 (§7.4), the last attribute.
+    MedLength,
+}
+
+impl Malformation {
+    /// The name in step names and test output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Origin => "ORIGIN 7",
+            Self::MedLength => "a 3-octet MED",
+        }
+    }
+}
+
+/// The body of the UPDATE (after the 19-octet header, RFC 4271 §4.3) that speaker `i`
+/// sends for a [`Event::Malformed`]: no withdrawn routes, ORIGIN, AS_PATH (its own AS on
+/// eBGP, in 2 or 4 octets as its session has them; empty on iBGP), NEXT_HOP its link
+/// address, LOCAL_PREF 100 on iBGP, the error, and the prefix.
+pub fn malformed_update(
+    i: usize,
+    sp: &SpeakerSpec,
+    prefix: &IpNet,
+    error: Malformation,
+) -> Vec<u8> {
+    let mut attrs = Vec::new();
+    let origin = if error == Malformation::Origin { 7 } else { 0 };
+    attrs.extend_from_slice(&[0x40, 1, 1, origin]);
+    if sp.ibgp() {
+        attrs.extend_from_slice(&[0x40, 2, 0]);
+    } else if sp.four_octet {
+        attrs.extend_from_slice(&[0x40, 2, 6, 2, 1]);
+        attrs.extend_from_slice(&sp.asn.to_be_bytes());
+    } else {
+        attrs.extend_from_slice(&[0x40, 2, 4, 2, 1]);
+        attrs.extend_from_slice(&(sp.asn as u16).to_be_bytes());
+    }
+    attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
+    if sp.ibgp() {
+        attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
+    }
+    if error == Malformation::MedLength {
+        attrs.extend_from_slice(&[0x80, 4, 3, 0, 0, 0]);
+    }
+    let mut body = vec![0, 0];
+    body.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    body.extend_from_slice(&attrs);
+    let len = prefix.prefix_len();
+    body.push(len);
+    if let IpAddr::V4(a) = prefix.network() {
+        body.extend_from_slice(&a.octets()[..usize::from(len).div_ceil(8)]);
+    }
+    body
+}
+
+/// Each speaker's announced routes (its Adj-RIB-Out), as a case has them after some events.
+pub type Announced = Vec<BTreeMap<IpNet, Attrs>>;
+
+/// The name of speaker `i`.
+pub fn speaker_name(i: usize) -> String {
+    format!("sp{}", i + 1)
+}
+
+/// The DUT's address on speaker `i`'s link (the next hop it sends the speaker), by the
+/// address plan of `run::plan` (10.0.k.1 and fd00:0:0:k::1 on link k = i + 1).
+pub fn dut_address(i: usize, v6: bool) -> IpAddr {
+    let k = i + 1;
+    if v6 {
+        IpAddr::V6(std::net::Ipv6Addr::new(0xfd00, 0, 0, k as u16, 0, 0, 0, 1))
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::new(10, 0, k as u8, 1))
+    }
+}
+
+impl Case {
+    /// The speakers' Adj-RIB-Out after applying `event` to `rib` (what each speaker has sent
+    /// and not withdrawn). Reconnections clear nothing here: the rendered scenario announces
+    /// the routes again once the session is back.
+    pub fn apply(&self, rib: &mut Announced, event: &Event) {
+        match event {
+            Event::Announce { from, prefixes, attrs } => {
+                for p in prefixes {
+                    rib[*from].insert(*p, attrs.clone());
+                }
+            }
+            Event::Withdraw { from, prefixes } => {
+                for p in prefixes {
+                    rib[*from].remove(p);
+                }
+            }
+            Event::WithdrawAll(from) => rib[*from].clear(),
+            Event::Flap { from, prefixes, as_path, .. } => {
+                for p in prefixes {
+                    rib[*from].insert(*p, Attrs::plain(as_path.clone()));
+                }
+            }
+            // RFC 7606: treat-as-withdraw.
+            Event::Malformed { from, prefix, .. } => {
+                rib[*from].remove(prefix);
+            }
+            Event::Reset(_) | Event::Refresh(_) | Event::LinkFlap(_) | Event::RestartDut => {}
+        }
+    }
+
+    /// An empty Adj-RIB-Out per speaker.
+    pub fn empty(&self) -> Announced {
+        vec![BTreeMap::new(); self.speakers.len()]
+    }
+}

@@ -1,0 +1,464 @@
+//! Tests of the generator (valid, deterministic, varied) and of the reference model (one
+//! hand-written case per rule).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path as FsPath;
+
+use bgpstorm_wire::model::Origin;
+use ipnet::IpNet;
+
+use super::case::{Attrs, Case, DUT_ASN, Event, SpeakerSpec};
+use super::generator::{NO_ADVERTISE, NO_EXPORT, generate};
+use super::model::{Path, Profile, Rule, Tie, best, best_in, checkpoints, community, predict};
+use super::render::yaml;
+use crate::scenario::model::{Action, Check, DutKind};
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+fn ebgp(asn: u32) -> SpeakerSpec {
+    SpeakerSpec { asn, four_octet: true, ipv6: false }
+}
+
+fn ibgp() -> SpeakerSpec {
+    SpeakerSpec { asn: DUT_ASN, four_octet: true, ipv6: false }
+}
+
+fn attrs(as_path: &[u32]) -> Attrs {
+    Attrs::plain(as_path.to_vec())
+}
+
+/// The RIBs when each speaker has announced what `routes` gives it (every session up).
+fn ribs(speakers: &[SpeakerSpec], routes: &[(usize, &str, Attrs)]) -> Vec<Vec<String>> {
+    let mut announced = vec![BTreeMap::new(); speakers.len()];
+    for (s, p, a) in routes {
+        announced[*s].insert(net(p), a.clone());
+    }
+    predict(speakers, &announced, &vec![true; speakers.len()], Profile::RFC)
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_thousand_seeds_give_scenarios_that_validate() {
+    for seed in 0..1000 {
+        let c = generate(seed).unwrap();
+        let text = yaml(&c, DutKind::Bird).unwrap();
+        let s = crate::scenario::parse(FsPath::new("gen.yaml"), &text)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        assert_eq!(s.name, format!("explore-{seed}"));
+        let checks = s
+            .steps
+            .iter()
+            .filter(
+                |st| matches!(&st.action, Action::Expect(c) if matches!(c[0], Check::Rib { .. })),
+            )
+            .count();
+        assert!(checks >= c.speakers.len(), "seed {seed}: every speaker is checked");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_text() {
+    for seed in [0, 1, 42, 9_999_999_999] {
+        let a = yaml(&generate(seed).unwrap(), DutKind::Frr).unwrap();
+        let b = yaml(&generate(seed).unwrap(), DutKind::Frr).unwrap();
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn different_seeds_give_different_cases() {
+    let cases: BTreeSet<String> =
+        (0..200).map(|s| format!("{:?}", generate(s).unwrap().events)).collect();
+    assert!(cases.len() >= 195, "only {} distinct cases of 200", cases.len());
+}
+
+#[test]
+fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
+    let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
+    let speakers = || cases.iter().flat_map(|c| &c.speakers);
+    assert!(speakers().any(|s| s.ibgp()));
+    assert!(cases.iter().all(|c| c.speakers.iter().any(|s| !s.ibgp())));
+    assert!(speakers().any(|s| s.asn > 0xffff));
+    assert!(speakers().any(|s| !s.four_octet));
+    assert!(speakers().any(|s| s.ipv6));
+    let events = || cases.iter().flat_map(|c| &c.events);
+    let announced = || {
+        events()
+            .filter_map(|e| if let Event::Announce { attrs, .. } = e { Some(attrs) } else { None })
+    };
+    assert!(announced().any(|a| a.communities.contains(&NO_EXPORT)));
+    assert!(announced().any(|a| a.communities.contains(&NO_ADVERTISE)));
+    assert!(announced().any(|a| a.as_path.contains(&DUT_ASN)));
+    for c in &cases {
+        for e in &c.events {
+            let (from, path) = match e {
+                Event::Announce { from, attrs, .. } => (from, &attrs.as_path),
+                Event::Flap { from, as_path, .. } => (from, as_path),
+                _ => continue,
+            };
+            let ibgp_loop = c.speakers[*from].ibgp() && path.contains(&DUT_ASN);
+            assert!(!ibgp_loop, "seed {}: the DUT's AS in an iBGP path", c.seed);
+        }
+    }
+    assert!(announced().any(|a| a.prepend > 0));
+    assert!(announced().any(|a| a.med.is_some()));
+    assert!(announced().any(|a| a.local_pref.is_some()));
+    assert!(announced().any(|a| !a.large.is_empty() && !a.extended.is_empty()));
+    assert!(announced().any(|a| a.origin == Origin::Incomplete));
+    let kinds: BTreeSet<&str> = events()
+        .map(|e| match e {
+            Event::Announce { .. } => "announce",
+            Event::Withdraw { .. } => "withdraw",
+            Event::WithdrawAll(_) => "withdraw all",
+            Event::Flap { .. } => "flap",
+            Event::Reset(_) => "reset",
+            Event::Refresh(_) => "refresh",
+            Event::LinkFlap(_) => "link",
+            Event::RestartDut => "restart",
+            Event::Malformed { .. } => "malformed",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 9, "{kinds:?}");
+    // The model decides with every rule somewhere in these cases.
+    let mut rules = BTreeSet::new();
+    for c in &cases {
+        let mut announced = c.empty();
+        for e in &c.events {
+            c.apply(&mut announced, e);
+            for p in super::generator::prefix_pool() {
+                let paths: Vec<Path> = announced
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &c.speakers[s], a)))
+                    .filter(|path| !path.as_path.contains(&DUT_ASN))
+                    .collect();
+                if !paths.is_empty() {
+                    rules.insert(format!("{:?}", best(&paths).unwrap().1));
+                }
+            }
+        }
+    }
+    assert_eq!(rules.len(), 7, "{rules:?}");
+}
+
+#[test]
+fn local_pref_beats_a_shorter_path() {
+    let sp = [ebgp(65001), SpeakerSpec { ..ibgp() }];
+    let mut long = attrs(&[174, 3356, 1299]);
+    long.local_pref = Some(200);
+    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &long)];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::LocalPref));
+    // Below the default 100 it loses instead.
+    long.local_pref = Some(50);
+    let paths = [Path::new(0, &sp[0], &attrs(&[174, 3356])), Path::new(1, &sp[1], &long)];
+    assert_eq!(best(&paths).unwrap().0.from, 0);
+}
+
+#[test]
+fn the_shorter_as_path_wins_prepends_included() {
+    let sp = [ebgp(65001), ebgp(65002)];
+    let mut prepended = attrs(&[]);
+    prepended.prepend = 2;
+    let paths = [Path::new(0, &sp[0], &prepended), Path::new(1, &sp[1], &attrs(&[174]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::AsPathLength));
+}
+
+#[test]
+fn the_lower_origin_wins() {
+    let sp = [ebgp(65001), ebgp(65002)];
+    let mut egp = attrs(&[174]);
+    egp.origin = Origin::Egp;
+    let mut incomplete = attrs(&[174]);
+    incomplete.origin = Origin::Incomplete;
+    let paths = [Path::new(0, &sp[0], &incomplete), Path::new(1, &sp[1], &egp)];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::Origin));
+}
+
+#[test]
+fn med_decides_within_one_neighbour_as_missing_counting_as_zero() {
+    let sp = [ebgp(65001), ebgp(65001)];
+    let mut high = attrs(&[174]);
+    high.med = Some(10);
+    let paths = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &attrs(&[174]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::Med));
+}
+
+#[test]
+fn med_between_neighbour_ases_is_not_compared_and_a_mixed_decision_is_a_tie() {
+    // Different neighbour ASes, MEDs differ: not compared, eBGP tie at the end.
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65001)];
+    let mut low = attrs(&[174]);
+    low.med = Some(0);
+    let mut high = attrs(&[174]);
+    high.med = Some(50);
+    let two = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &low)];
+    assert_eq!(best(&two), Err(Tie::External(vec![0, 1])));
+    // A third path in 65001 with a lower MED: MED decides inside 65001 with 65002 in play.
+    let three = [two[0].clone(), two[1].clone(), Path::new(2, &sp[2], &low)];
+    assert_eq!(best(&three), Err(Tie::Med(vec![0, 1, 2])));
+}
+
+#[test]
+fn ebgp_beats_ibgp_and_ibgp_ties_go_to_the_lowest_router_id() {
+    let sp = [ibgp(), ebgp(65001), ibgp()];
+    // iBGP with the speaker's AS written in the path: same length as the eBGP path.
+    let paths = [Path::new(0, &sp[0], &attrs(&[65009])), Path::new(1, &sp[1], &attrs(&[]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (1, Rule::External));
+    let paths = [Path::new(2, &sp[2], &attrs(&[65009])), Path::new(0, &sp[0], &attrs(&[65009]))];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (0, Rule::RouterId));
+}
+
+#[test]
+fn the_dut_rejects_paths_with_its_own_as() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let r =
+        ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[174])), (1, "100.64.0.0/24", attrs(&[DUT_ASN]))]);
+    // The looped path is the shorter one but never a candidate: 65002 gets 65001's path.
+    assert_eq!(r[1], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1"]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn a_receiver_does_not_hold_a_path_with_its_own_as() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", attrs(&[65002]))]);
+    assert!(r[0].is_empty(), "its own route, echoed or not, is a loop at the sender");
+    assert!(r[1].is_empty(), "65002 is in the path");
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 65002] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn no_export_stays_inside_the_as_and_no_advertise_goes_nowhere() {
+    let sp = [ebgp(65001), ibgp(), ebgp(65100)];
+    let mut ne = attrs(&[]);
+    ne.communities = vec![NO_EXPORT, community(65001, 1)];
+    let mut na = attrs(&[]);
+    na.communities = vec![NO_ADVERTISE];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", ne), (0, "100.64.1.0/24", na)]);
+    assert_eq!(r[1], vec!["100.64.0.0/24 [65001] igp via 10.0.2.1 65001:1 65535:65281"]);
+    assert!(r[2].is_empty());
+}
+
+#[test]
+fn ibgp_learned_routes_go_to_ebgp_only() {
+    let sp = [ibgp(), ibgp(), ebgp(65100)];
+    let mut a = attrs(&[174]);
+    a.local_pref = Some(200);
+    a.origin = Origin::Egp;
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", a)]);
+    assert!(r[0].is_empty() && r[1].is_empty());
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 174] egp via 10.0.3.1"]);
+}
+
+#[test]
+fn next_hop_is_the_dut_and_ipv6_goes_to_ipv6_speakers_only() {
+    let v6 = |asn| SpeakerSpec { ipv6: true, ..ebgp(asn) };
+    let sp = [v6(4_200_000_001), v6(65002), ebgp(65003)];
+    let mut a = attrs(&[]);
+    a.large = vec![bgpstorm_wire::model::LargeCommunity { global: 1, local1: 2, local2: 3 }];
+    let r = ribs(&sp, &[(0, "2001:db8:1::/48", a), (0, "100.64.0.0/24", attrs(&[]))]);
+    assert_eq!(
+        r[1],
+        vec![
+            "100.64.0.0/24 [65000 4200000001] igp via 10.0.2.1",
+            "2001:db8:1::/48 [65000 4200000001] igp via fd00:0:0:2::1 1:2:3",
+        ]
+    );
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 4200000001] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn a_speaker_whose_link_is_down_is_not_checked_and_its_routes_are_gone() {
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[]) },
+            Event::LinkFlap(0),
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(points.len(), 3);
+    assert_eq!(points[1].link_down, Some(0));
+    assert_eq!(points[1].ribs, vec![None, Some(vec![])]);
+    // Announced again once the link is back.
+    assert_eq!(
+        points[2].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()])
+    );
+}
+
+#[test]
+fn a_replaced_route_and_a_withdrawal_leave_the_last_state() {
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce {
+                from: 0,
+                prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")],
+                attrs: attrs(&[]),
+            },
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[174]) },
+            Event::Withdraw { from: 0, prefixes: vec![net("100.64.1.0/24")] },
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(points[1].ribs[1].as_ref().unwrap().len(), 2);
+    assert_eq!(
+        points[2].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001 174] igp via 10.0.2.1".to_string()])
+    );
+}
+
+#[test]
+fn held_lines_sort_communities_drop_link_local_next_hops_and_leave_out_loops() {
+    use std::net::IpAddr;
+    use std::sync::Arc;
+
+    use bgpstorm_wire::Nlri;
+    use bgpstorm_wire::model::{AsPath, PathAttributes};
+
+    use crate::check::held_lines;
+    use crate::speaker::Route;
+
+    let route = |path: Vec<u32>, comms: Vec<bgpstorm_wire::model::Community>, nh: &[&str]| Route {
+        attributes: Arc::new(PathAttributes {
+            origin: Some(Origin::Egp),
+            as_path: Some(AsPath::sequence(path)),
+            communities: comms,
+            ..PathAttributes::default()
+        }),
+        next_hop: nh.iter().map(|h| h.parse::<IpAddr>().unwrap()).collect(),
+        received: std::time::Instant::now(),
+    };
+    let nlri = |p: &str| Nlri { prefix: net(p), path_id: None };
+    let rib = vec![
+        (
+            nlri("2001:db8:1::/48"),
+            route(
+                vec![65000, 174],
+                vec![community(65002, 2), community(65001, 1)],
+                &["fd00:0:0:1::1", "fe80::1"],
+            ),
+        ),
+        (nlri("100.64.0.0/24"), route(vec![65000, 65100, 174], vec![], &["10.0.1.1"])),
+        (nlri("100.64.1.0/24"), route(vec![65000], vec![], &["10.0.1.1"])),
+    ];
+    assert_eq!(
+        held_lines(&rib, 65100),
+        vec![
+            "100.64.1.0/24 [65000] egp via 10.0.1.1",
+            "2001:db8:1::/48 [65000 174] egp via fd00:0:0:1::1 65001:1 65002:2",
+        ]
+    );
+}
+
+#[test]
+fn a_rib_check_needs_a_speaker_and_is_sorted() {
+    let text = |expect: &str| {
+        format!(
+            "version: 1\nname: t\ndut: {{kind: bird, asn: 65000}}\nspeakers:\n  a: {{asn: 65001}}\nsteps:\n  - expect: {expect}\n"
+        )
+    };
+    let err = crate::scenario::parse(FsPath::new("t.yaml"), &text("{rib: []}")).unwrap_err();
+    assert!(err.to_string().contains("need `at: SPEAKER`"), "{err}");
+    let s = crate::scenario::parse(FsPath::new("t.yaml"), &text("{at: a, rib: [b, a]}")).unwrap();
+    let Action::Expect(checks) = &s.steps[0].action else { panic!("not an expect") };
+    assert!(matches!(&checks[0], Check::Rib { routes, .. } if routes == &["a", "b"]));
+}
+
+#[test]
+fn bird_prefers_any_ebgp_path_to_an_unresolvable_ibgp_one_and_such_cases_are_not_drawn() {
+    let sp = [ibgp(), ebgp(65003)];
+    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &attrs(&[4_200_000_001]))];
+    assert_eq!(best(&paths).unwrap().0.from, 0, "RFC: the shorter iBGP path");
+    assert_eq!(best_in(&paths, Profile::BIRD).unwrap().0.from, 1, "BIRD: the resolvable one");
+    // Alone, the iBGP path is used by both.
+    assert_eq!(best_in(&paths[..1], Profile::BIRD).unwrap().0.from, 0);
+    let c = Case {
+        seed: 0,
+        speakers: sp.to_vec(),
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[]) },
+            Event::Announce {
+                from: 1,
+                prefixes: vec![net("100.64.1.0/24")],
+                attrs: attrs(&[4_200_000_001]),
+            },
+        ],
+    };
+    assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 1, .. })));
+}
+
+#[test]
+fn generated_withdrawals_name_only_announced_prefixes() {
+    for seed in 0..300 {
+        let c = generate(seed).unwrap();
+        let mut announced = c.empty();
+        for e in &c.events {
+            if let Event::Withdraw { from, prefixes } = e {
+                assert!(!prefixes.is_empty(), "seed {seed}");
+                assert!(
+                    prefixes.iter().all(|p| announced[*from].contains_key(p)),
+                    "seed {seed}: {e:?}"
+                );
+            }
+            c.apply(&mut announced, e);
+        }
+    }
+}
+
+#[test]
+fn a_malformed_update_is_the_bytes_of_the_malformed_attribute_scenario_and_withdraws() {
+    use super::case::{Malformation, malformed_update};
+    // scenarios/malformed-attribute.yaml: ORIGIN 7 from AS 65001 on link 2, 100.64.1.0/24.
+    let sp = ebgp(65001);
+    let hex = |b: Vec<u8>| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(
+        hex(malformed_update(1, &sp, &net("100.64.1.0/24"), Malformation::Origin)),
+        "0000001440010107400206020100 00fde94003040a00020218644001".replace(' ', "")
+    );
+    assert_eq!(
+        hex(malformed_update(1, &sp, &net("100.64.2.0/24"), Malformation::MedLength)),
+        "0000001a4001010040020602010000fde94003040a0002028004030000001864400 2".replace(' ', "")
+    );
+    // 2-octet session: a 2-octet AS_PATH; iBGP: an empty path and LOCAL_PREF.
+    let old = SpeakerSpec { four_octet: false, ..ebgp(65001) };
+    assert_eq!(
+        hex(malformed_update(0, &old, &net("100.64.0.0/24"), Malformation::Origin)),
+        "000000124001010740020402 01fde94003040a00010218644000".replace(' ', "")
+    );
+    assert_eq!(
+        hex(malformed_update(0, &ibgp(), &net("100.64.0.0/24"), Malformation::Origin)),
+        "00000015400101074002004003040a0001024005040000006418644000"
+    );
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::Announce {
+                from: 0,
+                prefixes: vec![net("100.64.0.0/24"), net("100.64.1.0/24")],
+                attrs: attrs(&[]),
+            },
+            Event::Malformed { from: 0, prefix: net("100.64.1.0/24"), error: Malformation::Origin },
+        ],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert_eq!(
+        points[1].ribs[1],
+        Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()])
+    );
+}
