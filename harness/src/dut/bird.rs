@@ -127,7 +127,9 @@ pub(super) fn config(plan: &DutPlan) -> String {
             if fam == Family::Ipv6
                 && let Some(v6) = n.local_v6
             {
-                nh = format!(" next hop address {v6};");
+                // The address `next hop self` (iBGP) and the eBGP next hop use: appended, so
+                // that iBGP speakers still get the DUT as next hop.
+                nh.push_str(&format!(" next hop address {v6};"));
             }
             let _ = writeln!(c, "  {name} {{ import all; export all;{nh}{add_path} }};");
         }

@@ -164,3 +164,19 @@ fn bird_3_gets_worker_threads_and_bird_2_does_not() {
     let c = bird::config(&p);
     assert!(c.contains(&format!("\nthreads {};\n", bird::worker_threads())), "{c}");
 }
+
+#[test]
+fn bird_keeps_next_hop_self_towards_an_ibgp_speaker_of_ipv6() {
+    let mut p = plan(DutKind::Bird, None, false);
+    p.neighbors[0].asn = p.asn;
+    p.neighbors[0].families = vec![Family::Ipv4, Family::Ipv6];
+    p.neighbors[0].local_v6 = Some("fd00:0:0:1::1".parse().unwrap());
+    let c = bird::config(&p);
+    assert!(
+        c.contains(
+            "ipv6 { import all; export all; next hop self; next hop address fd00:0:0:1::1; }"
+        ),
+        "{c}"
+    );
+    assert!(c.contains("ipv4 { import all; export all; next hop self; }"), "{c}");
+}
