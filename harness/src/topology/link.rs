@@ -5,6 +5,7 @@ use std::io;
 
 use futures_util::TryStreamExt;
 use ipnet::IpNet;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags};
 use rtnetlink::packet_route::link::{InfoData, InfoVeth};
 use rtnetlink::{Handle, LinkMessageBuilder, LinkUnspec, LinkVeth};
 
@@ -65,12 +66,16 @@ pub(super) fn configure(name: &str, addresses: &[IpNet], up: bool) -> io::Result
     with_handle(async |h| {
         let i = index(&h, name).await?;
         for a in addresses {
-            h.address()
-                .add(i, a.addr(), a.prefix_len())
-                .replace()
-                .execute()
-                .await
-                .map_err(|e| nl(e, &format!("adding {a} to {name}")))?;
+            let mut req = h.address().add(i, a.addr(), a.prefix_len()).replace();
+            if a.addr().is_ipv6() {
+                // Usable at once: duplicate address detection would keep an IPv6 address
+                // tentative (unbindable) for a second after every link-up, and every address
+                // in a topology is ours.
+                let msg = req.message_mut();
+                msg.header.flags |= AddressHeaderFlags::Nodad;
+                msg.attributes.push(AddressAttribute::Flags(AddressFlags::Nodad));
+            }
+            req.execute().await.map_err(|e| nl(e, &format!("adding {a} to {name}")))?;
         }
         set_up(&h, name, up).await
     })
