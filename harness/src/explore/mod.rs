@@ -11,6 +11,9 @@ pub mod case;
 pub mod generator;
 pub mod model;
 pub mod render;
+pub mod shrink;
 
+#[cfg(test)]
+mod shrink_tests;
 #[cfg(test)]
 mod tests;

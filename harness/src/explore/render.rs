@@ -18,6 +18,8 @@ use crate::scenario::raw;
 const CHECK_WITHIN: Duration = Duration::from_secs(20);
 /// Deadline for sessions to come back after a reset, link flap or DUT restart.
 const RECONNECT_WITHIN: Duration = Duration::from_secs(60);
+/// Deadline for the DUT's answer to a ROUTE-REFRESH.
+const REFRESH_WITHIN: Duration = Duration::from_secs(10);
 /// Hold time of a speaker whose link goes down, so that the DUT notices soon.
 const LINK_FLAP_HOLD: u16 = 6;
 
@@ -76,6 +78,38 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                     send_raw: Some(raw::SendRaw { from: speaker_name(*from), update: hex }),
                     ..raw::Step::default()
                 });
+            }
+            Event::Refresh(x) => {
+                // RFC 2918: the DUT must send its Adj-RIB-Out for IPv4 again. The model says
+                // how many IPv4 routes the speaker holds; with none there is nothing to see.
+                let held = points
+                    .iter()
+                    .find(|c| c.after == i && c.link_down.is_none())
+                    .and_then(|c| c.ribs[*x].as_ref())
+                    .map_or(0, |rib| {
+                        rib.iter()
+                            .filter(|l| l.split(' ').next().is_some_and(|p| !p.contains(':')))
+                            .count()
+                    });
+                let mark = format!("before-refresh-{}", i + 1);
+                if held > 0 {
+                    steps.push(raw::Step { snapshot: Some(mark.clone()), ..raw::Step::default() });
+                }
+                steps.extend(step(e));
+                if held > 0 {
+                    let at = speaker_name(*x);
+                    steps.push(raw::Step {
+                        name: Some(format!("the DUT sends {at} its {held} IPv4 routes again")),
+                        expect: Some(raw::Expect {
+                            at: Some(at),
+                            since: Some(mark),
+                            announced: Some(held as u64),
+                            within: Some(REFRESH_WITHIN),
+                            ..raw::Expect::default()
+                        }),
+                        ..raw::Step::default()
+                    });
+                }
             }
             other => steps.extend(step(other)),
         }

@@ -1,0 +1,96 @@
+//! Tests of the shrinker with a stand-in for running the case: a predicate on the case that
+//! says whether it "still diverges".
+
+use super::case::{Case, Event};
+use super::generator::generate;
+use super::model::checkpoints;
+use super::shrink::{candidates, normalize, shrink, size};
+
+/// Whether a ROUTE-REFRESH comes from a speaker the model says holds an IPv4 route then
+/// (what a DUT that ignores ROUTE-REFRESH trips on).
+fn refresh_with_routes(c: &Case) -> bool {
+    let Ok(points) = checkpoints(c) else { return false };
+    c.events.iter().enumerate().any(|(i, e)| {
+        let Event::Refresh(x) = e else { return false };
+        points.iter().filter(|p| p.after == i && p.link_down.is_none()).any(|p| {
+            p.ribs[*x]
+                .as_ref()
+                .is_some_and(|r| r.iter().any(|l| !l.split(' ').next().unwrap_or("").contains(':')))
+        })
+    })
+}
+
+fn first_seed(pred: impl Fn(&Case) -> bool) -> Case {
+    (0..2000).map(|s| generate(s).unwrap()).find(|c| pred(c)).expect("a seed with the property")
+}
+
+#[test]
+fn a_refresh_divergence_shrinks_to_one_announcement_and_the_refresh() {
+    let c = first_seed(|c| refresh_with_routes(c) && c.events.len() >= 4);
+    let before = size(&c);
+    let s = shrink(&c, 500, refresh_with_routes);
+    assert!(!s.budget_spent);
+    assert!(refresh_with_routes(&s.case), "the shrunk case still diverges");
+    assert_eq!(s.case.speakers.len(), 2, "{:#?}", s.case);
+    assert_eq!(s.case.events.len(), 2, "{:#?}", s.case);
+    assert!(matches!(&s.case.events[0], Event::Announce { prefixes, .. } if prefixes.len() == 1));
+    assert!(matches!(s.case.events[1], Event::Refresh(_)));
+    assert!(size(&s.case) < before);
+    // 1-minimal: shrinking again finds nothing smaller.
+    let again = shrink(&s.case, 500, refresh_with_routes);
+    assert_eq!(again.kept, 0);
+    assert_eq!(again.case, s.case);
+}
+
+#[test]
+fn the_run_budget_is_kept() {
+    let c = first_seed(|c| c.events.len() >= 4);
+    let s = shrink(&c, 3, |_| false);
+    assert_eq!(s.runs, 3);
+    assert!(s.budget_spent);
+    assert_eq!(s.case, c, "nothing diverged, nothing was kept");
+}
+
+#[test]
+fn a_case_that_does_not_diverge_again_is_returned_whole() {
+    let c = first_seed(|c| c.events.len() >= 3);
+    let s = shrink(&c, 10_000, |_| false);
+    assert!(!s.budget_spent);
+    assert_eq!(s.kept, 0);
+    assert_eq!(s.case, c);
+    assert!(s.runs > 0);
+}
+
+#[test]
+fn removing_a_speaker_renumbers_the_later_ones_and_drops_its_events() {
+    for seed in 0..300 {
+        let c = generate(seed).unwrap();
+        for mut d in candidates(&c) {
+            normalize(&mut d);
+            for e in &d.events {
+                if let Some(x) = super::shrink::event_speaker(e) {
+                    assert!(x < d.speakers.len(), "seed {seed}: event of speaker {x}: {d:#?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn normalized_withdrawals_name_only_announced_prefixes() {
+    for seed in 0..300 {
+        let c = generate(seed).unwrap();
+        // Without the first event (an announcement), withdrawals may name what is gone.
+        let mut d = c.clone();
+        d.events.remove(0);
+        normalize(&mut d);
+        let mut announced = d.empty();
+        for e in &d.events {
+            if let Event::Withdraw { from, prefixes } = e {
+                assert!(!prefixes.is_empty());
+                assert!(prefixes.iter().all(|p| announced[*from].contains_key(p)), "seed {seed}");
+            }
+            d.apply(&mut announced, e);
+        }
+    }
+}
