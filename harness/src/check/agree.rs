@@ -3,11 +3,17 @@
 //! unless the same `expect` says `routes: 0`: an empty comparison proves nothing.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
+use ipnet::IpNet;
 use tokio::time::Instant;
 
+use super::routes::SETTLE_AT_MOST;
 use super::{CheckFailure, CheckResult, Pass};
 use crate::run::Runner;
+
+/// How often the DUT's RIB is looked at while waiting for it to match.
+const DUT_POLL: Duration = Duration::from_millis(300);
 
 /// Both sets are empty and the scenario did not say that is expected.
 fn empty_unexpected(place: &str, what: &str, empty_expected: bool, len: usize) -> CheckResult {
@@ -68,6 +74,56 @@ impl Runner<'_> {
             ours.len(),
         )?;
         Ok(Pass(format!("the DUT's RIB and {at}'s agree on {} prefixes", ours.len())))
+    }
+
+    /// The DUT's own RIB (its CLI) holds exactly `want` (sorted), by the deadline.
+    pub(super) async fn dut_prefixes(
+        &self,
+        want: &[IpNet],
+        within: Duration,
+        deadline: Instant,
+    ) -> CheckResult {
+        self.settle(deadline.min(Instant::now() + SETTLE_AT_MOST)).await;
+        let dut = self
+            .dut
+            .as_ref()
+            .ok_or_else(|| CheckFailure::new("dut_prefixes", "a DUT", "has none (dut: none)"))?;
+        let want: BTreeSet<IpNet> = want.iter().copied().collect();
+        loop {
+            let rib = dut
+                .rib(self.topo.node(0))
+                .map_err(|e| CheckFailure::new("the DUT", "its RIB", format!("cannot say: {e}")))?;
+            // A prefix the daemon prints in a form that does not parse is a difference too.
+            let have: BTreeSet<Result<IpNet, String>> = rib
+                .into_iter()
+                .map(|r| r.prefix.parse::<IpNet>().map(|p| p.trunc()).map_err(|_| r.prefix))
+                .collect();
+            let ok: BTreeSet<IpNet> = have.iter().filter_map(|p| p.as_ref().ok().copied()).collect();
+            if ok == want && ok.len() == have.len() {
+                return Ok(Pass(format!("the DUT's RIB holds exactly the {} prefixes", want.len())));
+            }
+            if Instant::now() >= deadline {
+                let missing: Vec<String> =
+                    want.difference(&ok).take(5).map(|p| p.to_string()).collect();
+                let extra: Vec<String> = have
+                    .iter()
+                    .filter(|p| p.as_ref().map_or(true, |p| !want.contains(p)))
+                    .take(5)
+                    .map(|p| match p {
+                        Ok(p) => p.to_string(),
+                        Err(s) => s.clone(),
+                    })
+                    .collect();
+                return Err(CheckFailure::new(
+                    "the DUT's RIB",
+                    format!("exactly the {} given prefixes within {within:?}", want.len()),
+                    format!("holds other prefixes: missing {missing:?}, unexpected {extra:?}"),
+                )
+                .with_context(self.dut_log_tail()));
+            }
+            // Each look runs the daemon's CLI: a few per second at most.
+            tokio::time::sleep(DUT_POLL.min(deadline - Instant::now())).await;
+        }
     }
 
     pub(super) async fn monitor_agrees(

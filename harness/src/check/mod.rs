@@ -51,6 +51,9 @@ impl Runner<'_> {
             Check::DutMatches { at, empty_expected, .. } => {
                 self.dut_matches(at, *empty_expected, deadline).await
             }
+            Check::DutPrefixes { prefixes, within } => {
+                self.dut_prefixes(prefixes, *within, deadline).await
+            }
             Check::MonitorAgrees { at, empty_expected, .. } => {
                 self.monitor_agrees(at, *empty_expected, deadline).await
             }

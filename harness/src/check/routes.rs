@@ -14,7 +14,7 @@ use crate::scenario::model::{Family, Prefixes};
 use crate::speaker::Route;
 
 /// How long the `rib` check waits for the DUT to settle before it compares.
-const SETTLE_AT_MOST: Duration = Duration::from_secs(3);
+pub(super) const SETTLE_AT_MOST: Duration = Duration::from_secs(3);
 
 impl Runner<'_> {
     /// `at` holds exactly `n` routes by the deadline.

@@ -10,6 +10,7 @@
 pub mod case;
 pub mod generator;
 pub mod model;
+pub mod oracle;
 pub mod render;
 pub mod shrink;
 

@@ -212,6 +212,8 @@ pub struct Checkpoint {
     pub link_down: Option<usize>,
     /// Per speaker.
     pub ribs: Vec<Option<Rib>>,
+    /// The prefixes the DUT itself holds (a usable path from a speaker that is up).
+    pub dut: Vec<IpNet>,
 }
 
 /// Every checkpoint of a case in order (after each event, and while a flapped link is down),
@@ -236,12 +238,14 @@ pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, 
             let mut up = vec![true; case.speakers.len()];
             up[*x] = false;
             let ribs = predict(&case.speakers, &announced, &up, profile)?;
-            out.push(Checkpoint { after: i, link_down: Some(*x), ribs });
+            let dut = dut_prefixes(&case.speakers, &announced, &up);
+            out.push(Checkpoint { after: i, link_down: Some(*x), ribs, dut });
         }
         case.apply(&mut announced, e);
         let up = vec![true; case.speakers.len()];
         let ribs = predict(&case.speakers, &announced, &up, profile)?;
-        out.push(Checkpoint { after: i, link_down: None, ribs });
+        let dut = dut_prefixes(&case.speakers, &announced, &up);
+        out.push(Checkpoint { after: i, link_down: None, ribs, dut });
     }
     Ok(out)
 }
@@ -249,6 +253,24 @@ pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, 
 /// Whether every checkpoint of the case has one answer for every daemon.
 pub fn decidable(case: &Case) -> bool {
     checkpoints(case).is_ok()
+}
+
+/// The prefixes the DUT holds when the speakers whose session is `up` have announced
+/// `announced`: those with a path that does not hold the DUT's AS (RFC 4271 §9.1.2), sorted.
+pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]) -> Vec<IpNet> {
+    let mut out: Vec<IpNet> = announced
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| up[*s])
+        .flat_map(|(s, m)| {
+            m.iter()
+                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).as_path.contains(&DUT_ASN))
+                .map(|(p, _)| *p)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The RIB of each speaker when the speakers whose session is `up` have announced

@@ -118,6 +118,34 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
             expects(c, &mut steps);
         }
     }
+    // Consistency, once every event is done: the DUT's own RIB holds what the model says it
+    // does, and the wire monitor saw the DUT send each speaker what that speaker holds.
+    if let Some(last) = points.iter().rev().find(|c| c.link_down.is_none()) {
+        steps.push(raw::Step {
+            name: Some("the DUT's own RIB holds the predicted prefixes".into()),
+            expect: Some(raw::Expect {
+                dut_prefixes: Some(last.dut.clone()),
+                within: Some(CHECK_WITHIN),
+                ..raw::Expect::default()
+            }),
+            ..raw::Step::default()
+        });
+        for (r, rib) in last.ribs.iter().enumerate() {
+            let Some(rib) = rib else { continue };
+            let at = speaker_name(r);
+            steps.push(raw::Step {
+                name: Some(format!("the wire monitor saw what {at} holds")),
+                expect: Some(raw::Expect {
+                    at: Some(at),
+                    monitor_agrees: Some(true),
+                    routes: rib.is_empty().then_some(0),
+                    within: Some(CHECK_WITHIN),
+                    ..raw::Expect::default()
+                }),
+                ..raw::Step::default()
+            });
+        }
+    }
     // Liveness: the sessions no event took down came up once and saw no NOTIFICATION (an
     // attribute error that resets the session instead of RFC 7606 treat-as-withdraw).
     let steady: Vec<String> = (0..case.speakers.len())

@@ -23,4 +23,4 @@ pub use json::JsonWriter;
 pub use junit::JunitWriter;
 pub use line::LinePrinter;
 pub use matrix::{CellFiles, MatrixWriter};
-pub use model::{RunReport, StepReport, StepStatus};
+pub use model::{RunReport, SeenNotification, StepReport, StepStatus};

@@ -48,6 +48,21 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
+/// A NOTIFICATION a speaker sent or received during a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeenNotification {
+    /// The speaker.
+    pub speaker: String,
+    /// Whether the DUT sent it (the speaker received it).
+    pub from_dut: bool,
+    /// Error code (RFC 4271 §4.5).
+    pub code: u8,
+    /// Error subcode.
+    pub subcode: u8,
+    /// Its description.
+    pub text: String,
+}
+
 /// One run of one scenario with one DUT.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
@@ -73,6 +88,8 @@ pub struct RunReport {
     pub convergence: Option<Summary>,
     /// Remarks (DUT log errors, monitor problems).
     pub notes: Vec<String>,
+    /// Every NOTIFICATION the speakers sent or received, per speaker in order.
+    pub notifications: Vec<SeenNotification>,
     /// Whole run.
     #[serde(serialize_with = "secs")]
     pub duration: Duration,
@@ -102,6 +119,7 @@ impl RunReport {
             monitor: None,
             convergence: None,
             notes: Vec::new(),
+            notifications: Vec::new(),
             duration: Duration::ZERO,
             setup: Duration::ZERO,
             teardown: Duration::ZERO,

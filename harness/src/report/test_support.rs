@@ -31,6 +31,7 @@ pub fn report(scenario: &str, kind: DutKind, steps: &[StepReport]) -> RunReport 
         monitor: None,
         convergence: None,
         notes: Vec::new(),
+        notifications: Vec::new(),
         duration: Duration::from_millis(1500),
         setup: Duration::from_millis(125),
         teardown: Duration::from_millis(50),

@@ -23,10 +23,10 @@ use bgpstorm_monitor::engine::MonitorConfig;
 use crate::check::outcome::{Mark, rib_lines};
 use crate::dut::{Column, Dut, Installed, ResolveError, Source, Version};
 use crate::interrupt;
-use crate::report::{Reporter, RunEvent};
+use crate::report::{Reporter, RunEvent, SeenNotification};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Action, DutKind, Step};
-use crate::speaker::{Injector, Session};
+use crate::speaker::{Direction, Injector, Session};
 use crate::topology::Topology;
 
 pub use crate::report::{RunReport, StepReport, StepStatus};
@@ -447,6 +447,17 @@ impl Runner<'_> {
     }
 
     async fn finish(&mut self, report: &mut RunReport, dir: &Path) {
+        for (name, s) in &self.sessions {
+            for n in s.notifications() {
+                report.notifications.push(SeenNotification {
+                    speaker: name.clone(),
+                    from_dut: n.direction == Direction::Received,
+                    code: n.code,
+                    subcode: n.subcode,
+                    text: n.to_string(),
+                });
+            }
+        }
         for (_, s) in std::mem::take(&mut self.sessions) {
             s.stop(Duration::from_secs(1)).await;
         }

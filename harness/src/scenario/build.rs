@@ -376,6 +376,12 @@ impl Builder<'_> {
         if let Some(name) = &e.dut_rib {
             checks.push(Check::DutRib { name: name.clone(), within });
         }
+        if let Some(prefixes) = &e.dut_prefixes {
+            let mut prefixes = prefixes.clone();
+            prefixes.sort();
+            prefixes.dedup();
+            checks.push(Check::DutPrefixes { prefixes, within });
+        }
         if e.clean == Some(true) {
             checks.push(Check::Clean);
         }
@@ -456,6 +462,7 @@ impl Builder<'_> {
             rib_diff,
             clean,
             dut_matches,
+            dut_prefixes,
             monitor_agrees,
             end_of_rib,
             announced,
@@ -478,6 +485,7 @@ impl Builder<'_> {
             rib_diff.is_some(),
             clean.is_some(),
             dut_matches.is_some(),
+            dut_prefixes.is_some(),
             monitor_agrees.is_some(),
             end_of_rib.is_some(),
             announced.is_some(),

@@ -83,6 +83,13 @@ pub enum Check {
         /// Both being empty passes (the same `expect` says `routes: 0`).
         empty_expected: bool,
     },
+    /// The DUT's own RIB holds exactly these prefixes.
+    DutPrefixes {
+        /// The prefixes, sorted.
+        prefixes: Vec<IpNet>,
+        /// The deadline.
+        within: Duration,
+    },
     /// The monitor's view of the DUT → `at` session holds exactly what `at` received.
     MonitorAgrees {
         /// The speaker.
@@ -187,6 +194,7 @@ impl Check {
             | Self::Rib { within, .. }
             | Self::Snapshot { within, .. }
             | Self::DutMatches { within, .. }
+            | Self::DutPrefixes { within, .. }
             | Self::MonitorAgrees { within, .. }
             | Self::RibDiff { within, .. }
             | Self::EndOfRib { within, .. }

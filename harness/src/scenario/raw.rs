@@ -299,6 +299,10 @@ pub struct Expect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(!skip_serializing_if)]
     pub dut_matches: Option<bool>,
+    /// The DUT's own RIB (its CLI) holds exactly these prefixes, both families (`[]`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<String>>", !skip_serializing_if)]
+    pub dut_prefixes: Option<Vec<IpNet>>,
     /// The monitor's view of the DUT → `at` session holds exactly the prefixes `at` received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(!skip_serializing_if)]
