@@ -466,7 +466,7 @@ impl Progress {
         }
         let bar = indicatif::ProgressBar::new_spinner();
         if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
         {
             bar.set_style(style);
         }
