@@ -253,3 +253,27 @@ fn a_changed_prediction_diverges() {
     assert_eq!(r.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("holds other routes"), "{stdout}");
 }
+
+#[test]
+fn a_killed_explore_keeps_the_log_of_its_finished_runs() {
+    use std::io::{BufRead, BufReader};
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
+    let out = scratch("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bgpstorm"))
+        .args(["explore", "--seed", "2", "--cases", "3", "--out", out.to_str().unwrap()])
+        .args(["--artifacts", &artifacts()])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // The first run's line is printed after its log line is written.
+    let first = BufReader::new(stdout).lines().map_while(Result::ok).next().unwrap_or_default();
+    assert!(first.starts_with("[1/3] seed 2 on bird@"), "{first}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let lines = log_lines(&out.join("explore.ndjson"));
+    assert_eq!(lines.len(), 2, "the header and the finished run");
+    assert_eq!(lines[1]["seed"], 2);
+}
