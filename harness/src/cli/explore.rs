@@ -148,7 +148,7 @@ enum Source {
 }
 
 impl Source {
-    /// The next case, or the status to exit with when a seed gives none.
+    /// The next case, or why a seed gives none.
     fn next(&mut self) -> Option<Result<Item, String>> {
         match self {
             Self::Logged(items) => items.next().map(Ok),
