@@ -7,7 +7,6 @@
 //! ([`crate::explore::log`]). `--replay LOG [--line N]` runs the logged cases again.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,6 +20,10 @@ use crate::interrupt;
 use crate::report::{ReportError, Reporter, RunEvent, RunReport, StepStatus};
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::{self, Scenario, model::DutKind};
+
+mod progress;
+
+use progress::{Progress, Tally};
 
 /// Cases when neither --cases nor --time is given.
 const DEFAULT_CASES: u64 = 10;
@@ -394,118 +397,6 @@ fn write_all(
     Ok(exit::code(exit::SUCCESS))
 }
 
-/// Counts of an exploration, and each column's runs and run time.
-struct Tally {
-    started: Instant,
-    cases: u64,
-    runs: u64,
-    divergences: u64,
-    per_column: Vec<(String, u64, f64)>,
-}
-
-impl Tally {
-    fn new() -> Self {
-        Self { started: Instant::now(), cases: 0, runs: 0, divergences: 0, per_column: Vec::new() }
-    }
-
-    fn ran(&mut self, column: &str, secs: f64, passed: bool) {
-        self.runs += 1;
-        self.divergences += u64::from(!passed);
-        match self.per_column.iter_mut().find(|(c, ..)| c == column) {
-            Some((_, n, s)) => {
-                *n += 1;
-                *s += secs;
-            }
-            None => self.per_column.push((column.to_string(), 1, secs)),
-        }
-    }
-
-    /// Cases finished per hour so far.
-    fn rate(&self) -> f64 {
-        per_hour(self.cases, self.started.elapsed().as_secs_f64())
-    }
-
-    /// The summary line; `stopped` says why it ended early, if it did.
-    fn summary(&self, stopped: Option<String>) -> String {
-        let secs = self.started.elapsed().as_secs_f64();
-        let columns: Vec<String> = self
-            .per_column
-            .iter()
-            .map(|(c, n, s)| format!("{c} {:.0}/h", per_hour(*n, *s)))
-            .collect();
-        let mut line = format!(
-            "explore: {} cases, {} runs, {} diverging in {secs:.0}s; {:.0} cases per hour",
-            self.cases,
-            self.runs,
-            self.divergences,
-            self.rate()
-        );
-        if !columns.is_empty() {
-            line += &format!(" (per column: {})", columns.join(", "));
-        }
-        if let Some(why) = stopped {
-            line += &format!("; {why}");
-        }
-        line
-    }
-}
-
-fn per_hour(n: u64, secs: f64) -> f64 {
-    if secs > 0.0 { n as f64 * 3600.0 / secs } else { 0.0 }
-}
-
-/// A status line on stderr while cases run, only when it is a terminal.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new() -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self { bar: None };
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {wide_msg}")
-        {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Self { bar: Some(bar) }
-    }
-
-    /// Shows the counts, the rate, the remaining time and what runs now.
-    fn show(&self, t: &Tally, remaining: Option<Duration>, now: &str) {
-        let Some(bar) = &self.bar else { return };
-        let left = remaining
-            .map(|r| {
-                format!(", ~{} left", humantime::format_duration(Duration::from_secs(r.as_secs())))
-            })
-            .unwrap_or_default();
-        bar.set_message(format!(
-            "{} cases, {} runs, {} diverging, {:.0} cases/h{left}  {now}",
-            t.cases,
-            t.runs,
-            t.divergences,
-            t.rate()
-        ));
-    }
-
-    /// Prints a line on stdout without tearing the status line.
-    fn println(&self, line: &str) {
-        match &self.bar {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 /// The state of an exploration that runs cases.
 struct Explorer {
     opts: RunOptions,
@@ -689,18 +580,5 @@ mod tests {
         assert!(time("0s").unwrap_err().contains("more than 0"));
         assert!(time("400days").unwrap_err().contains("longest allowed"));
         assert!(time("ten minutes").is_err());
-    }
-
-    #[test]
-    fn the_summary_gives_the_rate_per_column() {
-        let mut t = Tally::new();
-        t.cases = 2;
-        t.ran("bird@2.0.12", 10.0, true);
-        t.ran("bird@2.0.12", 8.0, false);
-        t.ran("frr@8.4.4", 12.0, true);
-        let s = t.summary(Some("stopped on time (--time 1s)".into()));
-        assert!(s.starts_with("explore: 2 cases, 3 runs, 1 diverging in "), "{s}");
-        assert!(s.contains("(per column: bird@2.0.12 400/h, frr@8.4.4 300/h)"), "{s}");
-        assert!(s.ends_with("; stopped on time (--time 1s)"), "{s}");
     }
 }
