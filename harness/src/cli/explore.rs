@@ -222,23 +222,7 @@ fn explore(o: &ExploreArgs) -> Result<ExitCode, Stop> {
         }
     };
     let columns = if o.write_only { Vec::new() } else { columns(o)? };
-    let header = Header {
-        bgpstorm: env!("CARGO_PKG_VERSION").to_string(),
-        started: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        seed: o.replay.is_none().then_some(o.seed),
-        cases: match &source {
-            Source::Seeds { left, .. } => *left,
-            Source::Logged(items) => Some(items.len() as u64),
-        },
-        time: o.time.map(|t| humantime::format_duration(t).to_string()),
-        columns: if columns.is_empty() {
-            header_columns
-        } else {
-            columns.iter().map(|(c, _)| c.name.clone()).collect()
-        },
-        replay: o.replay.as_ref().map(|p| p.display().to_string()),
-        write_only: o.write_only,
-    };
+    let header = header(o, &source, &columns, header_columns);
     let mut log = LogWriter::create(&log_path, &header).map_err(|e| usage(format!("--log {e}")))?;
     if o.write_only {
         return write_all(&mut source, &out, o.time, &mut log);
@@ -268,6 +252,27 @@ fn explore(o: &ExploreArgs) -> Result<ExitCode, Stop> {
     let code = x.run(&mut source);
     x.progress.finish();
     Ok(code)
+}
+
+/// The log's first line: this invocation, its columns (or those a replayed log names).
+fn header(o: &ExploreArgs, source: &Source, columns: &[RunOn], logged: Vec<String>) -> Header {
+    Header {
+        bgpstorm: env!("CARGO_PKG_VERSION").to_string(),
+        started: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        seed: o.replay.is_none().then_some(o.seed),
+        cases: match source {
+            Source::Seeds { left, .. } => *left,
+            Source::Logged(items) => Some(items.len() as u64),
+        },
+        time: o.time.map(|t| humantime::format_duration(t).to_string()),
+        columns: if columns.is_empty() {
+            logged
+        } else {
+            columns.iter().map(|(c, _)| c.name.clone()).collect()
+        },
+        replay: o.replay.as_ref().map(|p| p.display().to_string()),
+        write_only: o.write_only,
+    }
 }
 
 /// The columns of `--dut` (the host's bird without it, but nothing on a replay, whose lines
@@ -318,14 +323,12 @@ fn replay_source(
     let mut named: Vec<String> = Vec::new();
     for (line, e) in entries {
         let at = |why: String| format!("--replay {}:{line}: {why}", replayed.display());
-        let column = match (&e.column, o.write_only || !o.duts.is_empty()) {
-            (_, true) => None,
-            (None, false) => {
-                Some(resolve_column("bird", &mut resolved).map_err(|(s, w)| (s, at(w)))?)
-            }
-            (Some(name), false) => {
-                Some(resolve_column(name, &mut resolved).map_err(|(s, w)| (s, at(w)))?)
-            }
+        // A line without a column was only written: the host's bird runs it.
+        let column = if o.write_only || !o.duts.is_empty() {
+            None
+        } else {
+            let name = e.column.as_deref().unwrap_or("bird");
+            Some(resolve_column(name, &mut resolved).map_err(|(s, w)| (s, at(w)))?)
         };
         if let Some(c) = &column
             && !named.contains(&c.0.name)
@@ -482,43 +485,52 @@ impl Explorer {
             if let Some(sig) = report.interrupted.and(interrupt::raised()) {
                 return Err(Halt::Signal(sig));
             }
-            let secs = t.elapsed().as_secs_f64();
-            let passed = report.passed();
-            self.tally.ran(&on.0.name, secs, passed);
-            let failure = first_failure(&report);
-            let entry = Entry {
-                seed: item.case.seed,
-                column: Some(on.0.name.clone()),
-                kind: Some(on.0.kind.name().to_string()),
-                version: on.0.version.clone(),
-                result: if passed { Outcome::Passed } else { Outcome::Diverged },
-                failure,
-                secs: Some(secs),
-                case: item.case.clone(),
-            };
-            self.log.write(&entry).map_err(|e| Halt::Error(exit::ENVIRONMENT, e.to_string()))?;
-            let head = format!("{head} on {}", on.0.name);
-            if passed {
-                self.progress.println(&format!(
-                    "{head}: agrees with the model ({secs:.1}s{})",
-                    slowest(&report)
-                ));
-                continue;
-            }
-            let why = report.first_failure().unwrap_or_default();
-            notes += &format!(
-                "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {why}\n",
-                item.label, on.0.name, on.0.name
-            );
-            let path = self.out.join(format!("{}.yaml", item.scenario.name));
-            self.progress
-                .println(&format!("{head}: DIVERGES ({secs:.1}s): {why}\n    {}", path.display()));
+            self.finished(item, on, &report, t.elapsed().as_secs_f64(), &head, &mut notes)?;
         }
-        if !notes.is_empty() {
-            let path = self.out.join(format!("{}.yaml", item.scenario.name));
-            std::fs::write(&path, format!("{notes}{}", item.text))
-                .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{}: {e}", path.display())))?;
+        Ok(())
+    }
+
+    /// Counts, logs and prints a run of `item` on `on`; when it diverged, adds its note to
+    /// `notes` and writes the case's scenario with them to --out (at once, so a signal during
+    /// the next column loses nothing).
+    fn finished(
+        &mut self,
+        item: &Item,
+        on: &RunOn,
+        report: &RunReport,
+        secs: f64,
+        head: &str,
+        notes: &mut String,
+    ) -> Result<(), Halt> {
+        let passed = report.passed();
+        self.tally.ran(&on.0.name, secs, passed);
+        let entry = Entry {
+            seed: item.case.seed,
+            column: Some(on.0.name.clone()),
+            kind: Some(on.0.kind.name().to_string()),
+            version: on.0.version.clone(),
+            result: if passed { Outcome::Passed } else { Outcome::Diverged },
+            failure: first_failure(report),
+            secs: Some(secs),
+            case: item.case.clone(),
+        };
+        self.log.write(&entry).map_err(|e| Halt::Error(exit::ENVIRONMENT, e.to_string()))?;
+        let head = format!("{head} on {}", on.0.name);
+        if passed {
+            let line = format!("{head}: agrees with the model ({secs:.1}s{})", slowest(report));
+            self.progress.println(&line);
+            return Ok(());
         }
+        let why = report.first_failure().unwrap_or_default();
+        *notes += &format!(
+            "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {why}\n",
+            item.label, on.0.name, on.0.name
+        );
+        let path = self.out.join(format!("{}.yaml", item.scenario.name));
+        std::fs::write(&path, format!("{notes}{}", item.text))
+            .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{}: {e}", path.display())))?;
+        self.progress
+            .println(&format!("{head}: DIVERGES ({secs:.1}s): {why}\n    {}", path.display()));
         Ok(())
     }
 
