@@ -82,12 +82,17 @@ pub enum Command {
     /// --seed+1, …) is written as a scenario whose `rib` checks are what the model of RFC 4271
     /// (decision process, export rules) predicts every speaker holds, and run on each --dut.
     ///
-    /// A line per run, a summary with the rate; each diverging case's scenario goes to --out,
-    /// where `bgpstorm run` reproduces the divergence. Exit status: 0 every run agreed with
-    /// the model (or --write-only wrote every case); 1 a run diverged (or a seed gave no
-    /// case); 2 usage (--cases 0, an --out that cannot be created); 3 environment (not root,
-    /// a missing daemon); 130 / 143 SIGINT / SIGTERM stopped it (the run in progress is torn
-    /// down).
+    /// A line per run (naming the column, e.g. bird@2.0.12), a status line on a terminal, a
+    /// summary with the rates; each diverging case's scenario goes to --out, where `bgpstorm
+    /// run` reproduces the divergence; each run is a line of the event log (--log, NDJSON,
+    /// written as the run ends), and `--replay LOG [--line N]` runs the logged cases again.
+    /// Exit status: 0 every run agreed with the model (or --write-only wrote every case);
+    /// 1 a run diverged (or a seed gave no case); 2 usage (--cases 0, a --time of 0 or beyond
+    /// 366 days, an --out or --log that cannot be created, a missing or malformed --replay log
+    /// (its line is named), a --line with no case); 3 environment (not root, a missing daemon,
+    /// a --dut or logged column with no such daemon, a log that could not be written);
+    /// 130 / 143 SIGINT / SIGTERM stopped it (the run in progress is torn down, the log keeps
+    /// the finished runs).
     Explore(explore::ExploreArgs),
     /// Check scenario files (YAML): schema, references, values. Exit 2 when any is invalid.
     Validate(validate::ValidateArgs),

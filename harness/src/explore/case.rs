@@ -7,12 +7,13 @@ use std::net::IpAddr;
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
 
 /// The DUT's AS in every generated case.
 pub const DUT_ASN: u32 = 65000;
 
 /// A generated case.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// The seed it was generated from (it names the scenario).
     pub seed: u64,
@@ -23,7 +24,7 @@ pub struct Case {
 }
 
 /// One simulated speaker of a case.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerSpec {
     /// Its AS (the DUT's makes it iBGP).
     pub asn: u32,
@@ -47,23 +48,27 @@ impl SpeakerSpec {
 
 /// Attributes of one announcement, before the sending session adds its part (its own AS and
 /// prepends on eBGP, LOCAL_PREF 100 on iBGP when none is given).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attrs {
     /// AS numbers after the speaker's own (the whole path on iBGP).
     pub as_path: Vec<u32>,
     /// Extra copies of the speaker's AS (eBGP only).
     pub prepend: u8,
     /// ORIGIN.
+    #[serde(with = "super::log::origin")]
     pub origin: Origin,
     /// MULTI_EXIT_DISC.
     pub med: Option<u32>,
     /// LOCAL_PREF (iBGP only).
     pub local_pref: Option<u32>,
     /// Standard communities, NO_EXPORT and NO_ADVERTISE among them.
+    #[serde(with = "super::log::communities")]
     pub communities: Vec<Community>,
     /// Large communities.
+    #[serde(with = "super::log::large")]
     pub large: Vec<LargeCommunity>,
     /// Extended communities (route target / route origin).
+    #[serde(with = "super::log::extended")]
     pub extended: Vec<ExtendedCommunity>,
 }
 
@@ -84,7 +89,8 @@ impl Attrs {
 }
 
 /// One event of a case; `usize` values are speaker indexes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// Announce (or implicitly replace) prefixes with attributes.
     Announce {
@@ -137,7 +143,8 @@ pub enum Event {
 }
 
 /// Attribute errors that call for treat-as-withdraw (RFC 7606).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Malformation {
     /// ORIGIN 7, an undefined value (§7.1).
     Origin,

@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod generator;
+pub mod log;
 pub mod model;
 pub mod oracle;
 pub mod render;
