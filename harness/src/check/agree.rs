@@ -98,9 +98,13 @@ impl Runner<'_> {
                 .into_iter()
                 .map(|r| r.prefix.parse::<IpNet>().map(|p| p.trunc()).map_err(|_| r.prefix))
                 .collect();
-            let ok: BTreeSet<IpNet> = have.iter().filter_map(|p| p.as_ref().ok().copied()).collect();
+            let ok: BTreeSet<IpNet> =
+                have.iter().filter_map(|p| p.as_ref().ok().copied()).collect();
             if ok == want && ok.len() == have.len() {
-                return Ok(Pass(format!("the DUT's RIB holds exactly the {} prefixes", want.len())));
+                return Ok(Pass(format!(
+                    "the DUT's RIB holds exactly the {} prefixes",
+                    want.len()
+                )));
             }
             if Instant::now() >= deadline {
                 let missing: Vec<String> =

@@ -15,7 +15,8 @@ use super::exit;
 use crate::dut::{DutSpec, RunOn, Want};
 use crate::explore::case::Case;
 use crate::explore::log::{self, Entry, Failure, Header, LogWriter, Outcome};
-use crate::explore::{generator, render};
+use crate::explore::oracle::{self, Divergence};
+use crate::explore::{generator, render, shrink};
 use crate::interrupt;
 use crate::report::{ReportError, Reporter, RunEvent, RunReport, StepStatus};
 use crate::run::{self, RunError, RunOptions};
@@ -72,6 +73,14 @@ pub struct ExploreArgs {
     /// Folder for each run's artifacts (kept for diverging runs).
     #[arg(long, value_name = "DIR", default_value = "target/bgpstorm-runs")]
     pub artifacts: PathBuf,
+    /// Runs a divergence's shrinking may take (each reduction tried is one run); 0 shrinks
+    /// nothing. The minimal case goes to --out as `explore-SEED-min-COLUMN.yaml`.
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub shrink_runs: u32,
+    /// The longest a divergence's shrinking may take (no reduction starts after it; a
+    /// human duration, at most 366 days).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = time)]
+    pub shrink_time: Duration,
 }
 
 /// `--time`: a human duration, more than zero, at most [`MAX_TIME`].
@@ -246,6 +255,8 @@ fn explore(o: &ExploreArgs) -> Result<ExitCode, Stop> {
         columns,
         log,
         time: o.time,
+        shrink_runs: o.shrink_runs,
+        shrink_time: o.shrink_time,
         tally: Tally::new(),
         progress: Progress::new(),
     };
@@ -391,6 +402,8 @@ fn write_all(
             version: None,
             result: Outcome::Written,
             failure: None,
+            divergence: None,
+            shrunk: false,
             secs: None,
             case: item.case,
         };
@@ -407,6 +420,8 @@ struct Explorer {
     columns: Vec<RunOn>,
     log: LogWriter,
     time: Option<Duration>,
+    shrink_runs: u32,
+    shrink_time: Duration,
     tally: Tally,
     progress: Progress,
 }
@@ -459,15 +474,19 @@ impl Explorer {
         if self.tally.divergences > 0 { exit::FAILED } else { exit::SUCCESS }
     }
 
-    /// Runs one case on each of its columns; writes its scenario to --out when a run diverged.
+    /// Runs one case on each of its columns, judges each run by the oracles and compares the
+    /// columns (the differential oracle); writes a diverging case's scenario to --out, and
+    /// shrinks each distinct divergence to a minimal case.
     fn one_case(&mut self, item: &Item, total: Option<u64>) -> Result<(), Halt> {
         let columns = item.columns.clone().unwrap_or_else(|| self.columns.clone());
+        let steps = raw_steps(&item.case);
         let mut notes = String::new();
         let n = self.tally.cases + 1;
         let head = match total {
             Some(t) => format!("[{n}/{t}] {}", item.label),
             None => format!("[{n}] {}", item.label),
         };
+        let mut verdicts: Vec<(RunOn, Option<Divergence>)> = Vec::new();
         for on in &columns {
             if let Some(sig) = interrupt::raised() {
                 return Err(Halt::Signal(sig));
@@ -485,7 +504,28 @@ impl Explorer {
             if let Some(sig) = report.interrupted.and(interrupt::raised()) {
                 return Err(Halt::Signal(sig));
             }
-            self.finished(item, on, &report, t.elapsed().as_secs_f64(), &head, &mut notes)?;
+            let verdict = oracle::judge(&report, &steps);
+            let secs = t.elapsed().as_secs_f64();
+            self.finished(item, on, &report, verdict.as_ref(), secs, &head, &mut notes)?;
+            verdicts.push((on.clone(), verdict));
+        }
+        let named: Vec<(String, Option<Divergence>)> =
+            verdicts.iter().map(|(on, v)| (on.0.name.clone(), v.clone())).collect();
+        if let Some(diff) = oracle::differential(&named) {
+            self.tally.differential += 1;
+            self.progress.println(&format!("{head}: the daemons disagree (differential): {diff}"));
+        }
+        if self.shrink_runs == 0 {
+            return Ok(());
+        }
+        let mut shrunk: Vec<String> = Vec::new();
+        for (on, v) in &verdicts {
+            let Some(d) = v else { continue };
+            if shrunk.contains(&d.signature()) {
+                continue;
+            }
+            shrunk.push(d.signature());
+            self.shrink_one(item, on, d, &named, &head)?;
         }
         Ok(())
     }
@@ -493,44 +533,174 @@ impl Explorer {
     /// Counts, logs and prints a run of `item` on `on`; when it diverged, adds its note to
     /// `notes` and writes the case's scenario with them to --out (at once, so a signal during
     /// the next column loses nothing).
+    #[allow(clippy::too_many_arguments)]
     fn finished(
         &mut self,
         item: &Item,
         on: &RunOn,
         report: &RunReport,
+        verdict: Option<&Divergence>,
         secs: f64,
         head: &str,
         notes: &mut String,
     ) -> Result<(), Halt> {
-        let passed = report.passed();
-        self.tally.ran(&on.0.name, secs, passed);
+        self.tally.ran(&on.0.name, secs, verdict.map(|d| d.oracle));
         let entry = Entry {
             seed: item.case.seed,
             column: Some(on.0.name.clone()),
             kind: Some(on.0.kind.name().to_string()),
             version: on.0.version.clone(),
-            result: if passed { Outcome::Passed } else { Outcome::Diverged },
+            result: if verdict.is_none() { Outcome::Passed } else { Outcome::Diverged },
             failure: first_failure(report),
+            divergence: verdict.map(Divergence::signature),
+            shrunk: false,
             secs: Some(secs),
             case: item.case.clone(),
         };
         self.log.write(&entry).map_err(|e| Halt::Error(exit::ENVIRONMENT, e.to_string()))?;
         let head = format!("{head} on {}", on.0.name);
-        if passed {
+        let Some(d) = verdict else {
             let line = format!("{head}: agrees with the model ({secs:.1}s{})", slowest(report));
             self.progress.println(&line);
             return Ok(());
-        }
-        let why = report.first_failure().unwrap_or_default();
+        };
         *notes += &format!(
-            "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {why}\n",
+            "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {d}\n",
             item.label, on.0.name, on.0.name
         );
         let path = self.out.join(format!("{}.yaml", item.scenario.name));
         std::fs::write(&path, format!("{notes}{}", item.text))
             .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{}: {e}", path.display())))?;
         self.progress
-            .println(&format!("{head}: DIVERGES ({secs:.1}s): {why}\n    {}", path.display()));
+            .println(&format!("{head}: DIVERGES ({secs:.1}s): {d}\n    {}", path.display()));
+        Ok(())
+    }
+
+    /// Shrinks the case of `item`, which diverged as `d` on `on`, to a minimal case that
+    /// diverges the same way; runs it once more with its artifacts kept (the pcap of the
+    /// DUT's interfaces, the DUT's log, the report) and writes it to --out as
+    /// `explore-SEED-min-COLUMN.yaml`, with the divergence, the failed check (what the
+    /// speaker held against the model's prediction), a first classification and where the
+    /// evidence is.
+    fn shrink_one(
+        &mut self,
+        item: &Item,
+        on: &RunOn,
+        d: &Divergence,
+        verdicts: &[(String, Option<Divergence>)],
+        head: &str,
+    ) -> Result<(), Halt> {
+        let sig = d.signature();
+        let column = &on.0.name;
+        let head = format!("{head} on {column}");
+        self.progress
+            .println(&format!("{head}: shrinking \"{sig}\" (at most {} runs)", self.shrink_runs));
+        let started = Instant::now();
+        let mut failed: Option<String> = None;
+        let opts = self.opts.clone();
+        let (tally, progress) = (&mut self.tally, &self.progress);
+        let deadline = Some(started + self.shrink_time);
+        let result = shrink::shrink(&item.case, self.shrink_runs, deadline, |cand| {
+            if failed.is_some() || interrupt::raised().is_some() {
+                return false;
+            }
+            progress.show(tally, None, &format!("{head}: shrinking, {} events", cand.events.len()));
+            let t = Instant::now();
+            match run_case(cand, on, &opts) {
+                Ok(r) if r.interrupted.is_none() => {
+                    let v = oracle::judge(&r, &raw_steps(cand));
+                    tally.shrink_runs += 1;
+                    tally.shrink_secs += t.elapsed().as_secs_f64();
+                    v.is_some_and(|v| v.signature() == sig)
+                }
+                Ok(_) => false,
+                Err(e) => {
+                    failed = Some(e.to_string());
+                    false
+                }
+            }
+        });
+        if let Some(s) = interrupt::raised() {
+            return Err(Halt::Signal(s));
+        }
+        if let Some(why) = failed {
+            return Err(Halt::Error(exit::ENVIRONMENT, format!("{head}: shrinking: {why}")));
+        }
+        // The minimal case once more, keeping its artifacts: the wire evidence.
+        let slug: String = column
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+            .collect();
+        let name = format!("{}-min-{slug}", render::name(&item.case));
+        // Its artifacts in a folder of their own, `explore-SEED-min-KIND-PID` (short: the
+        // DUT's control socket lives there).
+        let keep = RunOptions { keep_artifacts: true, ..self.opts.clone() };
+        let report = scenario_of(&result.case)
+            .and_then(|(_, mut s)| {
+                s.name = format!("{}-min", s.name);
+                run_scenario(&s, on, &keep)
+            })
+            .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{head}: {e}")))?;
+        if let Some(s) = report.interrupted.and(interrupt::raised()) {
+            return Err(Halt::Signal(s));
+        }
+        let again = oracle::judge(&report, &raw_steps(&result.case));
+        let text = render::yaml(&result.case, DutKind::Bird)
+            .map_err(|e| Halt::Error(exit::FAILED, format!("{head}: {e}")))?;
+        let evidence = report
+            .artifacts
+            .as_ref()
+            .map(|a| format!("{} (capture.pcap, result.json, the DUT's log)", a.display()))
+            .unwrap_or_else(|| "none kept".into());
+        let reproduced = match &again {
+            Some(v) if v.signature() == sig => format!("diverges again: {}", v.detail),
+            Some(v) => format!("diverged another way on the last run: {v}"),
+            None => "did not diverge on the last run (timing-dependent?)".to_string(),
+        };
+        let header = format!(
+            "# bgpstorm explore: the minimal case of {} ({} events and {} speakers, from {} and {}; {} runs, {} reductions kept{}, {:.0}s)\n\
+             # Divergence on {column}: {sig}\n\
+             # First classification: {}\n\
+             # Reproduced: {reproduced}\n\
+             # Wire evidence: {evidence}\n\
+             # The model's prediction is each `rib` check below; `bgpstorm run FILE --dut {column}` reproduces it.\n",
+            item.label,
+            result.case.events.len(),
+            result.case.speakers.len(),
+            item.case.events.len(),
+            item.case.speakers.len(),
+            result.runs,
+            result.kept,
+            if result.budget_spent { ", stopped by --shrink-runs or --shrink-time" } else { "" },
+            started.elapsed().as_secs_f64(),
+            oracle::classify(d, verdicts),
+        );
+        let path = self.out.join(format!("{name}.yaml"));
+        std::fs::write(&path, format!("{header}{text}"))
+            .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{}: {e}", path.display())))?;
+        let entry = Entry {
+            seed: result.case.seed,
+            column: Some(column.clone()),
+            kind: Some(on.0.kind.name().to_string()),
+            version: on.0.version.clone(),
+            result: if again.is_some() { Outcome::Diverged } else { Outcome::Passed },
+            failure: first_failure(&report),
+            divergence: again.as_ref().map(Divergence::signature),
+            shrunk: true,
+            secs: Some(report.duration.as_secs_f64()),
+            case: result.case.clone(),
+        };
+        self.log.write(&entry).map_err(|e| Halt::Error(exit::ENVIRONMENT, e.to_string()))?;
+        self.tally.shrunk += 1;
+        self.progress.println(&format!(
+            "{head}: shrunk to {} events and {} speakers in {} runs ({:.0}s): {}\n    {}",
+            result.case.events.len(),
+            result.case.speakers.len(),
+            result.runs,
+            started.elapsed().as_secs_f64(),
+            oracle::classify(d, verdicts),
+            path.display()
+        ));
         Ok(())
     }
 
@@ -553,6 +723,11 @@ impl Explorer {
 enum Halt {
     Signal(interrupt::Signal),
     Error(u8, String),
+}
+
+/// The steps of a case's scenario as written (what the oracles tag).
+fn raw_steps(case: &Case) -> Vec<crate::scenario::raw::Step> {
+    render::scenario(case, DutKind::Bird).map(|s| s.steps).unwrap_or_default()
 }
 
 /// The first failed step of a run, as the log keeps it.

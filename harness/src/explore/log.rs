@@ -80,6 +80,13 @@ pub struct Entry {
     pub result: Outcome,
     /// The first failure, when it diverged.
     pub failure: Option<Failure>,
+    /// The divergence's oracle and what diverged (`liveness: NOTIFICATION 3/6`), when it
+    /// diverged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divergence: Option<String>,
+    /// The case is the shrunk form of the logged case of this seed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shrunk: bool,
     /// How long the run took, seconds.
     pub secs: Option<f64>,
     /// The case itself.
@@ -433,6 +440,8 @@ mod tests {
             version: Some("2.0.12".into()),
             result: Outcome::Diverged,
             failure: Some(Failure { step: 3, name: "sp1 holds".into(), message: "a\nb".into() }),
+            divergence: Some("liveness: NOTIFICATION 3/6".into()),
+            shrunk: true,
             secs: Some(7.5),
             case,
         }

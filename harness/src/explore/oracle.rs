@@ -161,7 +161,7 @@ pub fn classify(d: &Divergence, verdicts: &[(String, Option<Divergence>)]) -> &'
         .count();
     let clean = verdicts.iter().filter(|(_, v)| v.is_none()).count();
     if verdicts.len() > 1 && same == verdicts.len() {
-        "model or harness bug (every daemon diverges the same way)"
+        "every daemon run diverges the same way: a model or harness bug, or a fault they share (check with the RFC and more daemons)"
     } else if clean > 0 {
         "daemon bug (other daemons agree with the model)"
     } else {

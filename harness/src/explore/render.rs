@@ -130,15 +130,18 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
             }),
             ..raw::Step::default()
         });
+        // Only where the speaker holds something: what it received also counts routes it
+        // discards as loops, so "both hold nothing" cannot be asked for in advance.
         for (r, rib) in last.ribs.iter().enumerate() {
-            let Some(rib) = rib else { continue };
+            if rib.as_ref().is_none_or(Vec::is_empty) {
+                continue;
+            }
             let at = speaker_name(r);
             steps.push(raw::Step {
                 name: Some(format!("the wire monitor saw what {at} holds")),
                 expect: Some(raw::Expect {
                     at: Some(at),
                     monitor_agrees: Some(true),
-                    routes: rib.is_empty().then_some(0),
                     within: Some(CHECK_WITHIN),
                     ..raw::Expect::default()
                 }),

@@ -9,6 +9,7 @@
 //! answer in the reference model; a candidate already tried is not run again.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use bgpstorm_wire::model::Origin;
 
@@ -24,7 +25,8 @@ pub struct Shrunk {
     pub runs: u32,
     /// Reductions kept.
     pub kept: u32,
-    /// Whether the run budget ended the search before a 1-minimal case was reached.
+    /// Whether the run budget or the deadline ended the search before a 1-minimal case was
+    /// reached.
     pub budget_spent: bool,
 }
 
@@ -61,8 +63,13 @@ pub fn size(c: &Case) -> usize {
 }
 
 /// Shrinks `case`, which diverges, while `diverges` says a candidate still does (the same
-/// way), running at most `budget` candidates.
-pub fn shrink(case: &Case, budget: u32, mut diverges: impl FnMut(&Case) -> bool) -> Shrunk {
+/// way), running at most `budget` candidates and starting none after `deadline`.
+pub fn shrink(
+    case: &Case,
+    budget: u32,
+    deadline: Option<Instant>,
+    mut diverges: impl FnMut(&Case) -> bool,
+) -> Shrunk {
     let mut current = case.clone();
     let mut tried: HashSet<String> = HashSet::new();
     tried.insert(format!("{current:?}"));
@@ -76,7 +83,7 @@ pub fn shrink(case: &Case, budget: u32, mut diverges: impl FnMut(&Case) -> bool)
             if !model::decidable(&cand) || !tried.insert(format!("{cand:?}")) {
                 continue;
             }
-            if runs >= budget {
+            if runs >= budget || deadline.is_some_and(|d| Instant::now() >= d) {
                 return Shrunk { case: current, runs, kept, budget_spent: true };
             }
             runs += 1;

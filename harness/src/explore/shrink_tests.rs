@@ -28,7 +28,7 @@ fn first_seed(pred: impl Fn(&Case) -> bool) -> Case {
 fn a_refresh_divergence_shrinks_to_one_announcement_and_the_refresh() {
     let c = first_seed(|c| refresh_with_routes(c) && c.events.len() >= 4);
     let before = size(&c);
-    let s = shrink(&c, 500, refresh_with_routes);
+    let s = shrink(&c, 500, None, refresh_with_routes);
     assert!(!s.budget_spent);
     assert!(refresh_with_routes(&s.case), "the shrunk case still diverges");
     assert_eq!(s.case.speakers.len(), 2, "{:#?}", s.case);
@@ -37,7 +37,7 @@ fn a_refresh_divergence_shrinks_to_one_announcement_and_the_refresh() {
     assert!(matches!(s.case.events[1], Event::Refresh(_)));
     assert!(size(&s.case) < before);
     // 1-minimal: shrinking again finds nothing smaller.
-    let again = shrink(&s.case, 500, refresh_with_routes);
+    let again = shrink(&s.case, 500, None, refresh_with_routes);
     assert_eq!(again.kept, 0);
     assert_eq!(again.case, s.case);
 }
@@ -45,7 +45,7 @@ fn a_refresh_divergence_shrinks_to_one_announcement_and_the_refresh() {
 #[test]
 fn the_run_budget_is_kept() {
     let c = first_seed(|c| c.events.len() >= 4);
-    let s = shrink(&c, 3, |_| false);
+    let s = shrink(&c, 3, None, |_| false);
     assert_eq!(s.runs, 3);
     assert!(s.budget_spent);
     assert_eq!(s.case, c, "nothing diverged, nothing was kept");
@@ -54,7 +54,7 @@ fn the_run_budget_is_kept() {
 #[test]
 fn a_case_that_does_not_diverge_again_is_returned_whole() {
     let c = first_seed(|c| c.events.len() >= 3);
-    let s = shrink(&c, 10_000, |_| false);
+    let s = shrink(&c, 10_000, None, |_| false);
     assert!(!s.budget_spent);
     assert_eq!(s.kept, 0);
     assert_eq!(s.case, c);
@@ -93,4 +93,13 @@ fn normalized_withdrawals_name_only_announced_prefixes() {
             d.apply(&mut announced, e);
         }
     }
+}
+
+#[test]
+fn no_candidate_starts_after_the_deadline() {
+    let c = first_seed(|c| c.events.len() >= 4);
+    let past = std::time::Instant::now();
+    let s = shrink(&c, 1000, Some(past), |_| panic!("a candidate ran after the deadline"));
+    assert_eq!(s.runs, 0);
+    assert!(s.budget_spent);
 }

@@ -1,8 +1,11 @@
 //! What `bgpstorm explore` tells while and after it runs: the counts ([`Tally`]) and their
 //! summary line, and the status line on a terminal ([`Progress`]).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
+
+use crate::explore::oracle::Oracle;
 
 /// Counts of an exploration, and each column's runs and run time.
 pub(super) struct Tally {
@@ -14,18 +17,41 @@ pub(super) struct Tally {
     pub(super) runs: u64,
     /// Runs that diverged.
     pub(super) divergences: u64,
+    /// Divergent runs per oracle.
+    per_oracle: BTreeMap<Oracle, u64>,
+    /// Cases on which the columns disagreed.
+    pub(super) differential: u64,
+    /// Divergences shrunk, and the runs and seconds shrinking took.
+    pub(super) shrunk: u64,
+    pub(super) shrink_runs: u64,
+    pub(super) shrink_secs: f64,
     /// Each column's runs and their seconds.
     per_column: Vec<(String, u64, f64)>,
 }
 
 impl Tally {
     pub(super) fn new() -> Self {
-        Self { started: Instant::now(), cases: 0, runs: 0, divergences: 0, per_column: Vec::new() }
+        Self {
+            started: Instant::now(),
+            cases: 0,
+            runs: 0,
+            divergences: 0,
+            per_oracle: BTreeMap::new(),
+            differential: 0,
+            shrunk: 0,
+            shrink_runs: 0,
+            shrink_secs: 0.0,
+            per_column: Vec::new(),
+        }
     }
 
-    pub(super) fn ran(&mut self, column: &str, secs: f64, passed: bool) {
+    /// A run on `column` that took `secs`, and the oracle it diverged on, if it did.
+    pub(super) fn ran(&mut self, column: &str, secs: f64, diverged: Option<Oracle>) {
         self.runs += 1;
-        self.divergences += u64::from(!passed);
+        if let Some(o) = diverged {
+            self.divergences += 1;
+            *self.per_oracle.entry(o).or_default() += 1;
+        }
         match self.per_column.iter_mut().find(|(c, ..)| c == column) {
             Some((_, n, s)) => {
                 *n += 1;
@@ -57,6 +83,20 @@ impl Tally {
         );
         if !columns.is_empty() {
             line += &format!(" (per column: {})", columns.join(", "));
+        }
+        // Each oracle's count, the differential one in cases.
+        let oracles: Vec<String> = Oracle::ALL
+            .iter()
+            .filter(|o| **o != Oracle::Differential)
+            .map(|o| format!("{o} {}", self.per_oracle.get(o).copied().unwrap_or(0)))
+            .chain(std::iter::once(format!("differential {}", self.differential)))
+            .collect();
+        line += &format!("; divergences by oracle: {}", oracles.join(", "));
+        if self.shrunk > 0 {
+            line += &format!(
+                "; {} shrunk in {} runs ({:.0}s)",
+                self.shrunk, self.shrink_runs, self.shrink_secs
+            );
         }
         if let Some(why) = stopped {
             line += &format!("; {why}");
@@ -129,12 +169,19 @@ mod tests {
     fn the_summary_gives_the_rate_per_column() {
         let mut t = Tally::new();
         t.cases = 2;
-        t.ran("bird@2.0.12", 10.0, true);
-        t.ran("bird@2.0.12", 8.0, false);
-        t.ran("frr@8.4.4", 12.0, true);
+        t.ran("bird@2.0.12", 10.0, None);
+        t.ran("bird@2.0.12", 8.0, Some(Oracle::Liveness));
+        t.ran("frr@8.4.4", 12.0, None);
+        t.differential = 1;
         let s = t.summary(Some("stopped on time (--time 1s)".into()));
         assert!(s.starts_with("explore: 2 cases, 3 runs, 1 diverging in "), "{s}");
         assert!(s.contains("(per column: bird@2.0.12 400/h, frr@8.4.4 300/h)"), "{s}");
+        assert!(
+            s.contains(
+                "divergences by oracle: model 0, consistency 0, liveness 1, harness 0, differential 1"
+            ),
+            "{s}"
+        );
         assert!(s.ends_with("; stopped on time (--time 1s)"), "{s}");
     }
 }
