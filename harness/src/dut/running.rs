@@ -105,7 +105,11 @@ impl Dut {
     /// The daemon's RIB as its CLI reports it, normalized and sorted.
     pub fn rib(&self, ns: &Netns) -> Result<Vec<DutRoute>, DutError> {
         let mut routes = Vec::new();
-        for fam in [Family::Ipv4, Family::Ipv6] {
+        // Only the families some neighbor carries: the DUT can hold no others, and BIRD 3
+        // defines no table for a family no channel uses (`show route table master6` is a
+        // syntax error there).
+        let carried = |f: &Family| self.plan.neighbors.iter().any(|n| n.families.contains(f));
+        for fam in [Family::Ipv4, Family::Ipv6].into_iter().filter(carried) {
             let text = self
                 .driver
                 .control(&self.plan, ns, ControlQuery::Rib(fam))
