@@ -657,13 +657,23 @@ impl Explorer {
             Some(v) => format!("diverged another way on the last run: {v}"),
             None => "did not diverge on the last run (timing-dependent?)".to_string(),
         };
+        // Every column's verdict on the original case (the RIB differences are in each
+        // failure's detail): what the differential oracle compared.
+        let columns: String = verdicts
+            .iter()
+            .map(|(c, v)| match v {
+                Some(v) => format!("#   {c}: {v}\n"),
+                None => format!("#   {c}: agrees with the model\n"),
+            })
+            .collect();
         let header = format!(
             "# bgpstorm explore: the minimal case of {} ({} events and {} speakers, from {} and {}; {} runs, {} reductions kept{}, {:.0}s)\n\
              # Divergence on {column}: {sig}\n\
              # First classification: {}\n\
              # Reproduced: {reproduced}\n\
              # Wire evidence: {evidence}\n\
-             # The model's prediction is each `rib` check below; `bgpstorm run FILE --dut {column}` reproduces it.\n",
+             # The model's prediction is each `rib` check below; `bgpstorm run FILE --dut {column}` reproduces it.\n\
+             # The original case on each column:\n{columns}",
             item.label,
             result.case.events.len(),
             result.case.speakers.len(),
