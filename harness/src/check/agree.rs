@@ -12,6 +12,9 @@ use super::routes::SETTLE_AT_MOST;
 use super::{CheckFailure, CheckResult, Pass};
 use crate::run::Runner;
 
+/// How often the monitor's view and a speaker's RIB are compared while they differ.
+const AGREE_POLL: Duration = Duration::from_millis(100);
+
 /// How often the DUT's RIB is looked at while waiting for it to match.
 const DUT_POLL: Duration = Duration::from_millis(300);
 
@@ -130,13 +133,17 @@ impl Runner<'_> {
         }
     }
 
+    /// The monitor's view of the DUT -> `at` session holds what `at` received, by the deadline
+    /// (both change with every UPDATE in flight: compared until they agree).
     pub(super) async fn monitor_agrees(
         &self,
         at: &str,
         empty_expected: bool,
         deadline: Instant,
     ) -> CheckResult {
-        self.settle(deadline).await;
+        // The DUT's answer to the last change first, at most a few seconds (the monitor's
+        // count of changes can stay short of the target, e.g. after a session reset).
+        self.settle(deadline.min(Instant::now() + SETTLE_AT_MOST)).await;
         let w = self.monitor()?;
         let peer = self
             .plan
@@ -145,36 +152,42 @@ impl Runner<'_> {
             .find(|p| p.name == at)
             .map(|p| p.v4)
             .ok_or_else(|| CheckFailure::new(at, "a speaker of the scenario", "is not one"))?;
-        let engine = w.shared.engine();
-        let seen: BTreeSet<String> = engine
-            .rib()
-            .all_routes()
-            .filter(|r| {
-                r.paths.iter().any(|p| {
-                    p.peer != peer
-                        && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip() == peer
-                })
-            })
-            .map(|r| r.prefix.to_string())
-            .collect();
-        drop(engine);
-        let ours = self.held(at)?;
         let place = format!("the monitor's view of the DUT -> {at} session and {at}'s RIB");
-        if seen != ours {
-            let only_mon: Vec<&String> = seen.difference(&ours).take(5).collect();
-            let only_at: Vec<&String> = ours.difference(&seen).take(5).collect();
-            return Err(CheckFailure::new(
-                place,
-                "the same prefixes",
-                format!(
-                    "differ ({} and {} prefixes): only in the monitor {only_mon:?}, only at {at} {only_at:?}",
-                    seen.len(),
-                    ours.len()
-                ),
-            ));
+        loop {
+            let engine = w.shared.engine();
+            let seen: BTreeSet<String> = engine
+                .rib()
+                .all_routes()
+                .filter(|r| {
+                    r.paths.iter().any(|p| {
+                        p.peer != peer
+                            && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip()
+                                == peer
+                    })
+                })
+                .map(|r| r.prefix.to_string())
+                .collect();
+            drop(engine);
+            let ours = self.held(at)?;
+            if seen == ours {
+                empty_unexpected(&place, "agreement", empty_expected, ours.len())?;
+                return Ok(Pass(format!("the monitor and {at} agree on {} prefixes", ours.len())));
+            }
+            if Instant::now() >= deadline {
+                let only_mon: Vec<&String> = seen.difference(&ours).take(5).collect();
+                let only_at: Vec<&String> = ours.difference(&seen).take(5).collect();
+                return Err(CheckFailure::new(
+                    place,
+                    "the same prefixes",
+                    format!(
+                        "differ ({} and {} prefixes): only in the monitor {only_mon:?}, only at {at} {only_at:?}",
+                        seen.len(),
+                        ours.len()
+                    ),
+                ));
+            }
+            tokio::time::sleep(AGREE_POLL.min(deadline - Instant::now())).await;
         }
-        empty_unexpected(&place, "agreement", empty_expected, ours.len())?;
-        Ok(Pass(format!("the monitor and {at} agree on {} prefixes", ours.len())))
     }
 }
 
