@@ -141,7 +141,9 @@ pub(super) fn config(plan: &DutPlan) -> String {
     c
 }
 
-/// The global export policy that sets the next hop GoBGP would not set by itself.
+/// The global export policy that sets the next hop GoBGP would not set by itself. When it is
+/// written, a scenario's own configuration cannot define `[global.apply-policy.config]` again
+/// (TOML rejects a table defined twice, and gobgpd does not start).
 const NEXT_HOP_POLICY: &str = "next-hop";
 
 /// One statement of the next-hop policy: routes of `family` sent to neighbor `addr` get
