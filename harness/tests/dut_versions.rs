@@ -1,7 +1,8 @@
 //! Daemons of other versions and users' builds: the Debian 13 root that `bgpstorm dut
 //! install debian13` builds runs the quickstart scenario with each of its daemons, chrooted;
-//! a daemon given as a user's build (a root, a prefix) runs it too; each root daemon accepts
-//! the configuration its driver generates for its version; `dut list` shows every daemon.
+//! a daemon given as a user's build (a root, a prefix) runs it too; each root daemon, and each
+//! host daemon, accepts the configuration its driver generates for its version; `dut list`
+//! shows every daemon.
 //!
 //! Needs root and the root in the cache ($BGPSTORM_ROOTS, default /var/lib/bgpstorm/roots):
 //! without the root each test says so and passes without running (`bash ci/setup` builds it).
@@ -140,13 +141,20 @@ fn rich_plan(i: &Installed, dir: &Path) -> DutPlan {
     down.graceful_restart = true;
     down.add_path = Some(AddPathMode::Both);
     down.extended_messages = true;
+    // iBGP and eBGP speakers of IPv6 without GTSM: the next-hop settings of GoBGP and
+    // OpenBGPD 7 (export policy, filter rules, multihop).
     let mut up = n("up", "10.0.2.2", "10.0.2.1", 65000);
     up.dut_passive = false;
+    up.local_v6 = Some("fd00:2::1".parse().unwrap());
+    up.families.push(Family::Ipv6);
+    let mut side = n("side", "10.0.3.2", "10.0.3.1", 65200);
+    side.local_v6 = Some("fd00:3::1".parse().unwrap());
+    side.families.push(Family::Ipv6);
     DutPlan {
         kind: i.kind,
         asn: 65000,
         router_id: Ipv4Addr::new(10, 255, 255, 1),
-        neighbors: vec![down, up],
+        neighbors: vec![down, up, side],
         extra: None,
         dir: dir.to_path_buf(),
         source: i.source.clone(),
@@ -158,46 +166,64 @@ fn rich_plan(i: &Installed, dir: &Path) -> DutPlan {
 fn each_root_daemon_accepts_the_configuration_generated_for_its_version() {
     let Some(root) = debian13() else { return };
     for i in root_daemons(&root) {
-        let dir =
-            repo().join(format!("target/tmp/dut-config-{}-{}", i.kind.name(), std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let plan = rich_plan(&i, &dir);
-        let files = driver(i.kind).unwrap().config(&plan);
-        for f in &files {
-            std::fs::write(dir.join(f.name), &f.text).unwrap();
-        }
-        let conf = format!("/run/bgpstorm/{}", files[0].name);
-        let check: Vec<&str> = match i.kind {
-            DutKind::Bird => vec!["-p", "-c", &conf],
-            DutKind::Frr => vec!["--dryrun", "-f", &conf],
-            DutKind::Gobgp => vec!["--dry-run", "-t", "toml", "-f", &conf],
-            DutKind::Openbgpd => vec!["-n", "-f", &conf],
-            DutKind::None => unreachable!(),
-        };
-        if i.kind == DutKind::Openbgpd {
-            // bgpd refuses a configuration others can read.
-            let p = dir.join(files[0].name);
-            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-                .unwrap();
-        }
-        let argv = i.source.wrap(&dir, &i.path);
-        let out = Command::new(&argv[0]).args(&argv[1..]).args(&check).output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // bgpd --dryrun exits 0 whatever it read: it reports bad lines as errors ("[EC ").
-        let rejected = !out.status.success() || driver(i.kind).unwrap().is_log_error(&text);
-        assert!(
-            !rejected,
-            "{} rejects its configuration:\n{text}\n--- {} ---\n{}",
-            i.label(),
-            files[0].name,
-            files[0].text
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
+        accepts_its_configuration(&i);
     }
+}
+
+#[test]
+fn each_host_daemon_accepts_the_configuration_generated_for_its_version() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
+    for kind in DutKind::DAEMONS {
+        match Installed::read(kind, Source::Host) {
+            Ok(i) => accepts_its_configuration(&i),
+            Err(e) => eprintln!("SKIPPED: {}: {e}", kind.name()),
+        }
+    }
+}
+
+/// The daemon's own configuration check (`-p`, `--dryrun`, `--dry-run`, `-n`) accepts what
+/// its driver generates from [`rich_plan`] for its version.
+fn accepts_its_configuration(i: &Installed) {
+    let dir = repo().join(format!(
+        "target/tmp/dut-config-{}-{}-{}",
+        i.kind.name(),
+        i.version,
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = rich_plan(i, &dir);
+    let files = driver(i.kind).unwrap().config(&plan);
+    for f in &files {
+        std::fs::write(dir.join(f.name), &f.text).unwrap();
+    }
+    let conf = i.source.dir_seen(&dir).join(files[0].name).to_string_lossy().into_owned();
+    let check: Vec<&str> = match i.kind {
+        DutKind::Bird => vec!["-p", "-c", &conf],
+        DutKind::Frr => vec!["--dryrun", "-f", &conf],
+        DutKind::Gobgp => vec!["--dry-run", "-t", "toml", "-f", &conf],
+        DutKind::Openbgpd => vec!["-n", "-f", &conf],
+        DutKind::None => unreachable!(),
+    };
+    if i.kind == DutKind::Openbgpd {
+        // bgpd refuses a configuration others can read.
+        let p = dir.join(files[0].name);
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
+    let argv = i.source.wrap(&dir, &i.path);
+    let out = Command::new(&argv[0]).args(&argv[1..]).args(&check).output().unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // bgpd --dryrun exits 0 whatever it read: it reports bad lines as errors ("[EC ").
+    let rejected = !out.status.success() || driver(i.kind).unwrap().is_log_error(&text);
+    assert!(
+        !rejected,
+        "{} rejects its configuration:\n{text}\n--- {} ---\n{}",
+        i.label(),
+        files[0].name,
+        files[0].text
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -180,3 +180,97 @@ fn bird_keeps_next_hop_self_towards_an_ibgp_speaker_of_ipv6() {
     );
     assert!(c.contains("ipv4 { import all; export all; next hop self; }"), "{c}");
 }
+
+/// A plan with an eBGP speaker on link 1 and an iBGP speaker on link 2, both of IPv4 and
+/// IPv6, as explore builds them.
+fn dual_stack_plan(kind: DutKind) -> DutPlan {
+    let mut p = plan(kind, None, false);
+    p.neighbors[0].families = vec![Family::Ipv4, Family::Ipv6];
+    p.neighbors[0].local_v6 = Some("fd00:0:0:1::1".parse().unwrap());
+    let mut ibgp = p.neighbors[0].clone();
+    ibgp.name = "core".into();
+    ibgp.addr = "10.0.2.2".parse().unwrap();
+    ibgp.local = "10.0.2.1".parse().unwrap();
+    ibgp.local_v6 = Some("fd00:0:0:2::1".parse().unwrap());
+    ibgp.asn = p.asn;
+    p.neighbors.push(ibgp);
+    p
+}
+
+/// The statement of GoBGP's next-hop policy for neighbor set `set` and `family`.
+fn gobgp_next_hop(set: &str, family: &str, next_hop: &str) -> String {
+    format!(
+        "    name = \"{set}-{family}\"\n    [policy-definitions.statements.conditions.match-neighbor-set]\n      neighbor-set = \"{set}\"\n    [policy-definitions.statements.conditions.bgp-conditions]\n      afi-safi-in-list = [\"{family}\"]\n    [policy-definitions.statements.actions]\n      route-disposition = \"none\"\n    [policy-definitions.statements.actions.bgp-actions]\n      set-next-hop = \"{next_hop}\"\n"
+    )
+}
+
+#[test]
+fn gobgp_sets_itself_as_next_hop_towards_ibgp_and_its_link_address_for_ipv6() {
+    for version in ["3.10.0", "3.36.0"] {
+        let mut p = dual_stack_plan(DutKind::Gobgp);
+        p.version = Version::parse(version);
+        let c = gobgp::config(&p);
+        assert!(
+            c.contains("[global.apply-policy.config]\n  export-policy-list = [\"next-hop\"]\n  default-export-policy = \"accept-route\"\n"),
+            "{c}"
+        );
+        assert!(
+            c.contains("neighbor-set-name = \"nh-0\"\n  neighbor-info-list = [\"10.0.1.2\"]"),
+            "{c}"
+        );
+        assert!(
+            c.contains("neighbor-set-name = \"nh-1\"\n  neighbor-info-list = [\"10.0.2.2\"]"),
+            "{c}"
+        );
+        // eBGP: GoBGP itself puts its session address on IPv4 routes, not on IPv6 ones.
+        assert!(!c.contains(&gobgp_next_hop("nh-0", "ipv4-unicast", "self")), "{c}");
+        assert!(c.contains(&gobgp_next_hop("nh-0", "ipv6-unicast", "fd00:0:0:1::1")), "{c}");
+        // iBGP: next hop self for IPv4, the link's IPv6 address for IPv6.
+        assert!(c.contains(&gobgp_next_hop("nh-1", "ipv4-unicast", "self")), "{c}");
+        assert!(c.contains(&gobgp_next_hop("nh-1", "ipv6-unicast", "fd00:0:0:2::1")), "{c}");
+        // The policy is global: defined once, before the neighbors.
+        assert_eq!(c.matches("[[policy-definitions]]").count(), 1, "{c}");
+        assert!(c.find("[global.apply-policy.config]") < c.find("[[neighbors]]"), "{c}");
+    }
+}
+
+#[test]
+fn gobgp_has_no_policy_when_gobgp_sets_every_next_hop_itself() {
+    // One eBGP speaker of IPv4 only: nothing to correct.
+    let c = gobgp::config(&plan(DutKind::Gobgp, None, false));
+    assert!(!c.contains("policy"), "{c}");
+}
+
+#[test]
+fn openbgpd_7_sets_the_ipv6_next_hop_by_filter_and_8_needs_none() {
+    let mut p = dual_stack_plan(DutKind::Openbgpd);
+    p.version = Version::parse("7.7");
+    let c = openbgpd::config(&p);
+    // eBGP: only a multihop session with `nexthop no-modify` sends the set address.
+    assert!(c.contains("neighbor 10.0.1.2 {\n  remote-as 65100\n  local-address 10.0.1.1\n  local-address fd00:0:0:1::1\n  multihop 2\n"), "{c}");
+    assert!(
+        c.contains("match to 10.0.1.2 inet6 set nexthop fd00:0:0:1::1\nmatch to 10.0.1.2 inet6 set nexthop no-modify\n"),
+        "{c}"
+    );
+    // iBGP: next hop self, then the link's IPv6 address for IPv6 prefixes.
+    assert!(c.contains("  set nexthop self\n"), "{c}");
+    assert!(c.contains("match to 10.0.2.2 inet6 set nexthop fd00:0:0:2::1\n"), "{c}");
+    assert!(!c.contains("match to 10.0.2.2 inet6 set nexthop no-modify"), "{c}");
+    assert_eq!(c.matches("multihop").count(), 1, "{c}");
+    // The filter rules come after the neighbors (bgpd reads neighbors before rules naming them).
+    assert!(c.find("match to 10.0.2.2") > c.find("neighbor 10.0.2.2 {"), "{c}");
+
+    p.version = Version::parse("8.8");
+    let c = openbgpd::config(&p);
+    assert!(!c.contains("multihop") && !c.contains("match to"), "{c}");
+}
+
+#[test]
+fn openbgpd_7_keeps_gtsm_exact_rather_than_set_the_ipv6_next_hop() {
+    let mut p = dual_stack_plan(DutKind::Openbgpd);
+    p.version = Version::parse("7.7");
+    p.neighbors[0].ttl_security = true;
+    let c = openbgpd::config(&p);
+    assert!(!c.contains("multihop") && !c.contains("match to 10.0.1.2"), "{c}");
+    assert!(c.contains("match to 10.0.2.2 inet6 set nexthop fd00:0:0:2::1\n"), "{c}");
+}

@@ -84,6 +84,13 @@ pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
     let _ =
         writeln!(c, "[global.config]\n  as = {}\n  router-id = \"{}\"\n", plan.asn, plan.router_id);
+    let next_hops = next_hop_statements(plan);
+    if !next_hops.is_empty() {
+        let _ = writeln!(
+            c,
+            "[global.apply-policy.config]\n  export-policy-list = [\"{NEXT_HOP_POLICY}\"]\n  default-export-policy = \"accept-route\"\n"
+        );
+    }
     for n in &plan.neighbors {
         let _ = writeln!(
             c,
@@ -127,8 +134,93 @@ pub(super) fn config(plan: &DutPlan) -> String {
         }
         let _ = writeln!(c);
     }
+    write_next_hop_policy(&mut c, &next_hops);
     if let Some(extra) = &plan.extra {
         let _ = writeln!(c, "# scenario's own configuration\n{extra}");
     }
     c
+}
+
+/// The global export policy that sets the next hop GoBGP would not set by itself. When it is
+/// written, a scenario's own configuration cannot define `[global.apply-policy.config]` again
+/// (TOML rejects a table defined twice, and gobgpd does not start).
+const NEXT_HOP_POLICY: &str = "next-hop";
+
+/// One statement of the next-hop policy: routes of `family` sent to neighbor `addr` get
+/// `next_hop` (`self`: the local address of that session).
+struct NextHop {
+    /// Index of the neighbor (names its neighbor set).
+    index: usize,
+    addr: std::net::IpAddr,
+    family: Family,
+    next_hop: String,
+}
+
+/// What GoBGP 3 does not do by itself, as statements of the export policy:
+/// - towards an iBGP neighbor it keeps the received next hop (its iBGP path has no
+///   next-hop-self, `table.UpdatePathAttrs`): `self` for IPv4;
+/// - an IPv6 route over an IPv4 session gets the session's address as an IPv4-mapped IPv6
+///   address (`::ffff:10.0.k.1`): the DUT's own IPv6 address on that link instead, for eBGP
+///   and iBGP neighbors alike.
+///
+/// The global export policy runs for every neighbor that is not a route-server client, with
+/// the neighbor condition matching the receiving neighbor; a statement without a route
+/// disposition only modifies, and the default policy accepts.
+fn next_hop_statements(plan: &DutPlan) -> Vec<NextHop> {
+    let mut out = Vec::new();
+    for (index, n) in plan.neighbors.iter().enumerate() {
+        if n.asn == plan.asn && n.families.contains(&Family::Ipv4) {
+            out.push(NextHop {
+                index,
+                addr: n.addr,
+                family: Family::Ipv4,
+                next_hop: "self".into(),
+            });
+        }
+        if let Some(v6) = n.local_v6
+            && n.families.contains(&Family::Ipv6)
+        {
+            out.push(NextHop {
+                index,
+                addr: n.addr,
+                family: Family::Ipv6,
+                next_hop: v6.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// The neighbor sets and the policy of `statements` (nothing when there is none).
+fn write_next_hop_policy(c: &mut String, statements: &[NextHop]) {
+    if statements.is_empty() {
+        return;
+    }
+    let mut named = Vec::new();
+    for s in statements {
+        if named.contains(&s.index) {
+            continue;
+        }
+        named.push(s.index);
+        let _ = writeln!(
+            c,
+            "[[defined-sets.neighbor-sets]]\n  neighbor-set-name = \"nh-{}\"\n  neighbor-info-list = [\"{}\"]\n",
+            s.index, s.addr
+        );
+    }
+    let _ = writeln!(c, "[[policy-definitions]]\n  name = \"{NEXT_HOP_POLICY}\"");
+    for s in statements {
+        let family = if s.family == Family::Ipv4 { "ipv4-unicast" } else { "ipv6-unicast" };
+        let _ = writeln!(
+            c,
+            "  [[policy-definitions.statements]]\n    name = \"nh-{i}-{family}\"\n    \
+             [policy-definitions.statements.conditions.match-neighbor-set]\n      neighbor-set = \"nh-{i}\"\n    \
+             [policy-definitions.statements.conditions.bgp-conditions]\n      afi-safi-in-list = [\"{family}\"]\n    \
+             [policy-definitions.statements.actions]\n      route-disposition = \"none\"\n    \
+             [policy-definitions.statements.actions.bgp-actions]\n      set-next-hop = \"{}\"",
+            s.next_hop,
+            i = s.index,
+        );
+    }
+    let _ = writeln!(c);
 }

@@ -10,8 +10,11 @@
 //!
 //! Generated configurations, per daemon:
 //! - every neighbor imports and exports everything (eBGP policy requirements off), with
-//!   next hop self towards eBGP peers and the DUT's own IPv6 link address as the IPv6 next
-//!   hop (sessions run over IPv4 and carry IPv6 by multiprotocol BGP);
+//!   the DUT as next hop towards every peer, eBGP and iBGP (next hop self), and the DUT's
+//!   own IPv6 address on the peer's link as the IPv6 next hop (sessions run over IPv4 and
+//!   carry IPv6 by multiprotocol BGP). GoBGP gets this from a global export policy (it has
+//!   no next hop self and would send an IPv4-mapped address), OpenBGPD 7 from filter rules
+//!   (it would send `::1`); OpenBGPD 7 cannot do it towards an eBGP peer with GTSM;
 //! - the DUT connects to passive speakers and waits for active ones (never both, so no
 //!   connection collisions), with a 1 s connect-retry;
 //! - advertisement timers: FRR gets `advertisement-interval 0`; BIRD, GoBGP and OpenBGPD

@@ -89,6 +89,9 @@ pub(super) fn config(plan: &DutPlan) -> String {
         if let Some(v6) = n.local_v6 {
             let _ = writeln!(c, "  local-address {v6}");
         }
+        if ipv6_next_hop_7(plan, n).is_some_and(|v6| v6.no_modify) {
+            let _ = writeln!(c, "  multihop 2");
+        }
         if n.dut_passive {
             let _ = writeln!(c, "  passive");
         }
@@ -121,8 +124,47 @@ pub(super) fn config(plan: &DutPlan) -> String {
         let _ = writeln!(c, "}}");
     }
     let _ = writeln!(c, "allow from any\nallow to any");
+    for n in &plan.neighbors {
+        if let Some(nh) = ipv6_next_hop_7(plan, n) {
+            let _ = writeln!(c, "match to {} inet6 set nexthop {}", n.addr, nh.addr);
+            if nh.no_modify {
+                let _ = writeln!(c, "match to {} inet6 set nexthop no-modify", n.addr);
+            }
+        }
+    }
     if let Some(extra) = &plan.extra {
         let _ = writeln!(c, "# scenario's own configuration\n{extra}");
     }
     c
+}
+
+/// How OpenBGPD 7 is made to send the DUT's IPv6 address on the link as the next hop of
+/// IPv6 routes.
+struct Ipv6NextHop7 {
+    /// The address (the neighbor's `local_v6`).
+    addr: std::net::Ipv6Addr,
+    /// The neighbor is eBGP: the session is declared `multihop 2` and the filter says
+    /// `nexthop no-modify`, the only way 7.7 sends a set next hop to an eBGP neighbor.
+    no_modify: bool,
+}
+
+/// OpenBGPD 7.7 sends `::1` as the IPv6 next hop of a session over IPv4, whatever its
+/// `local-address` lines say: the session engine takes its IPv6 address from the
+/// interface it finds for the session's IPv4 address, and on Linux that search ends on
+/// `lo` (observed on the wire; 8.8 sends the configured address). A filter rule `set
+/// nexthop ADDRESS` for IPv6 prefixes replaces it towards an iBGP neighbor; towards a
+/// directly connected eBGP neighbor 7.7 sends nothing but its own session address (RFC
+/// 4271 §5.1.3 check of `up_get_nexthop`), so there the session is `multihop 2` and the
+/// rule adds `nexthop no-modify`. Not with `ttl-security`: multihop would lower its
+/// minimum TTL to 254, so such a neighbor keeps `::1`.
+fn ipv6_next_hop_7(plan: &DutPlan, n: &super::Neighbor) -> Option<Ipv6NextHop7> {
+    if plan.version.at_least(8, 0) || !n.families.contains(&Family::Ipv6) {
+        return None;
+    }
+    let addr = n.local_v6?;
+    let ebgp = n.asn != plan.asn;
+    if ebgp && n.ttl_security {
+        return None;
+    }
+    Some(Ipv6NextHop7 { addr, no_modify: ebgp })
 }
