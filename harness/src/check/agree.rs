@@ -154,20 +154,21 @@ impl Runner<'_> {
             .ok_or_else(|| CheckFailure::new(at, "a speaker of the scenario", "is not one"))?;
         let place = format!("the monitor's view of the DUT -> {at} session and {at}'s RIB");
         loop {
-            let engine = w.shared.engine();
-            let seen: BTreeSet<String> = engine
-                .rib()
-                .all_routes()
-                .filter(|r| {
-                    r.paths.iter().any(|p| {
-                        p.peer != peer
-                            && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip()
-                                == peer
+            let seen: BTreeSet<String> = {
+                let engine = w.shared.engine();
+                engine
+                    .rib()
+                    .all_routes()
+                    .filter(|r| {
+                        r.paths.iter().any(|p| {
+                            p.peer != peer
+                                && engine.rib().sessions()[usize::from(p.session.0)].flow.dst.ip()
+                                    == peer
+                        })
                     })
-                })
-                .map(|r| r.prefix.to_string())
-                .collect();
-            drop(engine);
+                    .map(|r| r.prefix.to_string())
+                    .collect()
+            };
             let ours = self.held(at)?;
             if seen == ours {
                 empty_unexpected(&place, "agreement", empty_expected, ours.len())?;

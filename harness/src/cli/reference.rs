@@ -64,6 +64,7 @@ pub const CHECK_EXAMPLES: &[(&str, &str)] = &[
     ("community_alert", "- expect: {community_alert: false}"),
     ("convergence", "- expect: {at: down, routes: 100, convergence: {p99: 2s, max: 3s}}"),
     ("dut_matches", "- expect: {at: down, dut_matches: true, within: 30s}"),
+    ("dut_prefixes", "- expect: {dut_prefixes: [100.64.0.0/24, 2001:db8:1::/48], within: 20s}"),
     ("dut_rib", "- expect: {dut_rib: after-announce}"),
     ("end_of_rib", "- expect: {at: down, end_of_rib: [ipv4], within: 20s}"),
     ("established", "- expect: {established: [up, down]}"),
