@@ -25,7 +25,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bgpstorm_wire::model::{AsPath, Community};
+use bgpstorm_wire::model::{AsPath, AsSegment, Community, SegmentKind};
 use ipnet::IpNet;
 
 use super::case::{Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, dut_address};
@@ -66,6 +66,24 @@ impl Path {
             local_pref,
             attrs: attrs.clone(),
         }
+    }
+
+    /// The path length for route selection: the AS_SET, if any, counts as one AS (RFC 4271
+    /// §9.1.2.2 a).
+    pub fn route_len(&self) -> usize {
+        self.as_path.len() + usize::from(!self.attrs.as_set.is_empty())
+    }
+
+    /// Whether `asn` is in the path, in the sequence or in the AS_SET (loop detection, RFC
+    /// 4271 §9.1.2).
+    pub fn holds(&self, asn: u32) -> bool {
+        self.as_path.contains(&asn) || self.attrs.as_set.contains(&asn)
+    }
+
+    /// Whether the path starts with an AS_SET (iBGP, no sequence before it): it has no
+    /// neighbour AS that daemons agree on.
+    fn set_first(&self) -> bool {
+        self.as_path.is_empty() && !self.attrs.as_set.is_empty()
     }
 
     /// The neighbour AS that MED comparison groups by: the first AS of the path, the DUT's
@@ -149,7 +167,7 @@ pub fn best_in(paths: &[Path], profile: Profile) -> Result<(&Path, Rule), Tie> {
     }
     let steps: [(Rule, Key); 3] = [
         (Rule::LocalPref, |p| u64::from(u32::MAX - p.local_pref)),
-        (Rule::AsPathLength, |p| p.as_path.len() as u64),
+        (Rule::AsPathLength, |p| p.route_len() as u64),
         (Rule::Origin, |p| u64::from(u8::from(p.attrs.origin))),
     ];
     for (rule, key) in steps {
@@ -185,6 +203,11 @@ fn keep_min(c: &mut Vec<&Path>, key: impl Fn(&Path) -> u64) {
 /// RFC 4271 §9.1.2.2 (c): within each neighbour AS only the lowest MED stays.
 fn med(c: &mut Vec<&Path>) -> Result<(), Tie> {
     let med = |p: &Path| p.attrs.med.unwrap_or(0);
+    // A path that starts with an AS_SET has no neighbour AS to group by: where MED could
+    // decide, daemons disagree on which paths it compares.
+    if c.iter().any(|p| p.set_first()) && c.iter().any(|p| med(p) != med(c[0])) {
+        return Err(Tie::Med(c.iter().map(|p| p.from).collect()));
+    }
     let first = c[0].neighbor_as();
     if c.iter().all(|p| p.neighbor_as() == first) {
         let min = c.iter().map(|p| med(p)).min().unwrap_or(0);
@@ -264,7 +287,7 @@ pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]
         .filter(|(s, _)| up[*s])
         .flat_map(|(s, m)| {
             m.iter()
-                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).as_path.contains(&DUT_ASN))
+                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).holds(DUT_ASN))
                 .map(|(p, _)| *p)
         })
         .collect();
@@ -292,7 +315,7 @@ pub fn predict(
             .filter(|(s, _)| up[*s])
             .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &speakers[s], a)))
             // RFC 4271 §9.1.2: a path with the DUT's own AS is a loop.
-            .filter(|path| !path.as_path.contains(&DUT_ASN))
+            .filter(|path| !path.holds(DUT_ASN))
             .collect();
         if paths.is_empty() {
             continue;
@@ -328,11 +351,16 @@ pub fn export(best: &Path, p: &IpNet, r: usize, to: &SpeakerSpec) -> Option<Stri
         path.insert(0, DUT_ASN);
         // RFC 4271 §9.1.2: the receiver discards a path with its own AS (its own route
         // echoed back among them).
-        if path.contains(&to.asn) {
+        if path.contains(&to.asn) || best.attrs.as_set.contains(&to.asn) {
             return None;
         }
     }
-    let as_path = if path.is_empty() { AsPath::default() } else { AsPath::sequence(path) };
+    let mut as_path = if path.is_empty() { AsPath::default() } else { AsPath::sequence(path) };
+    if !best.attrs.as_set.is_empty() {
+        as_path
+            .segments
+            .push(AsSegment { kind: SegmentKind::Set, asns: best.attrs.as_set.clone() });
+    }
     let nh: IpAddr = dut_address(r, p.addr().is_ipv6());
     Some(route_line(
         p,
