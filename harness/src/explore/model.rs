@@ -7,7 +7,9 @@
 //! NO_ADVERTISE, not to eBGP with NO_EXPORT (RFC 1997). On the way out it puts its AS in
 //! front for eBGP and sets itself as next hop (both for iBGP too: the drivers configure
 //! next-hop-self). A receiver discards a route whose AS path holds its own AS (§9.1.2), so
-//! such a route counts as not held whether or not the DUT sends it.
+//! such a route counts as not held whether or not the DUT sends it. An AS_SET segment (from
+//! [`Event::RawAnnounce`]) counts as one AS in the path length (§9.1.2.2 a) and each of its
+//! members for those loops; the unknown optional transitive attribute changes nothing here.
 //!
 //! Where the daemons, as the drivers configure them, differ in a documented way, the model
 //! knows both answers ([`Profile`]) and the generator keeps only cases where they agree:
