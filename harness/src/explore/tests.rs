@@ -600,7 +600,7 @@ fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_rese
             Event::RawAnnounce {
                 from: 0,
                 prefix: net("100.64.1.0/24"),
-                as_set: vec![174, 1299],
+                as_set: vec![],
                 unknown: true,
             },
             Event::Reset(0),
@@ -616,7 +616,7 @@ fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_rese
         .collect();
     assert_eq!(raw.len(), 2, "{text}");
     assert_eq!(raw[0], raw[1]);
-    assert!(text.contains("[65000 65001 {174,1299}]"), "{text}");
+    assert!(text.contains("100.64.1.0/24 [65000 65001] igp via 10.0.2.1"), "{text}");
     let withdrawn: Vec<String> = s
         .steps
         .iter()
@@ -627,4 +627,42 @@ fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_rese
         .collect();
     assert_eq!(withdrawn.len(), 2, "{withdrawn:?}");
     assert!(withdrawn[1].contains("100.64.1.0/24"), "{withdrawn:?}");
+}
+
+#[test]
+fn openbgpd_8_treats_as_set_paths_as_withdrawn_and_such_cases_are_not_drawn() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let mut announced = vec![BTreeMap::new(); 3];
+    announced[0].insert(net("100.64.0.0/24"), Attrs::raw(vec![174], false));
+    announced[1].insert(net("100.64.0.0/24"), attrs(&[174, 3356]));
+    let up = [true; 3];
+    let rfc = predict(&sp, &announced, &up, Profile::RFC).unwrap();
+    let obgpd = predict(&sp, &announced, &up, Profile::OPENBGPD8).unwrap();
+    assert_eq!(rfc[2], Some(vec!["100.64.0.0/24 [65000 65001 {174}] igp via 10.0.3.1".into()]));
+    assert_eq!(
+        obgpd[2],
+        Some(vec!["100.64.0.0/24 [65000 65002 174 3356] igp via 10.0.3.1".into()])
+    );
+    let c = Case {
+        seed: 0,
+        speakers: sp.to_vec(),
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: net("100.64.0.0/24"),
+            as_set: vec![174],
+            unknown: false,
+        }],
+    };
+    assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 0, .. })));
+    // The unknown attribute alone: every profile agrees.
+    let c = Case {
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: net("100.64.0.0/24"),
+            as_set: vec![],
+            unknown: true,
+        }],
+        ..c
+    };
+    assert!(checkpoints(&c).is_ok());
 }
