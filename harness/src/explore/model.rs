@@ -161,7 +161,7 @@ impl Profile {
 
     /// Whether a daemon of this profile keeps `path` at all (before loop detection).
     fn accepts(self, path: &Path) -> bool {
-        !(self.rejects_as_set && !path.attrs.as_set.is_empty())
+        !self.rejects_as_set || path.attrs.as_set.is_empty()
     }
 }
 
