@@ -70,6 +70,13 @@ pub struct Attrs {
     /// Extended communities (route target / route origin).
     #[serde(with = "super::log::extended")]
     pub extended: Vec<ExtendedCommunity>,
+    /// An AS_SET segment after the path (only from [`Event::RawAnnounce`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub as_set: Vec<u32>,
+    /// An unknown optional transitive attribute ([`UNKNOWN_ATTR`]; only from
+    /// [`Event::RawAnnounce`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 impl Attrs {
@@ -84,7 +91,21 @@ impl Attrs {
             communities: Vec::new(),
             large: Vec::new(),
             extended: Vec::new(),
+            as_set: Vec::new(),
+            unknown: false,
         }
+    }
+
+    /// What an [`Event::RawAnnounce`] announces: ORIGIN IGP, no path but the speaker's AS
+    /// (eBGP), the AS_SET and perhaps the unknown attribute.
+    pub fn raw(as_set: Vec<u32>, unknown: bool) -> Self {
+        Self { as_set, unknown, ..Self::plain(Vec::new()) }
+    }
+
+    /// Whether only a raw UPDATE can announce these attributes (`announce` cannot write an
+    /// AS_SET or an unknown attribute).
+    pub fn needs_raw(&self) -> bool {
+        !self.as_set.is_empty() || self.unknown
     }
 }
 
@@ -140,6 +161,19 @@ pub enum Event {
         /// The error.
         error: Malformation,
     },
+    /// The speaker (one with the 4-octet AS capability) announces an IPv4 prefix in an UPDATE
+    /// written by hand ([`raw_update`]): its path ends in an AS_SET segment, and it may carry
+    /// an optional transitive attribute of an unassigned type ([`UNKNOWN_ATTR`]).
+    RawAnnounce {
+        /// The speaker.
+        from: usize,
+        /// The prefix (IPv4).
+        prefix: IpNet,
+        /// The members of the AS_SET (none: no AS_SET segment).
+        as_set: Vec<u32>,
+        /// Whether the unknown optional transitive attribute is sent.
+        unknown: bool,
+    },
 }
 
 /// Attribute errors that call for treat-as-withdraw (RFC 7606).
@@ -191,9 +225,52 @@ pub fn malformed_update(
     if error == Malformation::MedLength {
         attrs.extend_from_slice(&[0x80, 4, 3, 0, 0, 0]);
     }
+    update_body(&attrs, prefix)
+}
+
+/// The type code of the unknown optional transitive attribute: 244, which the IANA "BGP Path
+/// Attributes" registry lists as unassigned (244-254; 241-243 are deprecated, 255 is reserved
+/// for development).
+pub const UNKNOWN_ATTR: u8 = 0xF4;
+
+/// The value of the unknown attribute.
+pub const UNKNOWN_VALUE: [u8; 4] = [0x62, 0x67, 0x70, 0x73];
+
+/// The body of the UPDATE that speaker `i` (with the 4-octet AS capability) sends for an
+/// [`Event::RawAnnounce`] of `prefix` (IPv4) or announces again after a reconnection: ORIGIN
+/// IGP, AS_PATH (on eBGP an AS_SEQUENCE of its own AS, then an AS_SET of `a.as_set` when it
+/// has members), NEXT_HOP its link address 10.0.k.2, LOCAL_PREF 100 on iBGP, the unknown
+/// attribute (flags 0xC0: optional transitive) when `a.unknown`, and the prefix.
+pub fn raw_update(i: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> Vec<u8> {
+    let mut path = Vec::new();
+    if !sp.ibgp() {
+        path.extend_from_slice(&[2, 1]);
+        path.extend_from_slice(&sp.asn.to_be_bytes());
+    }
+    if !a.as_set.is_empty() {
+        path.extend_from_slice(&[1, a.as_set.len() as u8]);
+        for asn in &a.as_set {
+            path.extend_from_slice(&asn.to_be_bytes());
+        }
+    }
+    let mut attrs = vec![0x40, 1, 1, 0, 0x40, 2, path.len() as u8];
+    attrs.extend_from_slice(&path);
+    attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
+    if sp.ibgp() {
+        attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
+    }
+    if a.unknown {
+        attrs.extend_from_slice(&[0xC0, UNKNOWN_ATTR, UNKNOWN_VALUE.len() as u8]);
+        attrs.extend_from_slice(&UNKNOWN_VALUE);
+    }
+    update_body(&attrs, prefix)
+}
+
+/// An UPDATE body with no withdrawn routes, `attrs` and one IPv4 prefix.
+fn update_body(attrs: &[u8], prefix: &IpNet) -> Vec<u8> {
     let mut body = vec![0, 0];
     body.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
-    body.extend_from_slice(&attrs);
+    body.extend_from_slice(attrs);
     let len = prefix.prefix_len();
     body.push(len);
     if let IpAddr::V4(a) = prefix.network() {
@@ -242,6 +319,9 @@ impl Case {
                 for p in prefixes {
                     rib[*from].insert(*p, Attrs::plain(as_path.clone()));
                 }
+            }
+            Event::RawAnnounce { from, prefix, as_set, unknown } => {
+                rib[*from].insert(*prefix, Attrs::raw(as_set.clone(), *unknown));
             }
             // RFC 7606: treat-as-withdraw.
             Event::Malformed { from, prefix, .. } => {

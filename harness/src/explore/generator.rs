@@ -2,6 +2,11 @@
 //! [`TestRunner`] on a ChaCha RNG seeded from the seed alone, so a seed always gives the same
 //! case. A drawn case the reference model cannot decide with one answer for every daemon
 //! (a tie past the rules they share) is set aside and the next one drawn from the same RNG.
+//!
+//! Raw announcements ([`Event::RawAnnounce`]: an AS_SET, an unknown optional transitive
+//! attribute) come from a second RNG stream of the same seed, which turns some announcements
+//! from 4-octet AS speakers into raw ones ([`raw_plan`]); the first stream draws what it drew
+//! before they existed, so the other cases of a seed stay as they were.
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
@@ -46,12 +51,16 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     key[..8].copy_from_slice(&seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    key[8] = 1;
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+    let mut raw_runner = TestRunner::new_with_rng(Config::default(), rng);
     let strategy = case();
+    let raw_strategy = raw_plan();
+    let draw = |r: proptest::test_runner::Reason| GenError::Draw { seed, reason: r.to_string() };
     for _ in 0..MAX_DRAWS {
-        let tree = strategy
-            .new_tree(&mut runner)
-            .map_err(|r| GenError::Draw { seed, reason: r.to_string() })?;
-        let mut c = tree.current();
+        let mut c = strategy.new_tree(&mut runner).map_err(draw)?.current();
+        let plan = raw_strategy.new_tree(&mut raw_runner).map_err(draw)?.current();
+        make_raw(&mut c, &plan);
         c.seed = seed;
         if super::model::decidable(&c) {
             return Ok(c);
@@ -59,6 +68,52 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     }
     Err(GenError::Exhausted { seed })
 }
+
+/// Per event: whether an announcement from a 4-octet AS speaker becomes a raw one, and the
+/// raw one's AS_SET members and unknown attribute.
+type RawPlan = Vec<(bool, Vec<u32>, bool)>;
+
+/// A [`RawPlan`] for as many events as a case has at most.
+fn raw_plan() -> impl Strategy<Value = RawPlan> {
+    prop::collection::vec(
+        (
+            prop::bool::weighted(0.2),
+            prop::collection::vec(path_asn(), 0..=3),
+            prop::bool::weighted(0.5),
+        ),
+        MAX_CASE_EVENTS,
+    )
+}
+
+/// Turns the announcements `plan` picks into raw ones: of the first IPv4 prefix (the pool's
+/// first when none), only from speakers with the 4-octet AS capability (a 2-octet session would
+/// need AS4_PATH), with the AS_SET sorted and without repeats (FRR stores it so), the DUT's AS
+/// not in it on iBGP (see [`resolve`]), and an AS_SET or the unknown attribute at least.
+fn make_raw(c: &mut Case, plan: &RawPlan) {
+    for (e, (convert, set, unknown)) in c.events.iter_mut().zip(plan) {
+        let Event::Announce { from, prefixes, .. } = e else { continue };
+        let sp = &c.speakers[*from];
+        if !*convert || !sp.four_octet {
+            continue;
+        }
+        let mut as_set = set.clone();
+        if sp.ibgp() {
+            for asn in as_set.iter_mut().filter(|asn| **asn == DUT_ASN) {
+                *asn = 174;
+            }
+        }
+        as_set.sort_unstable();
+        as_set.dedup();
+        let prefix =
+            prefixes.iter().copied().find(|p| p.addr().is_ipv4()).unwrap_or(prefix_pool()[0]);
+        let unknown = *unknown || as_set.is_empty();
+        *e = Event::RawAnnounce { from: *from, prefix, as_set, unknown };
+    }
+    withdraw_only_announced(c);
+}
+
+/// The most events a drawn case has.
+const MAX_CASE_EVENTS: usize = 6;
 
 /// The prefixes announcements choose from.
 pub fn prefix_pool() -> Vec<IpNet> {
@@ -73,7 +128,7 @@ pub fn case() -> impl Strategy<Value = Case> {
     (
         prop::collection::vec(speaker(), 2..=4),
         raw_event(),
-        prop::collection::vec(raw_event(), 0..=5),
+        prop::collection::vec(raw_event(), 0..MAX_CASE_EVENTS),
     )
         .prop_map(|(mut speakers, first, rest)| {
             // iBGP-learned routes go to eBGP peers only: without one nobody would hold any.
@@ -165,6 +220,8 @@ fn attrs() -> impl Strategy<Value = Attrs> {
             communities,
             large,
             extended,
+            as_set: Vec::new(),
+            unknown: false,
         })
 }
 

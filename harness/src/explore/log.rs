@@ -150,6 +150,8 @@ const CASE: &str = "case";
 const MAX_SPEAKERS: usize = 32;
 const MAX_EVENTS: usize = 256;
 const MAX_FLAP_CYCLES: u32 = 100;
+/// Members of a raw announcement's AS_SET (its AS_PATH must fit a one-octet length).
+const MAX_AS_SET: usize = 32;
 
 /// Reads the log at `path`.
 pub fn read(path: &Path) -> Result<Log, LogError> {
@@ -199,7 +201,8 @@ fn json_error(e: serde_json::Error) -> String {
 }
 
 /// What a case must be for its scenario to be written and run: speakers that its events
-/// name, a malformed UPDATE for an IPv4 prefix, and bounded sizes.
+/// name, a malformed or raw UPDATE for an IPv4 prefix, a raw one from a 4-octet AS session
+/// only, an AS_SET or unknown attribute in raw announcements only, and bounded sizes.
 pub fn check_case(c: &Case) -> Result<(), String> {
     let n = c.speakers.len();
     if n == 0 || n > MAX_SPEAKERS {
@@ -213,7 +216,8 @@ pub fn check_case(c: &Case) -> Result<(), String> {
             Event::Announce { from, .. }
             | Event::Withdraw { from, .. }
             | Event::Flap { from, .. }
-            | Event::Malformed { from, .. } => Some(*from),
+            | Event::Malformed { from, .. }
+            | Event::RawAnnounce { from, .. } => Some(*from),
             Event::WithdrawAll(x) | Event::Reset(x) | Event::Refresh(x) | Event::LinkFlap(x) => {
                 Some(*x)
             }
@@ -228,6 +232,29 @@ pub fn check_case(c: &Case) -> Result<(), String> {
         match e {
             Event::Malformed { prefix, .. } if !prefix.addr().is_ipv4() => {
                 return Err(format!("event {}: a malformed UPDATE for {prefix}, not IPv4", i + 1));
+            }
+            Event::RawAnnounce { prefix, .. } if !prefix.addr().is_ipv4() => {
+                return Err(format!("event {}: a raw UPDATE for {prefix}, not IPv4", i + 1));
+            }
+            Event::RawAnnounce { from, .. } if !c.speakers[*from].four_octet => {
+                return Err(format!(
+                    "event {}: a raw UPDATE from {}, whose session has 2-octet AS numbers",
+                    i + 1,
+                    super::case::speaker_name(*from)
+                ));
+            }
+            Event::RawAnnounce { as_set, .. } if as_set.len() > MAX_AS_SET => {
+                return Err(format!(
+                    "event {}: an AS_SET of {} members (at most {MAX_AS_SET})",
+                    i + 1,
+                    as_set.len()
+                ));
+            }
+            Event::Announce { attrs, .. } if attrs.needs_raw() => {
+                return Err(format!(
+                    "event {}: an announcement with an AS_SET or the unknown attribute (only raw_announce carries them)",
+                    i + 1
+                ));
             }
             Event::Flap { cycles, .. } if *cycles == 0 || *cycles > MAX_FLAP_CYCLES => {
                 return Err(format!(
@@ -491,6 +518,8 @@ mod tests {
                 ExtendedCommunity([0x40, 2, 0, 1, 0, 0, 0, 9]),
                 ExtendedCommunity(ext_v4),
             ],
+            as_set: Vec::new(),
+            unknown: false,
         };
         let p = |s: &str| s.parse().unwrap();
         let case = Case {
@@ -518,6 +547,12 @@ mod tests {
                     prefix: p("100.64.1.0/24"),
                     error: Malformation::MedLength,
                 },
+                Event::RawAnnounce {
+                    from: 1,
+                    prefix: p("100.64.2.0/24"),
+                    as_set: vec![174, 1299],
+                    unknown: true,
+                },
             ],
         };
         let (_, log) = write_and_read("attrs", &[entry(case.clone())]);
@@ -531,6 +566,7 @@ mod tests {
             "\"0x4002000100000009\"",
             "\"incomplete\"",
             "\"restart_dut\"",
+            "\"raw_announce\"",
             "\"med_length\"",
         ] {
             assert!(line.contains(text), "{text} in {line}");

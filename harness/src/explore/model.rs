@@ -7,14 +7,18 @@
 //! NO_ADVERTISE, not to eBGP with NO_EXPORT (RFC 1997). On the way out it puts its AS in
 //! front for eBGP and sets itself as next hop (both for iBGP too: the drivers configure
 //! next-hop-self). A receiver discards a route whose AS path holds its own AS (§9.1.2), so
-//! such a route counts as not held whether or not the DUT sends it.
+//! such a route counts as not held whether or not the DUT sends it. An AS_SET segment (from
+//! [`Event::RawAnnounce`]) counts as one AS in the path length (§9.1.2.2 a) and each of its
+//! members for those loops; the unknown optional transitive attribute changes nothing here.
 //!
 //! Where the daemons, as the drivers configure them, differ in a documented way, the model
 //! knows both answers ([`Profile`]) and the generator keeps only cases where they agree:
 //! BIRD resolves the next hops of iBGP-learned paths through an IGP table that holds no
 //! routes (iBGP sessions are multihop with `gateway recursive` by default), so those paths
 //! are unresolvable there and any eBGP path beats them (RFC 4271 §9.1.2.1); alone they are
-//! still used and exported.
+//! still used and exported. OpenBGPD 8.x treats a path with an AS_SET as withdrawn (its
+//! `reject as-set` defaults to yes, RFC 9774); so a case where an AS_SET path would be held
+//! somewhere, or would win, is not drawn.
 //!
 //! Ties the daemons break differently on purpose are not guessed: [`best`] reports them as
 //! [`Tie`], and the generator draws another case. Those are two paths still equal after
@@ -25,7 +29,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bgpstorm_wire::model::{AsPath, Community};
+use bgpstorm_wire::model::{AsPath, AsSegment, Community, SegmentKind};
 use ipnet::IpNet;
 
 use super::case::{Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, dut_address};
@@ -66,6 +70,24 @@ impl Path {
             local_pref,
             attrs: attrs.clone(),
         }
+    }
+
+    /// The path length for route selection: the AS_SET, if any, counts as one AS (RFC 4271
+    /// §9.1.2.2 a).
+    pub fn route_len(&self) -> usize {
+        self.as_path.len() + usize::from(!self.attrs.as_set.is_empty())
+    }
+
+    /// Whether `asn` is in the path, in the sequence or in the AS_SET (loop detection, RFC
+    /// 4271 §9.1.2).
+    pub fn holds(&self, asn: u32) -> bool {
+        self.as_path.contains(&asn) || self.attrs.as_set.contains(&asn)
+    }
+
+    /// Whether the path starts with an AS_SET (iBGP, no sequence before it): it has no
+    /// neighbour AS that daemons agree on.
+    fn set_first(&self) -> bool {
+        self.as_path.is_empty() && !self.attrs.as_set.is_empty()
     }
 
     /// The neighbour AS that MED comparison groups by: the first AS of the path, the DUT's
@@ -122,15 +144,25 @@ pub struct Profile {
     /// iBGP-learned paths have unresolvable next hops (BIRD: no IGP routes to resolve them
     /// recursively); any eBGP path is preferred to them (RFC 4271 §9.1.2.1).
     pub ibgp_unresolvable: bool,
+    /// Paths with an AS_SET segment are treated as withdrawn (OpenBGPD 8.x: `reject as-set`
+    /// defaults to yes, after RFC 9774; 7.7 documents the default no).
+    pub rejects_as_set: bool,
 }
 
 impl Profile {
     /// The plain RFC 4271 behaviour (FRR, GoBGP, OpenBGPD as configured).
-    pub const RFC: Self = Self { ibgp_unresolvable: false };
+    pub const RFC: Self = Self { ibgp_unresolvable: false, rejects_as_set: false };
     /// BIRD as its driver configures it.
-    pub const BIRD: Self = Self { ibgp_unresolvable: true };
+    pub const BIRD: Self = Self { ibgp_unresolvable: true, rejects_as_set: false };
+    /// OpenBGPD 8.x as its driver configures it.
+    pub const OPENBGPD8: Self = Self { ibgp_unresolvable: false, rejects_as_set: true };
     /// Every profile a generated case must give the same answer under.
-    pub const ALL: [Self; 2] = [Self::RFC, Self::BIRD];
+    pub const ALL: [Self; 3] = [Self::RFC, Self::BIRD, Self::OPENBGPD8];
+
+    /// Whether a daemon of this profile keeps `path` at all (before loop detection).
+    fn accepts(self, path: &Path) -> bool {
+        !self.rejects_as_set || path.attrs.as_set.is_empty()
+    }
 }
 
 /// The best of `paths` (not empty) and the rule that chose it, by plain RFC 4271.
@@ -149,7 +181,7 @@ pub fn best_in(paths: &[Path], profile: Profile) -> Result<(&Path, Rule), Tie> {
     }
     let steps: [(Rule, Key); 3] = [
         (Rule::LocalPref, |p| u64::from(u32::MAX - p.local_pref)),
-        (Rule::AsPathLength, |p| p.as_path.len() as u64),
+        (Rule::AsPathLength, |p| p.route_len() as u64),
         (Rule::Origin, |p| u64::from(u8::from(p.attrs.origin))),
     ];
     for (rule, key) in steps {
@@ -185,6 +217,11 @@ fn keep_min(c: &mut Vec<&Path>, key: impl Fn(&Path) -> u64) {
 /// RFC 4271 §9.1.2.2 (c): within each neighbour AS only the lowest MED stays.
 fn med(c: &mut Vec<&Path>) -> Result<(), Tie> {
     let med = |p: &Path| p.attrs.med.unwrap_or(0);
+    // A path that starts with an AS_SET has no neighbour AS to group by: where MED could
+    // decide, daemons disagree on which paths it compares.
+    if c.iter().any(|p| p.set_first()) && c.iter().any(|p| med(p) != med(c[0])) {
+        return Err(Tie::Med(c.iter().map(|p| p.from).collect()));
+    }
     let first = c[0].neighbor_as();
     if c.iter().all(|p| p.neighbor_as() == first) {
         let min = c.iter().map(|p| med(p)).min().unwrap_or(0);
@@ -238,13 +275,13 @@ pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, 
             let mut up = vec![true; case.speakers.len()];
             up[*x] = false;
             let ribs = predict(&case.speakers, &announced, &up, profile)?;
-            let dut = dut_prefixes(&case.speakers, &announced, &up);
+            let dut = dut_prefixes_in(&case.speakers, &announced, &up, profile);
             out.push(Checkpoint { after: i, link_down: Some(*x), ribs, dut });
         }
         case.apply(&mut announced, e);
         let up = vec![true; case.speakers.len()];
         let ribs = predict(&case.speakers, &announced, &up, profile)?;
-        let dut = dut_prefixes(&case.speakers, &announced, &up);
+        let dut = dut_prefixes_in(&case.speakers, &announced, &up, profile);
         out.push(Checkpoint { after: i, link_down: None, ribs, dut });
     }
     Ok(out)
@@ -258,13 +295,26 @@ pub fn decidable(case: &Case) -> bool {
 /// The prefixes the DUT holds when the speakers whose session is `up` have announced
 /// `announced`: those with a path that does not hold the DUT's AS (RFC 4271 §9.1.2), sorted.
 pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]) -> Vec<IpNet> {
+    dut_prefixes_in(speakers, announced, up, Profile::RFC)
+}
+
+/// The prefixes a DUT of `profile` holds ([`dut_prefixes`]).
+pub fn dut_prefixes_in(
+    speakers: &[SpeakerSpec],
+    announced: &Announced,
+    up: &[bool],
+    profile: Profile,
+) -> Vec<IpNet> {
     let mut out: Vec<IpNet> = announced
         .iter()
         .enumerate()
         .filter(|(s, _)| up[*s])
         .flat_map(|(s, m)| {
             m.iter()
-                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).as_path.contains(&DUT_ASN))
+                .filter(move |(_, a)| {
+                    let path = Path::new(s, &speakers[s], a);
+                    profile.accepts(&path) && !path.holds(DUT_ASN)
+                })
                 .map(|(p, _)| *p)
         })
         .collect();
@@ -292,7 +342,7 @@ pub fn predict(
             .filter(|(s, _)| up[*s])
             .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &speakers[s], a)))
             // RFC 4271 §9.1.2: a path with the DUT's own AS is a loop.
-            .filter(|path| !path.as_path.contains(&DUT_ASN))
+            .filter(|path| profile.accepts(path) && !path.holds(DUT_ASN))
             .collect();
         if paths.is_empty() {
             continue;
@@ -328,11 +378,16 @@ pub fn export(best: &Path, p: &IpNet, r: usize, to: &SpeakerSpec) -> Option<Stri
         path.insert(0, DUT_ASN);
         // RFC 4271 §9.1.2: the receiver discards a path with its own AS (its own route
         // echoed back among them).
-        if path.contains(&to.asn) {
+        if path.contains(&to.asn) || best.attrs.as_set.contains(&to.asn) {
             return None;
         }
     }
-    let as_path = if path.is_empty() { AsPath::default() } else { AsPath::sequence(path) };
+    let mut as_path = if path.is_empty() { AsPath::default() } else { AsPath::sequence(path) };
+    if !best.attrs.as_set.is_empty() {
+        as_path
+            .segments
+            .push(AsSegment { kind: SegmentKind::Set, asns: best.attrs.as_set.clone() });
+    }
     let nh: IpAddr = dut_address(r, p.addr().is_ipv6());
     Some(route_line(
         p,

@@ -7,7 +7,9 @@ use std::time::Duration;
 use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
-use super::case::{Announced, Attrs, Case, DUT_ASN, Event, malformed_update, speaker_name};
+use super::case::{
+    Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, malformed_update, raw_update, speaker_name,
+};
 use super::model::{Checkpoint, Tie, checkpoints};
 use crate::scenario::model::{
     Capabilities, Dut, DutKind, Family, Flap, Link, LinkState, Monitor, Prefixes, Refresh, Speaker,
@@ -47,12 +49,33 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                 }
                 steps.push(step_link(*x, true));
                 steps.push(wait(Some(vec![speaker_name(*x)])));
-                reannounce(*x, &announced, &mut steps);
+                reannounce(*x, &case.speakers[*x], &announced, &mut steps);
             }
             Event::Reset(x) => {
                 steps.push(raw::Step { reset: Some(speaker_name(*x)), ..raw::Step::default() });
                 steps.push(wait(Some(vec![speaker_name(*x)])));
-                reannounce(*x, &announced, &mut steps);
+                reannounce(*x, &case.speakers[*x], &announced, &mut steps);
+            }
+            Event::RawAnnounce { from, prefix, as_set, unknown } => {
+                let a = Attrs::raw(as_set.clone(), *unknown);
+                steps.push(send_raw(*from, &case.speakers[*from], prefix, &a));
+            }
+            Event::WithdrawAll(x) => {
+                steps.extend(step(e));
+                // The speaker's `withdraw: all` knows only what `announce` sent: the routes of
+                // raw UPDATEs are withdrawn by name.
+                let raw: Vec<IpNet> =
+                    announced[*x].iter().filter(|(_, a)| a.needs_raw()).map(|(p, _)| *p).collect();
+                if !raw.is_empty() {
+                    steps.push(raw::Step {
+                        withdraw: Some(raw::Withdraw {
+                            from: speaker_name(*x),
+                            prefixes: raw::WithdrawSet::Set(Prefixes::List(raw)),
+                            path_id: None,
+                        }),
+                        ..raw::Step::default()
+                    });
+                }
             }
             Event::RestartDut => {
                 steps.push(raw::Step {
@@ -60,8 +83,8 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                     ..raw::Step::default()
                 });
                 steps.push(wait(None));
-                for x in 0..case.speakers.len() {
-                    reannounce(x, &announced, &mut steps);
+                for (x, sp) in case.speakers.iter().enumerate() {
+                    reannounce(x, sp, &announced, &mut steps);
                 }
             }
             Event::Malformed { from, prefix, error } => {
@@ -302,11 +325,41 @@ fn expects(c: &Checkpoint, steps: &mut Vec<raw::Step>) {
     }
 }
 
-/// Announcements of everything speaker `x` had announced, one per set of attributes (its
-/// session is new: the routes went with the old one).
-fn reannounce(x: usize, announced: &Announced, steps: &mut Vec<raw::Step>) {
+/// The `send_raw` step of a raw announcement ([`raw_update`]).
+fn send_raw(from: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> raw::Step {
+    let hex: String = raw_update(from, sp, prefix, a).iter().map(|b| format!("{b:02x}")).collect();
+    let mut what = Vec::new();
+    if !a.as_set.is_empty() {
+        let set: Vec<String> = a.as_set.iter().map(u32::to_string).collect();
+        what.push(format!("AS_SET {{{}}}", set.join(",")));
+    }
+    if a.unknown {
+        what.push("an unknown optional transitive attribute".to_string());
+    }
+    if what.is_empty() {
+        what.push("a plain path".to_string());
+    }
+    raw::Step {
+        name: Some(format!(
+            "{} announces {prefix} with {}",
+            speaker_name(from),
+            what.join(" and ")
+        )),
+        send_raw: Some(raw::SendRaw { from: speaker_name(from), update: hex }),
+        ..raw::Step::default()
+    }
+}
+
+/// Announcements of everything speaker `x` had announced, one per set of attributes, and a
+/// raw UPDATE per route that only one can carry (its session is new: the routes went with the
+/// old one).
+fn reannounce(x: usize, sp: &SpeakerSpec, announced: &Announced, steps: &mut Vec<raw::Step>) {
     let mut groups: Vec<(&Attrs, Vec<IpNet>)> = Vec::new();
     for (p, a) in &announced[x] {
+        if a.needs_raw() {
+            steps.push(send_raw(x, sp, p, a));
+            continue;
+        }
         match groups.iter_mut().find(|(g, _)| *g == a) {
             Some((_, ps)) => ps.push(*p),
             None => groups.push((a, vec![*p])),
@@ -376,7 +429,11 @@ fn step(e: &Event) -> Option<raw::Step> {
             refresh: Some(Refresh { from: speaker_name(*from), family: Family::Ipv4 }),
             ..raw::Step::default()
         },
-        Event::Reset(_) | Event::LinkFlap(_) | Event::RestartDut | Event::Malformed { .. } => {
+        Event::Reset(_)
+        | Event::LinkFlap(_)
+        | Event::RestartDut
+        | Event::Malformed { .. }
+        | Event::RawAnnounce { .. } => {
             return None;
         }
     };

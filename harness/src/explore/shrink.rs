@@ -42,6 +42,8 @@ pub fn size(c: &Case) -> usize {
             + a.communities.len()
             + a.large.len()
             + a.extended.len()
+            + a.as_set.len()
+            + usize::from(a.unknown)
     };
     let events: usize = c
         .events
@@ -50,6 +52,9 @@ pub fn size(c: &Case) -> usize {
             1 + match e {
                 Event::Announce { prefixes, attrs: a, .. } => prefixes.len() + attrs(a),
                 Event::Withdraw { prefixes, .. } => prefixes.len(),
+                Event::RawAnnounce { as_set, unknown, .. } => {
+                    1 + as_set.len() + usize::from(*unknown)
+                }
                 Event::Flap { prefixes, as_path, cycles, .. } => {
                     prefixes.len() + as_path.len() + *cycles as usize
                 }
@@ -153,6 +158,33 @@ pub fn candidates(c: &Case) -> Vec<Case> {
                     out.push(d);
                 }
             }
+            // A plain announcement instead; one AS_SET member fewer, or no unknown attribute,
+            // as long as the UPDATE still carries one of the two.
+            Event::RawAnnounce { from, prefix, as_set, unknown } => {
+                let mut d = c.clone();
+                d.events[i] = Event::Announce {
+                    from: *from,
+                    prefixes: vec![*prefix],
+                    attrs: Attrs::plain(vec![]),
+                };
+                out.push(d);
+                if as_set.len() > 1 || *unknown {
+                    for k in 0..as_set.len() {
+                        let mut d = c.clone();
+                        if let Event::RawAnnounce { as_set, .. } = &mut d.events[i] {
+                            as_set.remove(k);
+                        }
+                        out.push(d);
+                    }
+                }
+                if *unknown && !as_set.is_empty() {
+                    let mut d = c.clone();
+                    if let Event::RawAnnounce { unknown, .. } = &mut d.events[i] {
+                        *unknown = false;
+                    }
+                    out.push(d);
+                }
+            }
             Event::Flap { as_path, cycles, .. } => {
                 for k in 0..as_path.len() {
                     let mut d = c.clone();
@@ -242,7 +274,8 @@ fn without_speaker(c: &Case, s: usize) -> Case {
                 Event::Announce { from, .. }
                 | Event::Withdraw { from, .. }
                 | Event::Flap { from, .. }
-                | Event::Malformed { from, .. } => *from = moved(*from),
+                | Event::Malformed { from, .. }
+                | Event::RawAnnounce { from, .. } => *from = moved(*from),
                 Event::WithdrawAll(x)
                 | Event::Reset(x)
                 | Event::Refresh(x)
@@ -263,7 +296,8 @@ pub fn event_speaker(e: &Event) -> Option<usize> {
         Event::Announce { from, .. }
         | Event::Withdraw { from, .. }
         | Event::Flap { from, .. }
-        | Event::Malformed { from, .. } => Some(*from),
+        | Event::Malformed { from, .. }
+        | Event::RawAnnounce { from, .. } => Some(*from),
         Event::WithdrawAll(x) | Event::Reset(x) | Event::Refresh(x) | Event::LinkFlap(x) => {
             Some(*x)
         }
@@ -289,6 +323,8 @@ pub fn normalize(c: &mut Case) {
                 prefixes.retain(|p| announced[*from].contains_key(p));
                 !prefixes.is_empty()
             }
+            // Raw UPDATEs are written for 4-octet AS sessions only.
+            Event::RawAnnounce { from, .. } => c.speakers[*from].four_octet,
             _ => true,
         };
         if keep {

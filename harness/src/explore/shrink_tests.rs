@@ -103,3 +103,40 @@ fn no_candidate_starts_after_the_deadline() {
     assert_eq!(s.runs, 0);
     assert!(s.budget_spent);
 }
+
+#[test]
+fn a_raw_announcement_shrinks_to_one_member_or_to_a_plain_announcement() {
+    use super::case::{DUT_ASN, SpeakerSpec};
+    let sp = |asn| SpeakerSpec { asn, four_octet: true, ipv6: false };
+    let c = Case {
+        seed: 0,
+        speakers: vec![sp(65001), sp(65002), sp(DUT_ASN)],
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: "100.64.0.0/24".parse().unwrap(),
+            as_set: vec![174, 1299, DUT_ASN],
+            unknown: true,
+        }],
+    };
+    // "Diverges" while the set holds the DUT's AS (a loop: every daemon drops the path, so
+    // the candidates have one answer): the other members and the attribute go.
+    let holds_dut = |c: &Case| {
+        c.events
+            .iter()
+            .any(|e| matches!(e, Event::RawAnnounce { as_set, .. } if as_set.contains(&DUT_ASN)))
+    };
+    let s = shrink(&c, 500, None, holds_dut);
+    assert!(!s.budget_spent);
+    assert_eq!(s.case.speakers.len(), 1, "{:#?}", s.case);
+    assert!(
+        matches!(&s.case.events[..], [Event::RawAnnounce { as_set, unknown: false, .. }] if *as_set == [DUT_ASN]),
+        "{:#?}",
+        s.case
+    );
+    // Any announcement "diverges": the plain one is smaller than every raw one.
+    let s = shrink(&c, 500, None, |c| !c.events.is_empty());
+    assert!(matches!(&s.case.events[..], [Event::Announce { .. }]), "{:#?}", s.case);
+    for d in candidates(&c) {
+        assert!(size(&d) < size(&c));
+    }
+}

@@ -121,9 +121,10 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
             Event::LinkFlap(_) => "link",
             Event::RestartDut => "restart",
             Event::Malformed { .. } => "malformed",
+            Event::RawAnnounce { .. } => "raw announce",
         })
         .collect();
-    assert_eq!(kinds.len(), 9, "{kinds:?}");
+    assert_eq!(kinds.len(), 10, "{kinds:?}");
     // The model decides with every rule somewhere in these cases.
     let mut rules = BTreeSet::new();
     for c in &cases {
@@ -135,7 +136,7 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
                     .iter()
                     .enumerate()
                     .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &c.speakers[s], a)))
-                    .filter(|path| !path.as_path.contains(&DUT_ASN))
+                    .filter(|path| !path.holds(DUT_ASN))
                     .collect();
                 if !paths.is_empty() {
                     rules.insert(format!("{:?}", best(&paths).unwrap().1));
@@ -461,4 +462,207 @@ fn a_malformed_update_is_the_bytes_of_the_malformed_attribute_scenario_and_withd
         points[1].ribs[1],
         Some(vec!["100.64.0.0/24 [65000 65001] igp via 10.0.2.1".to_string()])
     );
+}
+
+#[test]
+fn a_raw_announcement_is_these_bytes() {
+    use super::case::raw_update;
+    let hex = |b: Vec<u8>| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    // eBGP from AS 65001 on link 2: ORIGIN IGP, AS_PATH [65001 {174,1299}] (a sequence of one,
+    // a set of two, 4-octet), NEXT_HOP 10.0.2.2, attribute 244 (optional transitive, 4
+    // octets "bgps"), 100.64.1.0/24.
+    assert_eq!(
+        hex(raw_update(1, &ebgp(65001), &net("100.64.1.0/24"), &Attrs::raw(vec![174, 1299], true))),
+        "00000025 40010100 400210 02010000fde9 0102000000ae00000513 4003040a000202 c0f40462677073 1864400 1"
+            .replace(' ', "")
+    );
+    // iBGP on link 1: just the set, then LOCAL_PREF 100; no unknown attribute.
+    assert_eq!(
+        hex(raw_update(0, &ibgp(), &net("100.64.0.0/24"), &Attrs::raw(vec![174], false))),
+        "0000001b 40010100 400206 0101000000ae 4003040a000102 40050400000064 18644000"
+            .replace(' ', "")
+    );
+    // No set: the speaker's AS alone.
+    assert_eq!(
+        hex(raw_update(0, &ebgp(4_200_000_001), &net("100.64.2.0/24"), &Attrs::raw(vec![], true))),
+        "0000001b 40010100 400206 0201fa56ea01 4003040a000102 c0f40462677073 18644002"
+            .replace(' ', "")
+    );
+}
+
+#[test]
+fn an_as_set_counts_as_one_as_and_prints_in_braces() {
+    let raw = |set: &[u32]| Attrs::raw(set.to_vec(), false);
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    // [65001 {174,1299,3356}] is 2 long, [65002 174 3356] is 3.
+    let paths = [
+        Path::new(0, &sp[0], &raw(&[174, 1299, 3356])),
+        Path::new(1, &sp[1], &attrs(&[174, 3356])),
+    ];
+    let (b, rule) = best(&paths).unwrap();
+    assert_eq!((b.from, rule), (0, Rule::AsPathLength));
+    // [65001 {174,1299}] against [65002 174]: as long; ORIGIN, MED equal: a tie between eBGP
+    // paths, not drawn.
+    let paths = [Path::new(0, &sp[0], &raw(&[174, 1299])), Path::new(1, &sp[1], &attrs(&[174]))];
+    assert!(matches!(best(&paths), Err(Tie::External(_))));
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[174, 1299]))]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 {174,1299}] igp via 10.0.3.1"]);
+    // The unknown attribute changes neither the choice nor the line.
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", Attrs::raw(vec![174], true))]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 {174}] igp via 10.0.3.1"]);
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", Attrs::raw(vec![], true))]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001] igp via 10.0.3.1"]);
+    // From iBGP, the set is the whole path: length 1, as [174] would be.
+    let sp = [ibgp(), ebgp(65001), ebgp(65002)];
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[174, 1299])), (1, "100.64.0.0/24", attrs(&[]))]);
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001] igp via 10.0.3.1"], "1 beats 2");
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[174, 1299]))]);
+    assert_eq!(r[1], vec!["100.64.0.0/24 [65000 {174,1299}] igp via 10.0.2.1"]);
+}
+
+#[test]
+fn as_set_members_count_for_loops_at_the_dut_and_at_receivers() {
+    let raw = |set: &[u32]| Attrs::raw(set.to_vec(), false);
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    // The DUT's AS in the set: a loop, the longer path wins.
+    let r = ribs(
+        &sp,
+        &[(0, "100.64.0.0/24", raw(&[DUT_ASN])), (1, "100.64.0.0/24", attrs(&[174, 3356]))],
+    );
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65002 174 3356] igp via 10.0.3.1"]);
+    let c = Case {
+        seed: 0,
+        speakers: sp.to_vec(),
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: net("100.64.0.0/24"),
+            as_set: vec![1299, DUT_ASN],
+            unknown: true,
+        }],
+    };
+    let points = checkpoints(&c).unwrap();
+    assert!(points[0].dut.is_empty());
+    assert!(points[0].ribs.iter().all(|r| r.as_ref().unwrap().is_empty()));
+    // A receiver's AS in the set: that receiver does not hold it, the others do.
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[65002, 65100]))]);
+    assert!(r[1].is_empty() && r[2].is_empty());
+    let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[174, 65002]))]);
+    assert!(r[1].is_empty());
+    assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 {174,65002}] igp via 10.0.3.1"]);
+}
+
+#[test]
+fn med_next_to_a_path_that_starts_with_an_as_set_is_a_tie() {
+    let sp = [ibgp(), ibgp(), ebgp(65001)];
+    let mut med = attrs(&[]);
+    med.med = Some(10);
+    // iBGP: {174} and an empty path are as long; MED 0 against 10 between paths of which one
+    // has no neighbour AS the daemons agree on.
+    let paths = [
+        Path::new(0, &sp[0], &Attrs::raw(vec![174], false)),
+        Path::new(1, &sp[1], &Attrs { as_path: vec![3356], ..med }),
+    ];
+    assert!(matches!(best(&paths), Err(Tie::Med(_))));
+    // Equal MEDs: on to the router id.
+    let paths = [
+        Path::new(0, &sp[0], &Attrs::raw(vec![174], false)),
+        Path::new(1, &sp[1], &attrs(&[3356])),
+    ];
+    assert_eq!(best(&paths).unwrap().1, Rule::RouterId);
+}
+
+#[test]
+fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_reset() {
+    let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
+    let mut raws = 0;
+    let (mut sets, mut unknowns, mut ibgp) = (0, 0, 0);
+    for c in &cases {
+        for e in &c.events {
+            let Event::RawAnnounce { from, prefix, as_set, unknown } = e else { continue };
+            raws += 1;
+            let sp = &c.speakers[*from];
+            assert!(sp.four_octet, "seed {}: a raw UPDATE on a 2-octet session", c.seed);
+            assert!(prefix.addr().is_ipv4(), "seed {}", c.seed);
+            assert!(!as_set.is_empty() || *unknown, "seed {}", c.seed);
+            assert!(as_set.windows(2).all(|w| w[0] < w[1]), "seed {}: sorted, no repeats", c.seed);
+            assert!(!(sp.ibgp() && as_set.contains(&DUT_ASN)), "seed {}", c.seed);
+            sets += usize::from(!as_set.is_empty());
+            unknowns += usize::from(*unknown);
+            ibgp += usize::from(sp.ibgp());
+        }
+    }
+    assert!(raws > 50 && sets > 20 && unknowns > 20 && ibgp > 5, "{raws} {sets} {unknowns} {ibgp}");
+    // A reset sends the same raw UPDATE again; a withdraw-all names the raw route.
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), ebgp(65002)],
+        events: vec![
+            Event::RawAnnounce {
+                from: 0,
+                prefix: net("100.64.1.0/24"),
+                as_set: vec![],
+                unknown: true,
+            },
+            Event::Reset(0),
+            Event::WithdrawAll(0),
+        ],
+    };
+    let text = yaml(&c, DutKind::Bird).unwrap();
+    let s = crate::scenario::parse(FsPath::new("gen.yaml"), &text).unwrap();
+    let raw: Vec<&Vec<u8>> = s
+        .steps
+        .iter()
+        .filter_map(|st| if let Action::SendRaw(r) = &st.action { Some(&r.update) } else { None })
+        .collect();
+    assert_eq!(raw.len(), 2, "{text}");
+    assert_eq!(raw[0], raw[1]);
+    assert!(text.contains("100.64.1.0/24 [65000 65001] igp via 10.0.2.1"), "{text}");
+    let withdrawn: Vec<String> = s
+        .steps
+        .iter()
+        .filter_map(|st| match &st.action {
+            Action::Withdraw(w) => Some(format!("{w:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(withdrawn.len(), 2, "{withdrawn:?}");
+    assert!(withdrawn[1].contains("100.64.1.0/24"), "{withdrawn:?}");
+}
+
+#[test]
+fn openbgpd_8_treats_as_set_paths_as_withdrawn_and_such_cases_are_not_drawn() {
+    let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
+    let mut announced = vec![BTreeMap::new(); 3];
+    announced[0].insert(net("100.64.0.0/24"), Attrs::raw(vec![174], false));
+    announced[1].insert(net("100.64.0.0/24"), attrs(&[174, 3356]));
+    let up = [true; 3];
+    let rfc = predict(&sp, &announced, &up, Profile::RFC).unwrap();
+    let obgpd = predict(&sp, &announced, &up, Profile::OPENBGPD8).unwrap();
+    assert_eq!(rfc[2], Some(vec!["100.64.0.0/24 [65000 65001 {174}] igp via 10.0.3.1".into()]));
+    assert_eq!(
+        obgpd[2],
+        Some(vec!["100.64.0.0/24 [65000 65002 174 3356] igp via 10.0.3.1".into()])
+    );
+    let c = Case {
+        seed: 0,
+        speakers: sp.to_vec(),
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: net("100.64.0.0/24"),
+            as_set: vec![174],
+            unknown: false,
+        }],
+    };
+    assert!(matches!(checkpoints(&c), Err(Tie::Profile { after: 0, .. })));
+    // The unknown attribute alone: every profile agrees.
+    let c = Case {
+        events: vec![Event::RawAnnounce {
+            from: 0,
+            prefix: net("100.64.0.0/24"),
+            as_set: vec![],
+            unknown: true,
+        }],
+        ..c
+    };
+    assert!(checkpoints(&c).is_ok());
 }
