@@ -176,6 +176,23 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The speaker the event belongs to (`None` for a DUT restart).
+    pub fn speaker(&self) -> Option<usize> {
+        match self {
+            Self::Announce { from, .. }
+            | Self::Withdraw { from, .. }
+            | Self::Flap { from, .. }
+            | Self::Malformed { from, .. }
+            | Self::RawAnnounce { from, .. } => Some(*from),
+            Self::WithdrawAll(x) | Self::Reset(x) | Self::Refresh(x) | Self::LinkFlap(x) => {
+                Some(*x)
+            }
+            Self::RestartDut => None,
+        }
+    }
+}
+
 /// Attribute errors that call for treat-as-withdraw (RFC 7606).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

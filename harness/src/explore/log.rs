@@ -212,18 +212,7 @@ pub fn check_case(c: &Case) -> Result<(), String> {
         return Err(format!("{} events (at most {MAX_EVENTS})", c.events.len()));
     }
     for (i, e) in c.events.iter().enumerate() {
-        let from = match e {
-            Event::Announce { from, .. }
-            | Event::Withdraw { from, .. }
-            | Event::Flap { from, .. }
-            | Event::Malformed { from, .. }
-            | Event::RawAnnounce { from, .. } => Some(*from),
-            Event::WithdrawAll(x) | Event::Reset(x) | Event::Refresh(x) | Event::LinkFlap(x) => {
-                Some(*x)
-            }
-            Event::RestartDut => None,
-        };
-        if let Some(from) = from.filter(|f| *f >= n) {
+        if let Some(from) = e.speaker().filter(|f| *f >= n) {
             return Err(format!(
                 "event {}: speaker index {from}, but there are {n} speakers",
                 i + 1

@@ -267,7 +267,7 @@ fn without_speaker(c: &Case, s: usize) -> Case {
     d.events = c
         .events
         .iter()
-        .filter(|e| event_speaker(e) != Some(s))
+        .filter(|e| e.speaker() != Some(s))
         .cloned()
         .map(|mut e| {
             match &mut e {
@@ -288,21 +288,6 @@ fn without_speaker(c: &Case, s: usize) -> Case {
         })
         .collect();
     d
-}
-
-/// The speaker an event belongs to (`None` for a DUT restart).
-pub fn event_speaker(e: &Event) -> Option<usize> {
-    match e {
-        Event::Announce { from, .. }
-        | Event::Withdraw { from, .. }
-        | Event::Flap { from, .. }
-        | Event::Malformed { from, .. }
-        | Event::RawAnnounce { from, .. } => Some(*from),
-        Event::WithdrawAll(x) | Event::Reset(x) | Event::Refresh(x) | Event::LinkFlap(x) => {
-            Some(*x)
-        }
-        Event::RestartDut => None,
-    }
 }
 
 /// Makes a reduced case valid as the generator's are: announcements only of families the

@@ -68,7 +68,7 @@ fn removing_a_speaker_renumbers_the_later_ones_and_drops_its_events() {
         for mut d in candidates(&c) {
             normalize(&mut d);
             for e in &d.events {
-                if let Some(x) = super::shrink::event_speaker(e) {
+                if let Some(x) = e.speaker() {
                     assert!(x < d.speakers.len(), "seed {seed}: event of speaker {x}: {d:#?}");
                 }
             }
