@@ -7,20 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
-
-fn bgpstorm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgpstorm")).args(args).current_dir(root()).output().unwrap()
-}
+#[path = "common/explore.rs"]
+mod common;
+use common::{bgpstorm, log_lines, root};
 
 /// A fresh scratch folder under target/tmp.
 fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target/tmp/explore-cli").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("explore-cli", name)
 }
 
 fn write_cases(out: &Path, seed: &str, cases: &str) -> Vec<(PathBuf, String)> {
@@ -63,15 +56,6 @@ fn write_only_gives_the_same_valid_scenarios_for_the_same_seeds() {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The lines of an NDJSON log.
-fn log_lines(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

@@ -11,25 +11,22 @@
 //!   shrunk to a case of a few steps that `bgpstorm run` reproduces.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
+#[path = "common/explore.rs"]
+mod common;
+use common::log_lines;
 
 fn bgpstorm(args: &[&str]) -> Output {
     // SAFETY: geteuid has no preconditions.
     assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
-    Command::new(env!("CARGO_BIN_EXE_bgpstorm")).args(args).current_dir(root()).output().unwrap()
+    common::bgpstorm(args)
 }
 
 fn scratch(name: &str) -> PathBuf {
     // Short: a DUT's control socket lives under the artifacts (a Unix socket path is at most
     // 107 bytes).
-    let dir = root().join("target/tmp/er").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("er", name)
 }
 
 fn explore(args: &[&str], out: &Path) -> (Output, String) {
@@ -45,14 +42,6 @@ fn explore(args: &[&str], out: &Path) -> (Output, String) {
     let text =
         format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     (o, text)
-}
-
-fn log_lines(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]
