@@ -81,6 +81,17 @@ fn gobgp_configures_add_paths_per_family() {
 }
 
 #[test]
+fn openbgpd_keeps_as_set_paths_on_every_version() {
+    let mut p = plan(DutKind::Openbgpd, None, false);
+    for v in ["7.7", "8.8"] {
+        p.version = Version::parse(v);
+        let c = openbgpd::config(&p);
+        let global = &c[..c.find("neighbor").expect("a neighbor block")];
+        assert!(global.contains("\nreject as-set no\n"), "{v}: {c}");
+    }
+}
+
+#[test]
 fn openbgpd_announces_add_path_send_and_receive() {
     let c = openbgpd::config(&plan(DutKind::Openbgpd, Some(AddPathMode::Both), false));
     assert!(c.contains("  announce add-path send all\n  announce add-path recv yes"), "{c}");

@@ -73,9 +73,12 @@ impl Daemon for Openbgpd {
 /// The generated bgpd.conf.
 pub(super) fn config(plan: &DutPlan) -> String {
     let mut c = String::new();
+    // OpenBGPD 8 treats a path with an AS_SET as withdrawn by default (RFC 9774 deprecates
+    // AS_SET); 7.7's default is to keep it, as the other daemons do. Both versions accept
+    // `reject as-set no` (`bgpd -n`), so every version keeps such paths and compares alike.
     let _ = writeln!(
         c,
-        "AS {}\nrouter-id {}\nsocket \"{}\"\nfib-update no\n",
+        "AS {}\nrouter-id {}\nsocket \"{}\"\nfib-update no\nreject as-set no\n",
         plan.asn,
         plan.router_id,
         arg_path(plan, "bgpd.sock")

@@ -144,6 +144,12 @@ pub enum Event {
     },
     /// The speaker resets its session (Cease), reconnects and announces its routes again.
     Reset(usize),
+    /// The speaker restarts gracefully (RFC 4724): it offers the Graceful Restart capability
+    /// from the start ([`Case::graceful`]), its connection closes without a NOTIFICATION, it
+    /// reconnects with the Restart State bit set, announces its routes again and ends them
+    /// with End-of-RIB. Meanwhile the DUT keeps its routes as stale: the other speakers see
+    /// no withdrawal.
+    GracefulRestart(usize),
     /// The speaker asks for the DUT's routes again (ROUTE-REFRESH, IPv4).
     Refresh(usize),
     /// The speaker's link goes down (its routes go), comes back, and it announces again.
@@ -185,9 +191,11 @@ impl Event {
             | Self::Flap { from, .. }
             | Self::Malformed { from, .. }
             | Self::RawAnnounce { from, .. } => Some(*from),
-            Self::WithdrawAll(x) | Self::Reset(x) | Self::Refresh(x) | Self::LinkFlap(x) => {
-                Some(*x)
-            }
+            Self::WithdrawAll(x)
+            | Self::Reset(x)
+            | Self::GracefulRestart(x)
+            | Self::Refresh(x)
+            | Self::LinkFlap(x) => Some(*x),
             Self::RestartDut => None,
         }
     }
@@ -344,8 +352,20 @@ impl Case {
             Event::Malformed { from, prefix, .. } => {
                 rib[*from].remove(prefix);
             }
-            Event::Reset(_) | Event::Refresh(_) | Event::LinkFlap(_) | Event::RestartDut => {}
+            Event::Reset(_)
+            | Event::GracefulRestart(_)
+            | Event::Refresh(_)
+            | Event::LinkFlap(_)
+            | Event::RestartDut => {}
         }
+    }
+
+    /// Whether speaker `i` offers the Graceful Restart capability: it does when it restarts
+    /// gracefully in the case ([`Event::GracefulRestart`]; the generator draws that only for
+    /// speakers whose link never goes down, because a hold-timer expiry under graceful
+    /// restart is handled differently from daemon to daemon, RFC 8538).
+    pub fn graceful(&self, i: usize) -> bool {
+        self.events.contains(&Event::GracefulRestart(i))
     }
 
     /// An empty Adj-RIB-Out per speaker.

@@ -6,7 +6,9 @@
 //! Raw announcements ([`Event::RawAnnounce`]: an AS_SET, an unknown optional transitive
 //! attribute) come from a second RNG stream of the same seed, which turns some announcements
 //! from 4-octet AS speakers into raw ones ([`raw_plan`]); the first stream draws what it drew
-//! before they existed, so the other cases of a seed stay as they were.
+//! before they existed, so the other cases of a seed stay as they were. Graceful restarts
+//! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
+//! session resets into graceful ones ([`graceful_plan`]).
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
@@ -54,13 +56,19 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     key[8] = 1;
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
     let mut raw_runner = TestRunner::new_with_rng(Config::default(), rng);
+    key[8] = 2;
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+    let mut graceful_runner = TestRunner::new_with_rng(Config::default(), rng);
     let strategy = case();
     let raw_strategy = raw_plan();
+    let graceful_strategy = graceful_plan();
     let draw = |r: proptest::test_runner::Reason| GenError::Draw { seed, reason: r.to_string() };
     for _ in 0..MAX_DRAWS {
         let mut c = strategy.new_tree(&mut runner).map_err(draw)?.current();
         let plan = raw_strategy.new_tree(&mut raw_runner).map_err(draw)?.current();
         make_raw(&mut c, &plan);
+        let plan = graceful_strategy.new_tree(&mut graceful_runner).map_err(draw)?.current();
+        make_graceful(&mut c, &plan);
         c.seed = seed;
         if super::model::decidable(&c) {
             return Ok(c);
@@ -110,6 +118,29 @@ fn make_raw(c: &mut Case, plan: &RawPlan) {
         *e = Event::RawAnnounce { from: *from, prefix, as_set, unknown };
     }
     withdraw_only_announced(c);
+}
+
+/// Per event: whether a session reset becomes a graceful restart.
+fn graceful_plan() -> impl Strategy<Value = Vec<bool>> {
+    prop::collection::vec(prop::bool::weighted(0.5), MAX_CASE_EVENTS)
+}
+
+/// Turns the resets `plan` picks into graceful restarts, of speakers whose link never goes
+/// down in the case (see [`Case::graceful`]).
+fn make_graceful(c: &mut Case, plan: &[bool]) {
+    let flapped: Vec<usize> = c
+        .events
+        .iter()
+        .filter_map(|e| if let Event::LinkFlap(x) = e { Some(*x) } else { None })
+        .collect();
+    for (e, convert) in c.events.iter_mut().zip(plan) {
+        if let Event::Reset(x) = *e
+            && *convert
+            && !flapped.contains(&x)
+        {
+            *e = Event::GracefulRestart(x);
+        }
+    }
 }
 
 /// The most events a drawn case has.

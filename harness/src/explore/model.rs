@@ -16,9 +16,10 @@
 //! BIRD resolves the next hops of iBGP-learned paths through an IGP table that holds no
 //! routes (iBGP sessions are multihop with `gateway recursive` by default), so those paths
 //! are unresolvable there and any eBGP path beats them (RFC 4271 §9.1.2.1); alone they are
-//! still used and exported. OpenBGPD 8.x treats a path with an AS_SET as withdrawn (its
-//! `reject as-set` defaults to yes, RFC 9774); so a case where an AS_SET path would be held
-//! somewhere, or would win, is not drawn.
+//! still used and exported. (OpenBGPD 8.x would treat a path with an AS_SET as withdrawn,
+//! its `reject as-set` defaulting to yes after RFC 9774; its driver sets it to no, as 7.7
+//! has it, so that every daemon keeps such paths.) A graceful restart changes nothing here:
+//! the restarting speaker announces the same routes again.
 //!
 //! Ties the daemons break differently on purpose are not guessed: [`best`] reports them as
 //! [`Tie`], and the generator draws another case. Those are two paths still equal after
@@ -144,25 +145,15 @@ pub struct Profile {
     /// iBGP-learned paths have unresolvable next hops (BIRD: no IGP routes to resolve them
     /// recursively); any eBGP path is preferred to them (RFC 4271 §9.1.2.1).
     pub ibgp_unresolvable: bool,
-    /// Paths with an AS_SET segment are treated as withdrawn (OpenBGPD 8.x: `reject as-set`
-    /// defaults to yes, after RFC 9774; 7.7 documents the default no).
-    pub rejects_as_set: bool,
 }
 
 impl Profile {
     /// The plain RFC 4271 behaviour (FRR, GoBGP, OpenBGPD as configured).
-    pub const RFC: Self = Self { ibgp_unresolvable: false, rejects_as_set: false };
+    pub const RFC: Self = Self { ibgp_unresolvable: false };
     /// BIRD as its driver configures it.
-    pub const BIRD: Self = Self { ibgp_unresolvable: true, rejects_as_set: false };
-    /// OpenBGPD 8.x as its driver configures it.
-    pub const OPENBGPD8: Self = Self { ibgp_unresolvable: false, rejects_as_set: true };
+    pub const BIRD: Self = Self { ibgp_unresolvable: true };
     /// Every profile a generated case must give the same answer under.
-    pub const ALL: [Self; 3] = [Self::RFC, Self::BIRD, Self::OPENBGPD8];
-
-    /// Whether a daemon of this profile keeps `path` at all (before loop detection).
-    fn accepts(self, path: &Path) -> bool {
-        !self.rejects_as_set || path.attrs.as_set.is_empty()
-    }
+    pub const ALL: [Self; 2] = [Self::RFC, Self::BIRD];
 }
 
 /// The best of `paths` (not empty) and the rule that chose it, by plain RFC 4271.
@@ -275,13 +266,13 @@ pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, 
             let mut up = vec![true; case.speakers.len()];
             up[*x] = false;
             let ribs = predict(&case.speakers, &announced, &up, profile)?;
-            let dut = dut_prefixes_in(&case.speakers, &announced, &up, profile);
+            let dut = dut_prefixes(&case.speakers, &announced, &up);
             out.push(Checkpoint { after: i, link_down: Some(*x), ribs, dut });
         }
         case.apply(&mut announced, e);
         let up = vec![true; case.speakers.len()];
         let ribs = predict(&case.speakers, &announced, &up, profile)?;
-        let dut = dut_prefixes_in(&case.speakers, &announced, &up, profile);
+        let dut = dut_prefixes(&case.speakers, &announced, &up);
         out.push(Checkpoint { after: i, link_down: None, ribs, dut });
     }
     Ok(out)
@@ -295,26 +286,13 @@ pub fn decidable(case: &Case) -> bool {
 /// The prefixes the DUT holds when the speakers whose session is `up` have announced
 /// `announced`: those with a path that does not hold the DUT's AS (RFC 4271 §9.1.2), sorted.
 pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]) -> Vec<IpNet> {
-    dut_prefixes_in(speakers, announced, up, Profile::RFC)
-}
-
-/// The prefixes a DUT of `profile` holds ([`dut_prefixes`]).
-pub fn dut_prefixes_in(
-    speakers: &[SpeakerSpec],
-    announced: &Announced,
-    up: &[bool],
-    profile: Profile,
-) -> Vec<IpNet> {
     let mut out: Vec<IpNet> = announced
         .iter()
         .enumerate()
         .filter(|(s, _)| up[*s])
         .flat_map(|(s, m)| {
             m.iter()
-                .filter(move |(_, a)| {
-                    let path = Path::new(s, &speakers[s], a);
-                    profile.accepts(&path) && !path.holds(DUT_ASN)
-                })
+                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).holds(DUT_ASN))
                 .map(|(p, _)| *p)
         })
         .collect();
@@ -342,7 +320,7 @@ pub fn predict(
             .filter(|(s, _)| up[*s])
             .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &speakers[s], a)))
             // RFC 4271 §9.1.2: a path with the DUT's own AS is a loop.
-            .filter(|path| profile.accepts(path) && !path.holds(DUT_ASN))
+            .filter(|path| !path.holds(DUT_ASN))
             .collect();
         if paths.is_empty() {
             continue;

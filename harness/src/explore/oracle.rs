@@ -1,9 +1,10 @@
 //! The oracles that judge a run of a generated case, and what a divergence is.
 //!
-//! A rendered case's steps each belong to one oracle ([`tag`]): the `rib` checks and the
-//! ROUTE-REFRESH check are the reference model's predictions; the `dut_prefixes` and
+//! A rendered case's steps each belong to one oracle ([`tag`]): the `rib` checks, the
+//! ROUTE-REFRESH check and the graceful-restart check (no withdrawal elsewhere) are the
+//! reference model's predictions; the `dut_prefixes` and
 //! `monitor_agrees` checks compare the DUT's own RIB and the wire monitor with the model
-//! and the receivers (consistency); session waits and `stayed_up` are liveness. A run also
+//! and the receivers (consistency); session waits, restarts and `stayed_up` are liveness. A run also
 //! diverges on liveness when the DUT sent a NOTIFICATION that no event of the case explains
 //! (anything but Cease, which a restart or shutdown sends, and Hold Timer Expired, which a
 //! downed link causes): that is checked first, because a reset session also fails the RIB
@@ -58,6 +59,9 @@ pub fn tag(step: &raw::Step) -> (Oracle, &'static str) {
     if step.wait.is_some() {
         return (Oracle::Liveness, "session wait");
     }
+    if step.restart.is_some() {
+        return (Oracle::Liveness, "restart");
+    }
     let Some(e) = &step.expect else { return (Oracle::Harness, "action") };
     if e.stayed_up.is_some() {
         (Oracle::Liveness, "stayed up")
@@ -65,6 +69,8 @@ pub fn tag(step: &raw::Step) -> (Oracle, &'static str) {
         (Oracle::Model, "rib")
     } else if e.announced.is_some() {
         (Oracle::Model, "route refresh")
+    } else if e.withdrawn.is_some() {
+        (Oracle::Model, "graceful restart")
     } else if e.dut_prefixes.is_some() {
         (Oracle::Consistency, "DUT's RIB")
     } else if e.monitor_agrees.is_some() {
@@ -166,5 +172,48 @@ pub fn classify(d: &Divergence, verdicts: &[(String, Option<Divergence>)]) -> &'
         "daemon bug (other daemons agree with the model)"
     } else {
         "unclassified (no other daemon agrees with the model on this case)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Oracle, tag};
+    use crate::scenario::raw;
+
+    #[test]
+    fn each_kind_of_step_belongs_to_its_oracle() {
+        let expect = |e: raw::Expect| raw::Step { expect: Some(e), ..raw::Step::default() };
+        let cases = [
+            (expect(raw::Expect { rib: Some(vec![]), ..Default::default() }), Oracle::Model),
+            (expect(raw::Expect { announced: Some(1), ..Default::default() }), Oracle::Model),
+            (expect(raw::Expect { withdrawn: Some(0), ..Default::default() }), Oracle::Model),
+            (
+                expect(raw::Expect { dut_prefixes: Some(vec![]), ..Default::default() }),
+                Oracle::Consistency,
+            ),
+            (
+                expect(raw::Expect { monitor_agrees: Some(true), ..Default::default() }),
+                Oracle::Consistency,
+            ),
+            (
+                expect(raw::Expect { stayed_up: Some(vec!["sp1".into()]), ..Default::default() }),
+                Oracle::Liveness,
+            ),
+            (
+                raw::Step {
+                    restart: Some(raw::Restart::Keyword("dut".into())),
+                    ..raw::Step::default()
+                },
+                Oracle::Liveness,
+            ),
+            (raw::Step { reset: Some("sp1".into()), ..raw::Step::default() }, Oracle::Harness),
+        ];
+        for (step, oracle) in cases {
+            assert_eq!(tag(&step).0, oracle, "{step:?}");
+        }
+        assert_eq!(
+            tag(&expect(raw::Expect { withdrawn: Some(0), ..Default::default() })).1,
+            "graceful restart"
+        );
     }
 }

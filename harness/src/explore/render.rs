@@ -12,7 +12,8 @@ use super::case::{
 };
 use super::model::{Checkpoint, Tie, checkpoints};
 use crate::scenario::model::{
-    Capabilities, Dut, DutKind, Family, Flap, Link, LinkState, Monitor, Prefixes, Refresh, Speaker,
+    Capabilities, Dut, DutKind, Family, Flap, Link, LinkState, Monitor, Prefixes, Refresh,
+    RestartSpeaker, Speaker,
 };
 use crate::scenario::raw;
 
@@ -24,6 +25,9 @@ const RECONNECT_WITHIN: Duration = Duration::from_secs(60);
 const REFRESH_WITHIN: Duration = Duration::from_secs(10);
 /// Hold time of a speaker whose link goes down, so that the DUT notices soon.
 const LINK_FLAP_HOLD: u16 = 6;
+/// The Restart Time a gracefully restarting speaker offers (RFC 4724 §3), in seconds: the
+/// DUT keeps its stale routes at most this long if it never comes back.
+const GRACEFUL_RESTART_TIME: u16 = 120;
 
 /// The name of a case's scenario.
 pub fn name(case: &Case) -> String {
@@ -49,12 +53,27 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                 }
                 steps.push(step_link(*x, true));
                 steps.push(wait(Some(vec![speaker_name(*x)])));
-                reannounce(*x, &case.speakers[*x], &announced, &mut steps);
+                reannounce(case, *x, &announced, &mut steps);
             }
             Event::Reset(x) => {
                 steps.push(raw::Step { reset: Some(speaker_name(*x)), ..raw::Step::default() });
                 steps.push(wait(Some(vec![speaker_name(*x)])));
-                reannounce(*x, &case.speakers[*x], &announced, &mut steps);
+                reannounce(case, *x, &announced, &mut steps);
+            }
+            Event::GracefulRestart(x) => {
+                // RFC 4724 §4.2: the DUT keeps the speaker's routes as stale while it restarts
+                // and replaces them as they come again; nothing changes, so nobody else may
+                // see a withdrawal (checked after the event's `rib` checks, below).
+                steps.push(raw::Step { snapshot: Some(graceful_mark(i)), ..raw::Step::default() });
+                steps.push(raw::Step {
+                    restart: Some(raw::Restart::Speaker(RestartSpeaker {
+                        speaker: speaker_name(*x),
+                        graceful: true,
+                        within: Some(RECONNECT_WITHIN),
+                    })),
+                    ..raw::Step::default()
+                });
+                reannounce(case, *x, &announced, &mut steps);
             }
             Event::RawAnnounce { from, prefix, as_set, unknown } => {
                 let a = Attrs::raw(as_set.clone(), *unknown);
@@ -83,8 +102,8 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                     ..raw::Step::default()
                 });
                 steps.push(wait(None));
-                for (x, sp) in case.speakers.iter().enumerate() {
-                    reannounce(x, sp, &announced, &mut steps);
+                for x in 0..case.speakers.len() {
+                    reannounce(case, x, &announced, &mut steps);
                 }
             }
             Event::Malformed { from, prefix, error } => {
@@ -139,6 +158,9 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
         case.apply(&mut announced, e);
         for c in mine().filter(|c| c.link_down.is_none()) {
             expects(c, &mut steps);
+            if let Event::GracefulRestart(x) = e {
+                no_withdrawals(c, *x, &graceful_mark(i), &mut steps);
+            }
         }
     }
     // Consistency, once every event is done: the DUT's own RIB holds what the model says it
@@ -177,7 +199,7 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
     let steady: Vec<String> = (0..case.speakers.len())
         .filter(|x| {
             !case.events.iter().any(|e| match e {
-                Event::Reset(y) | Event::LinkFlap(y) => y == x,
+                Event::Reset(y) | Event::GracefulRestart(y) | Event::LinkFlap(y) => y == x,
                 Event::RestartDut => true,
                 _ => false,
             })
@@ -213,6 +235,7 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                 hold_time: flapped.contains(&i).then_some(LINK_FLAP_HOLD),
                 capabilities: Capabilities {
                     four_octet_as: sp.four_octet,
+                    graceful_restart: case.graceful(i).then_some(GRACEFUL_RESTART_TIME),
                     ..Capabilities::default()
                 },
                 md5: None,
@@ -350,10 +373,42 @@ fn send_raw(from: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> raw::St
     }
 }
 
+/// The snapshot taken before the graceful restart of event `i`.
+fn graceful_mark(i: usize) -> String {
+    format!("before-graceful-restart-{}", i + 1)
+}
+
+/// After speaker `x`'s graceful restart: every other speaker that is up received no
+/// withdrawal since `mark` (a DUT that dropped the stale routes at the close, or at the
+/// reconnection, and announced them again would pass the `rib` checks all the same).
+fn no_withdrawals(c: &Checkpoint, x: usize, mark: &str, steps: &mut Vec<raw::Step>) {
+    for (r, rib) in c.ribs.iter().enumerate() {
+        if r == x || rib.is_none() {
+            continue;
+        }
+        let at = speaker_name(r);
+        steps.push(raw::Step {
+            name: Some(format!(
+                "{at} saw no withdrawal while {} restarted gracefully",
+                speaker_name(x)
+            )),
+            expect: Some(raw::Expect {
+                at: Some(at),
+                since: Some(mark.to_string()),
+                withdrawn: Some(0),
+                ..raw::Expect::default()
+            }),
+            ..raw::Step::default()
+        });
+    }
+}
+
 /// Announcements of everything speaker `x` had announced, one per set of attributes, and a
 /// raw UPDATE per route that only one can carry (its session is new: the routes went with the
-/// old one).
-fn reannounce(x: usize, sp: &SpeakerSpec, announced: &Announced, steps: &mut Vec<raw::Step>) {
+/// old one). A speaker with the Graceful Restart capability ends them with End-of-RIB (RFC
+/// 4724 §2), which a DUT that keeps stale routes waits for.
+fn reannounce(case: &Case, x: usize, announced: &Announced, steps: &mut Vec<raw::Step>) {
+    let sp = &case.speakers[x];
     let mut groups: Vec<(&Attrs, Vec<IpNet>)> = Vec::new();
     for (p, a) in &announced[x] {
         if a.needs_raw() {
@@ -367,6 +422,9 @@ fn reannounce(x: usize, sp: &SpeakerSpec, announced: &Announced, steps: &mut Vec
     }
     for (a, prefixes) in groups {
         steps.push(announce(x, prefixes, a));
+    }
+    if case.graceful(x) {
+        steps.push(raw::Step { end_of_rib: Some(speaker_name(x)), ..raw::Step::default() });
     }
 }
 
@@ -430,6 +488,7 @@ fn step(e: &Event) -> Option<raw::Step> {
             ..raw::Step::default()
         },
         Event::Reset(_)
+        | Event::GracefulRestart(_)
         | Event::LinkFlap(_)
         | Event::RestartDut
         | Event::Malformed { .. }

@@ -2,9 +2,9 @@
 //! attributes, keeping each reduction that still diverges the same way.
 //!
 //! [`shrink`] tries reductions from the largest to the smallest (halves of the event list
-//! down to single events, then whole speakers, single prefixes, single attributes, speaker
-//! options) and restarts after each one that the caller's test keeps. It stops at a case no
-//! single reduction shrinks further (1-minimal for these reductions), or when the run
+//! down to single events, then whole speakers, single prefixes, single attributes and plain
+//! resets for graceful restarts, speaker options) and restarts after each one that the
+//! caller's test keeps. It stops at a case no single reduction shrinks further (1-minimal for these reductions), or when the run
 //! budget is spent. Every candidate is first made valid ([`normalize`]) and must have one
 //! answer in the reference model; a candidate already tried is not run again.
 
@@ -58,6 +58,8 @@ pub fn size(c: &Case) -> usize {
                 Event::Flap { prefixes, as_path, cycles, .. } => {
                     prefixes.len() + as_path.len() + *cycles as usize
                 }
+                // The capability it needs, over a plain reset.
+                Event::GracefulRestart(_) => 1,
                 _ => 0,
             }
         })
@@ -185,6 +187,12 @@ pub fn candidates(c: &Case) -> Vec<Case> {
                     out.push(d);
                 }
             }
+            // A plain reset instead (and no Graceful Restart capability).
+            Event::GracefulRestart(x) => {
+                let mut d = c.clone();
+                d.events[i] = Event::Reset(*x);
+                out.push(d);
+            }
             Event::Flap { as_path, cycles, .. } => {
                 for k in 0..as_path.len() {
                     let mut d = c.clone();
@@ -278,6 +286,7 @@ fn without_speaker(c: &Case, s: usize) -> Case {
                 | Event::RawAnnounce { from, .. } => *from = moved(*from),
                 Event::WithdrawAll(x)
                 | Event::Reset(x)
+                | Event::GracefulRestart(x)
                 | Event::Refresh(x)
                 | Event::LinkFlap(x) => {
                     *x = moved(*x);

@@ -140,3 +140,18 @@ fn a_raw_announcement_shrinks_to_one_member_or_to_a_plain_announcement() {
         assert!(size(&d) < size(&c));
     }
 }
+
+#[test]
+fn a_graceful_restart_becomes_a_plain_reset_when_that_still_diverges() {
+    let graceful = |c: &Case| c.events.iter().any(|e| matches!(e, Event::GracefulRestart(_)));
+    let resets = |c: &Case| c.events.iter().any(|e| matches!(e, Event::Reset(_)));
+    let c = first_seed(graceful);
+    // A divergence any session reset brings: the graceful restart is not needed.
+    let s = shrink(&c, 500, None, |c| graceful(c) || resets(c));
+    assert_eq!(s.case.events.len(), 1, "{:#?}", s.case);
+    assert!(matches!(s.case.events[0], Event::Reset(_)), "{:#?}", s.case);
+    // One only a graceful restart brings: it stays.
+    let s = shrink(&c, 500, None, graceful);
+    assert_eq!(s.case.events.len(), 1, "{:#?}", s.case);
+    assert!(matches!(s.case.events[0], Event::GracefulRestart(_)), "{:#?}", s.case);
+}
