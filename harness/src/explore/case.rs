@@ -77,6 +77,10 @@ pub struct Attrs {
     /// [`Event::RawAnnounce`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unknown: bool,
+    /// NEXT_HOP (IPv4) is a third party on the speaker's link ([`third_party`]) instead of
+    /// the speaker itself (RFC 4271 §5.1.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub third_party: bool,
 }
 
 impl Attrs {
@@ -93,6 +97,7 @@ impl Attrs {
             extended: Vec::new(),
             as_set: Vec::new(),
             unknown: false,
+            third_party: false,
         }
     }
 
@@ -310,6 +315,13 @@ pub type Announced = Vec<BTreeMap<IpNet, Attrs>>;
 /// The name of speaker `i`.
 pub fn speaker_name(i: usize) -> String {
     format!("sp{}", i + 1)
+}
+
+/// A third party's IPv4 address on speaker `i`'s link (10.0.k.3 on link k = i + 1, neither
+/// the DUT's nor the speaker's): a NEXT_HOP the DUT accepts from any speaker on that link
+/// (RFC 4271 §5.1.3), and replaces with its own on the way out as it does the speaker's.
+pub fn third_party(i: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(10, 0, (i + 1) as u8, 3)
 }
 
 /// The DUT's address on speaker `i`'s link (the next hop it sends the speaker), by the

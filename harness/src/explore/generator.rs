@@ -8,7 +8,8 @@
 //! from 4-octet AS speakers into raw ones ([`raw_plan`]); the first stream draws what it drew
 //! before they existed, so the other cases of a seed stay as they were. Graceful restarts
 //! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
-//! session resets into graceful ones ([`graceful_plan`]).
+//! session resets into graceful ones ([`graceful_plan`]), and a fourth gives some
+//! announcements a third-party next hop ([`next_hop_plan`]).
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
@@ -62,6 +63,10 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     let strategy = case();
     let raw_strategy = raw_plan();
     let graceful_strategy = graceful_plan();
+    key[8] = 3;
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+    let mut next_hop_runner = TestRunner::new_with_rng(Config::default(), rng);
+    let next_hop_strategy = next_hop_plan();
     let draw = |r: proptest::test_runner::Reason| GenError::Draw { seed, reason: r.to_string() };
     for _ in 0..MAX_DRAWS {
         let mut c = strategy.new_tree(&mut runner).map_err(draw)?.current();
@@ -69,6 +74,12 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
         make_raw(&mut c, &plan);
         let plan = graceful_strategy.new_tree(&mut graceful_runner).map_err(draw)?.current();
         make_graceful(&mut c, &plan);
+        let plan = next_hop_strategy.new_tree(&mut next_hop_runner).map_err(draw)?.current();
+        for (e, third) in c.events.iter_mut().zip(plan) {
+            if let Event::Announce { attrs, .. } = e {
+                attrs.third_party = third;
+            }
+        }
         c.seed = seed;
         if super::model::decidable(&c) {
             return Ok(c);
@@ -141,6 +152,12 @@ fn make_graceful(c: &mut Case, plan: &[bool]) {
             *e = Event::GracefulRestart(x);
         }
     }
+}
+
+/// Per event: whether an announcement names a third party on the speaker's link as its
+/// IPv4 next hop.
+fn next_hop_plan() -> impl Strategy<Value = Vec<bool>> {
+    prop::collection::vec(prop::bool::weighted(0.2), MAX_CASE_EVENTS)
 }
 
 /// The most events a drawn case has.
@@ -253,6 +270,7 @@ fn attrs() -> impl Strategy<Value = Attrs> {
             extended,
             as_set: Vec::new(),
             unknown: false,
+            third_party: false,
         })
 }
 

@@ -509,6 +509,7 @@ mod tests {
             ],
             as_set: Vec::new(),
             unknown: false,
+            third_party: true,
         };
         let p = |s: &str| s.parse().unwrap();
         let case = Case {
@@ -528,6 +529,7 @@ mod tests {
                     cycles: 2,
                 },
                 Event::Reset(0),
+                Event::GracefulRestart(1),
                 Event::Refresh(1),
                 Event::LinkFlap(0),
                 Event::RestartDut,

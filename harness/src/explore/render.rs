@@ -8,7 +8,8 @@ use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
 use super::case::{
-    Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, malformed_update, raw_update, speaker_name,
+    Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, malformed_update, raw_update,
+    speaker_name, third_party,
 };
 use super::model::{Checkpoint, Tie, checkpoints};
 use crate::scenario::model::{
@@ -430,6 +431,9 @@ fn reannounce(case: &Case, x: usize, announced: &Announced, steps: &mut Vec<raw:
 
 fn announce(from: usize, prefixes: Vec<IpNet>, a: &Attrs) -> raw::Step {
     let strings = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    // Only IPv4 routes take it (an IPv6 one keeps the speaker's own address).
+    let next_hop = (a.third_party && prefixes.iter().any(|p| p.addr().is_ipv4()))
+        .then(|| third_party(from).into());
     raw::Step {
         announce: Some(raw::Announce {
             from: speaker_name(from),
@@ -441,6 +445,7 @@ fn announce(from: usize, prefixes: Vec<IpNet>, a: &Attrs) -> raw::Step {
                 Origin::Egp => Some("egp".into()),
                 Origin::Incomplete => Some("incomplete".into()),
             },
+            next_hop,
             med: a.med,
             local_pref: a.local_pref,
             communities: strings(a.communities.iter().map(|c| c.to_string()).collect()),

@@ -44,6 +44,7 @@ pub fn size(c: &Case) -> usize {
             + a.extended.len()
             + a.as_set.len()
             + usize::from(a.unknown)
+            + usize::from(a.third_party)
     };
     let events: usize = c
         .events
@@ -246,6 +247,7 @@ fn simpler_attrs(a: &Attrs) -> Vec<Attrs> {
     push(&|b| b.prepend = 0);
     push(&|b| b.origin = Origin::Igp);
     push(&|b| b.med = None);
+    push(&|b| b.third_party = false);
     if a.local_pref.is_some_and(|lp| lp != 100) {
         push(&|b| b.local_pref = Some(100));
     }

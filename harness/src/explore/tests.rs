@@ -684,6 +684,41 @@ fn graceful_restarts_are_drawn_where_links_stay_up_and_checked_for_withdrawals()
 }
 
 #[test]
+fn third_party_next_hops_are_drawn_and_sent_for_ipv4_routes_only() {
+    let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
+    let third = cases
+        .iter()
+        .flat_map(|c| &c.events)
+        .filter(|e| matches!(e, Event::Announce { attrs, .. } if attrs.third_party))
+        .count();
+    assert!(third > 100, "{third}");
+    // Speaker 2 (link 2) names 10.0.2.3 for its IPv4 routes, again after a reset; an IPv6-only
+    // announcement names none. What the receivers hold does not change: the DUT is the next
+    // hop on the way out.
+    let mut a = attrs(&[174]);
+    a.third_party = true;
+    let c = Case {
+        seed: 0,
+        speakers: vec![ebgp(65001), SpeakerSpec { ipv6: true, ..ebgp(65002) }],
+        events: vec![
+            Event::Announce { from: 1, prefixes: vec![net("100.64.1.0/24")], attrs: a.clone() },
+            Event::Announce { from: 1, prefixes: vec![net("2001:db8:1::/48")], attrs: a },
+            Event::Reset(1),
+        ],
+    };
+    let text = yaml(&c, DutKind::Bird).unwrap();
+    let s = crate::scenario::parse(FsPath::new("gen.yaml"), &text).unwrap();
+    let hops: Vec<Option<std::net::IpAddr>> = s
+        .steps
+        .iter()
+        .filter_map(|st| if let Action::Announce(a) = &st.action { Some(a.next_hop) } else { None })
+        .collect();
+    let nh = Some("10.0.2.3".parse().unwrap());
+    assert_eq!(hops, [nh, None, nh], "{text}");
+    assert!(text.contains("100.64.1.0/24 [65000 65002 174] igp via 10.0.1.1"), "{text}");
+}
+
+#[test]
 fn an_as_set_path_counts_as_one_as_and_such_cases_are_drawn() {
     // The AS_SET path (length 2) beats the longer sequence (length 3) at every daemon: the
     // OpenBGPD driver keeps such paths on 8.x too (`reject as-set no`), so no profile differs.
