@@ -60,6 +60,11 @@ fn a_seeded_smoke_run_on_bird_agrees_with_every_oracle() {
     let lines = log_lines(&out.join("explore.ndjson"));
     assert_eq!(lines.len(), 13);
     assert!(lines[1..].iter().all(|l| l["result"] == "passed"), "{text}");
+    // Runs that agree leave no artifacts behind.
+    let left: Vec<_> = std::fs::read_dir(out.join("a"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// The shrunk cases of the log: (column, divergence, events, speakers).
@@ -102,6 +107,18 @@ fn a_bounded_run_rediscovers_the_known_faults_each_shrunk_to_a_few_steps() {
             *events <= 2 && *speakers <= 2,
             "{column} {divergence}: {events} events, {speakers} speakers"
         );
+    }
+    // Each diverging run kept its wire evidence, named in the case's file (a NOTIFICATION
+    // divergence passes every step, and is kept all the same).
+    for seed in ["183", "184"] {
+        let yaml = std::fs::read_to_string(out.join(format!("explore-{seed}.yaml"))).unwrap();
+        let notes: Vec<&str> = yaml.lines().take_while(|l| l.starts_with('#')).collect();
+        assert!(!notes.is_empty(), "seed {seed}:\n{yaml}");
+        for n in notes {
+            let dir = n.split("(wire evidence: ").nth(1).and_then(|r| r.strip_suffix("/)"));
+            let dir = dir.unwrap_or_else(|| panic!("no evidence named: {n}"));
+            assert!(Path::new(dir).join("capture.pcap").is_file(), "{n}");
+        }
     }
     // Each minimal case is a scenario that reproduces the divergence by itself.
     let mut files: Vec<PathBuf> = std::fs::read_dir(&out)

@@ -494,7 +494,10 @@ impl Explorer {
             let remaining = self.remaining(total);
             self.progress.show(&self.tally, remaining, &format!("{head} on {}", on.0.name));
             let t = Instant::now();
-            let report = match run_scenario(&item.scenario, on, &self.opts) {
+            // Artifacts are kept until the oracles have judged the run: a run can diverge with
+            // every step passed (an unexplained NOTIFICATION), and its capture is the evidence.
+            let keep = RunOptions { keep_artifacts: true, ..self.opts.clone() };
+            let report = match run_scenario(&item.scenario, on, &keep) {
                 Ok(r) => r,
                 Err(e) => {
                     let why = format!("{} on {}: {e}", item.label, on.0.name);
@@ -505,6 +508,11 @@ impl Explorer {
                 return Err(Halt::Signal(sig));
             }
             let verdict = oracle::judge(&report, &steps);
+            if verdict.is_none()
+                && let Some(dir) = &report.artifacts
+            {
+                let _ = std::fs::remove_dir_all(dir);
+            }
             let secs = t.elapsed().as_secs_f64();
             self.finished(item, on, &report, verdict.as_ref(), secs, &head, &mut notes)?;
             verdicts.push((on.clone(), verdict));
@@ -564,15 +572,21 @@ impl Explorer {
             self.progress.println(&line);
             return Ok(());
         };
+        let evidence = report
+            .artifacts
+            .as_ref()
+            .map_or(String::new(), |dir| format!(" (wire evidence: {}/)", dir.display()));
         *notes += &format!(
-            "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {d}\n",
+            "# bgpstorm explore: {} diverged on {} (bgpstorm run FILE --dut {}): {d}{evidence}\n",
             item.label, on.0.name, on.0.name
         );
         let path = self.out.join(format!("{}.yaml", item.scenario.name));
         std::fs::write(&path, format!("{notes}{}", item.text))
             .map_err(|e| Halt::Error(exit::ENVIRONMENT, format!("{}: {e}", path.display())))?;
-        self.progress
-            .println(&format!("{head}: DIVERGES ({secs:.1}s): {d}\n    {}", path.display()));
+        self.progress.println(&format!(
+            "{head}: DIVERGES ({secs:.1}s): {d}\n    {}{evidence}",
+            path.display()
+        ));
         Ok(())
     }
 
@@ -597,7 +611,10 @@ impl Explorer {
             .println(&format!("{head}: shrinking \"{sig}\" (at most {} runs)", self.shrink_runs));
         let started = Instant::now();
         let mut failed: Option<String> = None;
-        let opts = self.opts.clone();
+        // The candidates' artifacts go to a folder of their own: a candidate is named like the
+        // case, and one that passes removes its folder, which would be the original run's.
+        let opts =
+            RunOptions { artifacts: self.opts.artifacts.join("shrink"), ..self.opts.clone() };
         let (tally, progress) = (&mut self.tally, &self.progress);
         let deadline = Some(started + self.shrink_time);
         let result = shrink::shrink(&item.case, self.shrink_runs, deadline, |cand| {
