@@ -8,12 +8,16 @@
 //! diverges on liveness when the DUT sent a NOTIFICATION that no event of the case explains
 //! (anything but Cease, which a restart or shutdown sends, and Hold Timer Expired, which a
 //! downed link causes): that is checked first, because a reset session also fails the RIB
-//! checks that follow it. The differential oracle compares the columns' verdicts on the
+//! checks that follow it. In a case that restarts the DUT, a NOTIFICATION that answers an
+//! OPEN (the session not Established) is explained too: a daemon that is starting may refuse
+//! a connection it is not ready for (FRR 10.3 sends 5/0 before zebra has told bgpd about the
+//! interfaces, `docs/findings/frr-10-startup-fsm-error.md`); the speaker connects again,
+//! and the session waits fail if it never comes up. The differential oracle compares the columns' verdicts on the
 //! same case ([`differential`]).
 
 use std::fmt;
 
-use crate::report::RunReport;
+use crate::report::{RunReport, SeenNotification};
 use crate::scenario::raw;
 
 /// An oracle.
@@ -113,8 +117,12 @@ pub fn judge(report: &RunReport, steps: &[raw::Step]) -> Option<Divergence> {
         return None;
     }
     let failed = report.steps.iter().find(|s| s.status == crate::report::StepStatus::Failed);
-    if let Some(n) = report.notifications.iter().find(|n| n.from_dut && n.code != 6 && n.code != 4)
-    {
+    let restarts_dut =
+        steps.iter().any(|s| matches!(&s.restart, Some(raw::Restart::Keyword(k)) if k == "dut"));
+    let unexplained = |n: &&SeenNotification| {
+        n.from_dut && n.code != 6 && n.code != 4 && (n.established || !restarts_dut)
+    };
+    if let Some(n) = report.notifications.iter().find(unexplained) {
         return Some(Divergence {
             oracle: Oracle::Liveness,
             what: format!("NOTIFICATION {}/{}", n.code, n.subcode),
@@ -177,8 +185,53 @@ pub fn classify(d: &Divergence, verdicts: &[(String, Option<Divergence>)]) -> &'
 
 #[cfg(test)]
 mod tests {
-    use super::{Oracle, tag};
+    use std::path::Path;
+
+    use super::{Oracle, judge, tag};
+    use crate::dut::Column;
+    use crate::explore::case::{Case, Event, SpeakerSpec};
+    use crate::explore::render;
+    use crate::report::{RunReport, SeenNotification};
+    use crate::scenario::model::DutKind;
     use crate::scenario::raw;
+
+    /// The judgement of a run of `case` that passed every step and saw `n` from the DUT.
+    fn judged(case: &Case, n: SeenNotification) -> Option<String> {
+        let text = render::yaml(case, DutKind::Frr).unwrap();
+        let s = crate::scenario::parse(Path::new("gen.yaml"), &text).unwrap();
+        let mut report = RunReport::new(&s, Column::of(DutKind::Frr, None));
+        report.notifications.push(n);
+        let steps = render::scenario(case, DutKind::Frr).unwrap().steps;
+        judge(&report, &steps).map(|d| d.signature())
+    }
+
+    #[test]
+    fn a_notification_answering_an_open_is_explained_only_by_a_dut_restart() {
+        let sp = SpeakerSpec { asn: 65001, four_octet: true, ipv6: false };
+        let announce = Event::Announce {
+            from: 0,
+            prefixes: vec!["100.64.0.0/24".parse().unwrap()],
+            attrs: crate::explore::case::Attrs::plain(vec![]),
+        };
+        let plain = Case { seed: 0, speakers: vec![sp.clone(), sp], events: vec![announce] };
+        let mut restart = plain.clone();
+        restart.events.push(Event::RestartDut);
+        let fsm = |established| SeenNotification {
+            speaker: "sp1".into(),
+            from_dut: true,
+            code: 5,
+            subcode: 0,
+            established,
+            text: "received 5/0".into(),
+        };
+        let fsm_error = Some("liveness: NOTIFICATION 5/0".to_string());
+        assert_eq!(judged(&plain, fsm(false)), fsm_error);
+        assert_eq!(judged(&plain, fsm(true)), fsm_error);
+        assert_eq!(judged(&restart, fsm(false)), None, "refused while the DUT started");
+        assert_eq!(judged(&restart, fsm(true)), fsm_error, "an Established session reset");
+        let cease = SeenNotification { code: 6, subcode: 2, ..fsm(true) };
+        assert_eq!(judged(&plain, cease), None);
+    }
 
     #[test]
     fn each_kind_of_step_belongs_to_its_oracle() {

@@ -59,6 +59,8 @@ pub struct SeenNotification {
     pub code: u8,
     /// Error subcode.
     pub subcode: u8,
+    /// Whether the session was Established then (not: an answer to an OPEN).
+    pub established: bool,
     /// Its description.
     pub text: String,
 }

@@ -454,6 +454,7 @@ impl Runner<'_> {
                     from_dut: n.direction == Direction::Received,
                     code: n.code,
                     subcode: n.subcode,
+                    established: n.established,
                     text: n.to_string(),
                 });
             }

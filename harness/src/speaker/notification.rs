@@ -71,6 +71,9 @@ pub struct NotificationRecord {
     pub data: Vec<u8>,
     /// When (monotonic).
     pub at: Instant,
+    /// Whether the session was Established when it was sent or received (not: an answer to
+    /// an OPEN, or a close before the session came up).
+    pub established: bool,
 }
 
 impl std::fmt::Display for NotificationRecord {

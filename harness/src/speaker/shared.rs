@@ -161,7 +161,9 @@ impl Shared {
     }
 
     pub fn record(&self, direction: Direction, code: u8, subcode: u8, data: Vec<u8>) {
-        let r = NotificationRecord { direction, code, subcode, data, at: Instant::now() };
+        let established = self.status.borrow().state == State::Established;
+        let r =
+            NotificationRecord { direction, code, subcode, data, at: Instant::now(), established };
         tracing::warn!(session = %self.cfg.name, "{r}");
         self.notifications.lock().unwrap_or_else(|e| e.into_inner()).push(r);
     }
