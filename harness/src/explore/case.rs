@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 /// The DUT's AS in every generated case.
 pub const DUT_ASN: u32 = 65000;
 
+/// NO_EXPORT (RFC 1997): not to be advertised outside the AS.
+pub const NO_EXPORT: Community = Community(0xFFFF_FF01);
+/// NO_ADVERTISE (RFC 1997): not to be advertised to any peer.
+pub const NO_ADVERTISE: Community = Community(0xFFFF_FF02);
+
 /// A generated case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {

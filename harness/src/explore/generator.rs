@@ -18,12 +18,9 @@ use proptest::sample::{Index, subsequence};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::case::{Attrs, Case, DUT_ASN, Event, Malformation, SpeakerSpec};
-
-/// NO_EXPORT (RFC 1997): not to be advertised outside the AS.
-pub const NO_EXPORT: Community = Community(0xFFFF_FF01);
-/// NO_ADVERTISE (RFC 1997): not to be advertised to any peer.
-pub const NO_ADVERTISE: Community = Community(0xFFFF_FF02);
+use super::case::{
+    Attrs, Case, DUT_ASN, Event, Malformation, NO_ADVERTISE, NO_EXPORT, SpeakerSpec,
+};
 
 /// Draws before a seed is given up on (a drawn case is set aside when the model finds a tie
 /// that daemons break differently; in practice a few draws suffice).

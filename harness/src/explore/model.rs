@@ -33,8 +33,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use bgpstorm_wire::model::{AsPath, AsSegment, Community, SegmentKind};
 use ipnet::IpNet;
 
-use super::case::{Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, dut_address};
-use super::generator::{NO_ADVERTISE, NO_EXPORT};
+use super::case::{
+    Announced, Attrs, Case, DUT_ASN, Event, NO_ADVERTISE, NO_EXPORT, SpeakerSpec, dut_address,
+};
 use crate::check::route_line;
 
 /// A path as the DUT holds it.

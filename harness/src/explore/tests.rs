@@ -7,8 +7,8 @@ use std::path::Path as FsPath;
 use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
-use super::case::{Attrs, Case, DUT_ASN, Event, SpeakerSpec};
-use super::generator::{NO_ADVERTISE, NO_EXPORT, generate};
+use super::case::{Attrs, Case, DUT_ASN, Event, NO_ADVERTISE, NO_EXPORT, SpeakerSpec};
+use super::generator::generate;
 use super::model::{Path, Profile, Rule, Tie, best, best_in, checkpoints, community, predict};
 use super::render::yaml;
 use crate::scenario::model::{Action, Check, DutKind};
