@@ -47,22 +47,13 @@ pub enum GenError {
 
 /// The case of a seed.
 pub fn generate(seed: u64) -> Result<Case, GenError> {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    key[8] = 1;
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-    let mut raw_runner = TestRunner::new_with_rng(Config::default(), rng);
-    key[8] = 2;
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-    let mut graceful_runner = TestRunner::new_with_rng(Config::default(), rng);
+    let mut runner = stream(seed, 0);
+    let mut raw_runner = stream(seed, 1);
+    let mut graceful_runner = stream(seed, 2);
+    let mut next_hop_runner = stream(seed, 3);
     let strategy = case();
     let raw_strategy = raw_plan();
     let graceful_strategy = graceful_plan();
-    key[8] = 3;
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
-    let mut next_hop_runner = TestRunner::new_with_rng(Config::default(), rng);
     let next_hop_strategy = next_hop_plan();
     let draw = |r: proptest::test_runner::Reason| GenError::Draw { seed, reason: r.to_string() };
     for _ in 0..MAX_DRAWS {
@@ -83,6 +74,15 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
         }
     }
     Err(GenError::Exhausted { seed })
+}
+
+/// RNG stream `n` of `seed` (ChaCha keyed by the seed and the stream number): stream 0 draws
+/// the case, the others what later kinds of event turn some of its events into.
+fn stream(seed: u64, n: u8) -> TestRunner {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8] = n;
+    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &key))
 }
 
 /// Per event: whether an announcement from a 4-octet AS speaker becomes a raw one, and the
