@@ -377,6 +377,14 @@ impl Case {
         }
     }
 
+    /// The speakers whose link goes down in the case ([`Event::LinkFlap`]).
+    pub fn flapped(&self) -> Vec<usize> {
+        self.events
+            .iter()
+            .filter_map(|e| if let Event::LinkFlap(x) = e { Some(*x) } else { None })
+            .collect()
+    }
+
     /// Whether speaker `i` offers the Graceful Restart capability: it does when it restarts
     /// gracefully in the case ([`Event::GracefulRestart`]; the generator draws that only for
     /// speakers whose link never goes down, because a hold-timer expiry under graceful

@@ -136,11 +136,7 @@ fn graceful_plan() -> impl Strategy<Value = Vec<bool>> {
 /// Turns the resets `plan` picks into graceful restarts, of speakers whose link never goes
 /// down in the case (see [`Case::graceful`]).
 fn make_graceful(c: &mut Case, plan: &[bool]) {
-    let flapped: Vec<usize> = c
-        .events
-        .iter()
-        .filter_map(|e| if let Event::LinkFlap(x) = e { Some(*x) } else { None })
-        .collect();
+    let flapped = c.flapped();
     for (e, convert) in c.events.iter_mut().zip(plan) {
         if let Event::Reset(x) = *e
             && *convert

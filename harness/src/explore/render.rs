@@ -214,11 +214,7 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
             ..raw::Step::default()
         });
     }
-    let flapped: Vec<usize> = case
-        .events
-        .iter()
-        .filter_map(|e| if let Event::LinkFlap(x) = e { Some(*x) } else { None })
-        .collect();
+    let flapped = case.flapped();
     let speakers = case
         .speakers
         .iter()
