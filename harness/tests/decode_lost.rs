@@ -1,7 +1,8 @@
 //! `bgpstorm decode` never loses input without a word: the deprecated MRT type 5 of the
 //! 1999–2000 RIS archives is decoded, input that is not MRT (zeros, random bytes) and records
 //! nobody decodes are errors with exit 1, and a captured flow that starts in the middle of a
-//! message and never shows a BGP marker again is counted and fails the run.
+//! message and never shows a BGP marker again is counted and fails the run. An empty input
+//! is no error, but it is said.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,6 +110,21 @@ fn an_all_zero_file_is_not_mrt_and_exits_1() {
     assert!(err.contains(&format!("not MRT data at byte {}", decoded.len())), "{err}");
     let clean = bgpstorm(&["decode", plain.to_str().unwrap()]);
     assert_eq!(out.stdout, clean.stdout);
+}
+
+#[test]
+fn an_empty_input_is_said_on_stderr_and_exits_0() {
+    let empty = scratch("empty.mrt");
+    std::fs::write(&empty, b"").unwrap();
+    // A file, and standard input (closed at once by the test's Command).
+    for (arg, name) in [(empty.to_str().unwrap(), "empty.mrt"), ("-", "-")] {
+        let out = bgpstorm(&["decode", "--stats", arg]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains(&format!("{name}: empty, no records")), "{err}");
+        assert_eq!(stat(&err, "records"), 0);
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -54,6 +54,10 @@ pub enum FileKind {
     PcapNg,
     /// Anything else is read as MRT (plain, gzip or bzip2; the reader sniffs compression).
     Mrt,
+    /// No bytes at all: nothing to decode. Not an error (an archive of a quiet interval may
+    /// hold no record), but said on stderr, so that an input that came out empty by mistake
+    /// (`<(zcat missing.gz)`) is not mistaken for one without routes.
+    Empty,
 }
 
 /// An opened input, read from its first byte (the sniffed bytes included).
@@ -87,6 +91,7 @@ pub fn open(path: &Path) -> io::Result<(FileKind, Input)> {
 
 fn kind_of(magic: &[u8]) -> FileKind {
     match magic {
+        [] => FileKind::Empty,
         [0xd4, 0xc3, 0xb2, 0xa1]
         | [0xa1, 0xb2, 0xc3, 0xd4]
         | [0x4d, 0x3c, 0xb2, 0xa1]
@@ -117,6 +122,7 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> io::Resul
             FileKind::Pcap | FileKind::PcapNg => {
                 capture::decode(file, input, opts, &mut output, &mut stats)?
             }
+            FileKind::Empty => eprintln!("bgpstorm decode: {}: empty, no records", file.display()),
         }
     }
     out.flush()?;
