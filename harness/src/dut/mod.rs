@@ -21,6 +21,7 @@
 //!   have no MRAI delay to set (they send as soon as their best path changes).
 
 mod bird;
+mod column;
 #[cfg(test)]
 mod config_tests;
 mod error;
@@ -43,6 +44,7 @@ use crate::scenario::model::{AddPathMode, DutKind, Family};
 use crate::topology::Netns;
 use source::Program;
 
+pub use column::{Column, RunOn, for_run, for_runs};
 pub use error::{ControlError, DutError, RibError};
 pub use process::{DaemonProcess, which};
 pub use rib::DutRoute;
@@ -51,7 +53,7 @@ pub use source::{
     Installed, ROOT_RUN_DIR, ROOTS_ENV, ResolveError, Source, Version, available, cached_roots,
     host_version, parse_version, resolve, roots_dir,
 };
-pub use spec::{Column, DutSpec, RunOn, SpecError, Want, for_run, for_runs};
+pub use spec::{DutSpec, SpecError, Want};
 
 /// What the harness needs of a BGP daemon under test. One implementation per daemon.
 pub trait Daemon: Sync {

@@ -16,7 +16,6 @@ mod counters;
 mod fastpath;
 mod fsm;
 mod io;
-mod multicast;
 pub mod notification;
 pub mod open;
 pub mod prefixes;

@@ -6,31 +6,15 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes, Update};
+use bgpstorm_wire::{AfiSafi, Nlri, Update};
 use ipnet::{IpNet, Ipv4Net};
 use tokio::sync::watch;
 
-use super::multicast::MulticastRoutes;
+mod multicast;
+mod route;
 
-/// One route of the Adj-RIB-In.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Route {
-    /// Path attributes (shared by every prefix of the UPDATE that carried them).
-    pub attributes: Arc<PathAttributes>,
-    /// Next hop(s) of the announcement.
-    pub next_hop: Arc<[IpAddr]>,
-    /// When the bytes of the UPDATE were read from the socket.
-    pub received: Instant,
-}
-
-/// What the prefixes of one announcement share: one allocation for all of them.
-#[derive(Debug, PartialEq)]
-pub struct RouteAttrs {
-    /// Path attributes.
-    pub attributes: Arc<PathAttributes>,
-    /// Next hop(s).
-    pub next_hop: Arc<[IpAddr]>,
-}
+use multicast::MulticastRoutes;
+pub use route::{Route, RouteAttrs};
 
 /// A stored route: 16 bytes next to its key, so a million-prefix RIB stays small and a
 /// storm's inserts touch little memory.
@@ -583,6 +567,7 @@ impl AdjRibIn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bgpstorm_wire::PathAttributes;
     use std::net::Ipv6Addr;
 
     fn attrs(med: u32) -> Arc<RouteAttrs> {

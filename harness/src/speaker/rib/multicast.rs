@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use bgpstorm_wire::{AfiSafi, Nlri, PathAttributes};
 
-use super::rib::Route;
+use super::route::Route;
 
 /// Multicast routes, per family then per prefix and path identifier.
 #[derive(Debug, Default)]
