@@ -163,9 +163,10 @@ pub fn negotiate(cfg: &SessionConfig, ours: &Open, peer: Open) -> Result<Negotia
         return err(open_subcode::UNSUPPORTED_VERSION, vec![0, 4], reason);
     }
     // A 2-octet speaker does not understand the 4-octet capability: it sees My AS, which is
-    // AS_TRANS for a 4-octet ASN (RFC 6793 §4.2.1).
-    let peer_asn = if cfg.four_octet_as || peer.asn <= 0xffff { peer.asn } else { AS_TRANS };
-    if peer_asn != cfg.peer_asn {
+    // AS_TRANS for a 4-octet ASN (RFC 6793 §4.2.1). Its peer may be configured either way: by
+    // the real 4-octet ASN (as a scenario names the DUT's AS) or by AS_TRANS itself.
+    let two_octet = |asn: u32| if cfg.four_octet_as || asn <= 0xffff { asn } else { AS_TRANS };
+    if two_octet(peer.asn) != two_octet(cfg.peer_asn) {
         let reason = format!("peer says AS {}, configured AS {}", peer.asn, cfg.peer_asn);
         return err(open_subcode::BAD_PEER_AS, Vec::new(), reason);
     }
@@ -286,6 +287,24 @@ mod tests {
                 .notification(),
             (2, 3)
         );
+    }
+
+    #[test]
+    fn a_two_octet_speaker_accepts_a_4_octet_peer_configured_by_its_real_asn_or_as_trans() {
+        let dut = cfg(4_200_000_000, 65100, [10, 0, 0, 1]);
+        for configured in [4_200_000_000, 23456] {
+            let mut old = cfg(65100, configured, [10, 0, 0, 2]);
+            old.four_octet_as = false;
+            let n = negotiate(&old, &our_open(&old).unwrap(), our_open(&dut).unwrap())
+                .unwrap_or_else(|e| panic!("peer configured as {configured}: {}", e.reason));
+            assert!(!n.send.asn4 && !n.receive.asn4);
+        }
+        // Any other 4-octet AS is AS_TRANS too: a 2-octet speaker cannot tell them apart.
+        // Another 2-octet AS is the wrong AS.
+        let mut old = cfg(65100, 65001, [10, 0, 0, 2]);
+        old.four_octet_as = false;
+        let e = negotiate(&old, &our_open(&old).unwrap(), our_open(&dut).unwrap()).unwrap_err();
+        assert_eq!(e.notification(), (2, 2), "{}", e.reason);
     }
 
     #[test]
