@@ -144,3 +144,31 @@ fn a_report_that_cannot_be_written_after_the_runs_exits_3() {
         );
     }
 }
+
+#[test]
+fn convergence_figures_end_with_the_steps_not_with_the_teardown() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (CI runs as root)");
+    // `a` closes first at the end (sessions close in name order); the DUT then withdraws a's
+    // routes from `z`. That UPDATE answers the teardown: it once counted as the last answer to
+    // the announcement and made it look as slow as the whole run.
+    let scenario = scratch(
+        "teardown.yaml",
+        "version: 1\nname: teardown-convergence\ndut: {kind: bird, asn: 65000}\nspeakers:\n  a: {asn: 65001}\n  z: {asn: 65100}\nsteps:\n  - wait: established\n  - announce: {from: a, prefixes: {count: 5, start: 10.150.0.0/24}}\n  - expect: {at: z, routes: 5, within: 20s}\n  - expect: {clean: true}\n",
+    );
+    let json = root().join("target/tmp/run-cli/teardown.json");
+    let out = bgpstorm(&["run", &scenario, "--dut", "bird", "--json", json.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let c = &r[0]["convergence"];
+    assert_eq!(c["announce"]["count"], 5, "{c}");
+    assert_eq!(c["withdraw"]["count"], 0, "{c}");
+    // Every answer reached z before the expect step ended, so no latency can be longer than
+    // the announce and expect steps together (both clocks are the monotonic one).
+    let steps = r[0]["steps"].as_array().unwrap();
+    let window_us =
+        (steps[1]["duration"].as_f64().unwrap() + steps[2]["duration"].as_f64().unwrap()) * 1e6;
+    let max_us = c["announce"]["max_us"].as_f64().unwrap();
+    assert!(max_us <= window_us, "latency {max_us} µs, the steps took {window_us} µs: {c}");
+}

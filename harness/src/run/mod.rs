@@ -447,6 +447,18 @@ impl Runner<'_> {
     }
 
     async fn finish(&mut self, report: &mut RunReport, dir: &Path) {
+        // The convergence figures end with the steps. Closing the sessions below makes the DUT
+        // withdraw the routes of the first speaker to close from the others: that answers the
+        // teardown, not a step, and counted as the last answer to the prefixes' announcement
+        // it made them look seconds slow. The DUT may first finish answering the last step
+        // (bounded; not after a signal, which must stop the run at once).
+        let mut convergence = None;
+        if let Some(w) = &self.watch {
+            if report.interrupted.is_none() && interrupt::raised().is_none() {
+                self.settle(tokio::time::Instant::now() + std::time::Duration::from_secs(3)).await;
+            }
+            convergence = Some(w.shared.engine().convergence().summary());
+        }
         for (name, s) in &self.sessions {
             for n in s.notifications() {
                 report.notifications.push(SeenNotification {
@@ -470,7 +482,7 @@ impl Runner<'_> {
                 Err(e) => report.notes.push(e),
             }
             let e = w.shared.engine();
-            report.convergence = Some(e.convergence().summary());
+            report.convergence = convergence;
             let events: Vec<String> =
                 e.events().map(|ev| serde_json::to_string(ev).unwrap_or_default()).collect();
             let _ = std::fs::write(dir.join("monitor-alerts.jsonl"), events.join("\n"));
