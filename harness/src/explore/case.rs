@@ -9,8 +9,17 @@ use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin}
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-/// The DUT's AS in every generated case.
+/// The DUT's AS in a generated case, unless the case draws a 4-octet one.
 pub const DUT_ASN: u32 = 65000;
+
+/// The DUT's AS in the cases that draw a 4-octet one (RFC 6793): its speakers without the
+/// 4-octet AS capability see AS_TRANS in its OPEN and in the paths it sends them, with the
+/// real path in AS4_PATH.
+pub const FOUR_OCTET_DUT_ASN: u32 = 4_200_000_000;
+
+fn default_dut_asn() -> u32 {
+    DUT_ASN
+}
 
 /// NO_EXPORT (RFC 1997): not to be advertised outside the AS.
 pub const NO_EXPORT: Community = Community(0xFFFF_FF01);
@@ -22,6 +31,9 @@ pub const NO_ADVERTISE: Community = Community(0xFFFF_FF02);
 pub struct Case {
     /// The seed it was generated from (it names the scenario).
     pub seed: u64,
+    /// The DUT's AS ([`DUT_ASN`] or [`FOUR_OCTET_DUT_ASN`]); speakers of this AS are iBGP.
+    #[serde(default = "default_dut_asn")]
+    pub dut_asn: u32,
     /// The speakers; speaker `i` is named `sp{i+1}` and sits on link `i+1`.
     pub speakers: Vec<SpeakerSpec>,
     /// What happens, in order; the expected RIBs are checked after each event.
@@ -40,9 +52,9 @@ pub struct SpeakerSpec {
 }
 
 impl SpeakerSpec {
-    /// Whether the session with the DUT is internal.
-    pub fn ibgp(&self) -> bool {
-        self.asn == DUT_ASN
+    /// Whether the session with a DUT of AS `dut_asn` is internal.
+    pub fn ibgp(&self, dut_asn: u32) -> bool {
+        self.asn == dut_asn
     }
 
     /// Whether the speaker carries the family of `p`.
@@ -238,13 +250,14 @@ impl Malformation {
 pub fn malformed_update(
     i: usize,
     sp: &SpeakerSpec,
+    dut_asn: u32,
     prefix: &IpNet,
     error: Malformation,
 ) -> Vec<u8> {
     let mut attrs = Vec::new();
     let origin = if error == Malformation::Origin { 7 } else { 0 };
     attrs.extend_from_slice(&[0x40, 1, 1, origin]);
-    if sp.ibgp() {
+    if sp.ibgp(dut_asn) {
         attrs.extend_from_slice(&[0x40, 2, 0]);
     } else if sp.four_octet {
         attrs.extend_from_slice(&[0x40, 2, 6, 2, 1]);
@@ -254,7 +267,7 @@ pub fn malformed_update(
         attrs.extend_from_slice(&(sp.asn as u16).to_be_bytes());
     }
     attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
-    if sp.ibgp() {
+    if sp.ibgp(dut_asn) {
         attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
     }
     if error == Malformation::MedLength {
@@ -276,9 +289,9 @@ pub const UNKNOWN_VALUE: [u8; 4] = [0x62, 0x67, 0x70, 0x73];
 /// IGP, AS_PATH (on eBGP an AS_SEQUENCE of its own AS, then an AS_SET of `a.as_set` when it
 /// has members), NEXT_HOP its link address 10.0.k.2, LOCAL_PREF 100 on iBGP, the unknown
 /// attribute (flags 0xC0: optional transitive) when `a.unknown`, and the prefix.
-pub fn raw_update(i: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> Vec<u8> {
+pub fn raw_update(i: usize, sp: &SpeakerSpec, dut_asn: u32, prefix: &IpNet, a: &Attrs) -> Vec<u8> {
     let mut path = Vec::new();
-    if !sp.ibgp() {
+    if !sp.ibgp(dut_asn) {
         path.extend_from_slice(&[2, 1]);
         path.extend_from_slice(&sp.asn.to_be_bytes());
     }
@@ -291,7 +304,7 @@ pub fn raw_update(i: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> Vec<
     let mut attrs = vec![0x40, 1, 1, 0, 0x40, 2, path.len() as u8];
     attrs.extend_from_slice(&path);
     attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
-    if sp.ibgp() {
+    if sp.ibgp(dut_asn) {
         attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
     }
     if a.unknown {
@@ -391,6 +404,48 @@ impl Case {
     /// restart is handled differently from daemon to daemon, RFC 8538).
     pub fn graceful(&self, i: usize) -> bool {
         self.events.contains(&Event::GracefulRestart(i))
+    }
+
+    /// Gives the DUT the AS `to` ([`FOUR_OCTET_DUT_ASN`] from the generator, [`DUT_ASN`] back
+    /// from the shrinker) wherever its AS appears: its iBGP speakers, and paths and AS_SETs
+    /// that loop through it. The speakers without the 4-octet AS capability keep their
+    /// 2-octet ASes; with a 4-octet DUT AS they see it as AS_TRANS.
+    pub fn renumber_dut(&mut self, to: u32) {
+        let from = self.dut_asn;
+        let map = |asns: &mut Vec<u32>| {
+            for asn in asns.iter_mut().filter(|asn| **asn == from) {
+                *asn = to;
+            }
+        };
+        for sp in &mut self.speakers {
+            if sp.asn == from {
+                sp.asn = to;
+            }
+        }
+        for e in &mut self.events {
+            match e {
+                Event::Announce { attrs, .. } => {
+                    map(&mut attrs.as_path);
+                    map(&mut attrs.as_set);
+                    attrs.as_set.sort_unstable();
+                }
+                Event::Flap { as_path, .. } => map(as_path),
+                // Sorted, as the generator draws it.
+                Event::RawAnnounce { as_set, .. } => {
+                    map(as_set);
+                    as_set.sort_unstable();
+                }
+                Event::Withdraw { .. }
+                | Event::WithdrawAll(_)
+                | Event::Reset(_)
+                | Event::GracefulRestart(_)
+                | Event::Refresh(_)
+                | Event::LinkFlap(_)
+                | Event::RestartDut
+                | Event::Malformed { .. } => {}
+            }
+        }
+        self.dut_asn = to;
     }
 
     /// An empty Adj-RIB-Out per speaker.

@@ -8,8 +8,9 @@
 //! from 4-octet AS speakers into raw ones ([`raw_plan`]); the first stream draws what it drew
 //! before they existed, so the other cases of a seed stay as they were. Graceful restarts
 //! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
-//! session resets into graceful ones ([`graceful_plan`]), and a fourth gives some
-//! announcements a third-party next hop ([`next_hop_plan`]).
+//! session resets into graceful ones ([`graceful_plan`]), a fourth gives some
+//! announcements a third-party next hop ([`next_hop_plan`]), and a fifth gives some cases a
+//! 4-octet DUT AS ([`Case::renumber_dut`]).
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
@@ -19,8 +20,12 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use super::case::{
-    Attrs, Case, DUT_ASN, Event, Malformation, NO_ADVERTISE, NO_EXPORT, SpeakerSpec,
+    Attrs, Case, DUT_ASN, Event, FOUR_OCTET_DUT_ASN, Malformation, NO_ADVERTISE, NO_EXPORT,
+    SpeakerSpec,
 };
+
+/// How often a case gets a 4-octet DUT AS.
+const FOUR_OCTET_DUT: f64 = 0.3;
 
 /// Draws before a seed is given up on (a drawn case is set aside when the model finds a tie
 /// that daemons break differently; in practice a few draws suffice).
@@ -51,6 +56,7 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     let mut raw_runner = stream(seed, 1);
     let mut graceful_runner = stream(seed, 2);
     let mut next_hop_runner = stream(seed, 3);
+    let mut dut_runner = stream(seed, 4);
     let strategy = case();
     let raw_strategy = raw_plan();
     let graceful_strategy = graceful_plan();
@@ -67,6 +73,9 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
             if let Event::Announce { attrs, .. } = e {
                 attrs.third_party = third;
             }
+        }
+        if prop::bool::weighted(FOUR_OCTET_DUT).new_tree(&mut dut_runner).map_err(draw)?.current() {
+            c.renumber_dut(FOUR_OCTET_DUT_ASN);
         }
         c.seed = seed;
         if super::model::decidable(&c) {
@@ -113,8 +122,8 @@ fn make_raw(c: &mut Case, plan: &RawPlan) {
             continue;
         }
         let mut as_set = set.clone();
-        if sp.ibgp() {
-            for asn in as_set.iter_mut().filter(|asn| **asn == DUT_ASN) {
+        if sp.ibgp(c.dut_asn) {
+            for asn in as_set.iter_mut().filter(|asn| **asn == c.dut_asn) {
                 *asn = 174;
             }
         }
@@ -164,7 +173,8 @@ pub fn prefix_pool() -> Vec<IpNet> {
         .collect()
 }
 
-/// A case: 2 to 4 speakers (one eBGP at least), an announcement, then up to 5 more events.
+/// A case: 2 to 4 speakers (one eBGP at least), an announcement, then up to 5 more events,
+/// with the 2-octet DUT AS [`DUT_ASN`] (stream 4 of [`generate`] may renumber it).
 pub fn case() -> impl Strategy<Value = Case> {
     (
         prop::collection::vec(speaker(), 2..=4),
@@ -173,7 +183,7 @@ pub fn case() -> impl Strategy<Value = Case> {
     )
         .prop_map(|(mut speakers, first, rest)| {
             // iBGP-learned routes go to eBGP peers only: without one nobody would hold any.
-            if speakers.iter().all(SpeakerSpec::ibgp) {
+            if speakers.iter().all(|s| s.ibgp(DUT_ASN)) {
                 speakers[0].asn = 65001;
             }
             let first = match first {
@@ -182,7 +192,7 @@ pub fn case() -> impl Strategy<Value = Case> {
             };
             let events =
                 std::iter::once(first).chain(rest).map(|e| resolve(&speakers, e)).collect();
-            let mut c = Case { seed: 0, speakers, events };
+            let mut c = Case { seed: 0, dut_asn: DUT_ASN, speakers, events };
             withdraw_only_announced(&mut c);
             c
         })
@@ -355,7 +365,7 @@ fn resolve(speakers: &[SpeakerSpec], e: RawEvent) -> Event {
         prefixes.push(prefix_pool()[0]);
     }
     let fit = |mut a: Attrs| {
-        if sp.ibgp() {
+        if sp.ibgp(DUT_ASN) {
             a.prepend = 0;
             // The DUT's own AS in an iBGP path: BIRD and FRR reject it as a loop, OpenBGPD
             // checks loops on eBGP sessions only (RFC 4271 §9.1.2 does not say which).

@@ -514,6 +514,7 @@ mod tests {
         let p = |s: &str| s.parse().unwrap();
         let case = Case {
             seed: 3,
+            dut_asn: crate::explore::case::DUT_ASN,
             speakers: vec![
                 SpeakerSpec { asn: 65001, four_octet: false, ipv6: true },
                 SpeakerSpec { asn: 65000, four_octet: true, ipv6: false },

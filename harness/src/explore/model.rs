@@ -34,7 +34,7 @@ use bgpstorm_wire::model::{AsPath, AsSegment, Community, SegmentKind};
 use ipnet::IpNet;
 
 use super::case::{
-    Announced, Attrs, Case, DUT_ASN, Event, NO_ADVERTISE, NO_EXPORT, SpeakerSpec, dut_address,
+    Announced, Attrs, Case, Event, NO_ADVERTISE, NO_EXPORT, SpeakerSpec, dut_address,
 };
 use crate::check::route_line;
 
@@ -56,17 +56,18 @@ pub struct Path {
 }
 
 impl Path {
-    /// The path of `attrs` announced by speaker `from`.
-    pub fn new(from: usize, sp: &SpeakerSpec, attrs: &Attrs) -> Self {
+    /// The path of `attrs` announced by speaker `from` to a DUT of AS `dut_asn`.
+    pub fn new(from: usize, sp: &SpeakerSpec, attrs: &Attrs, dut_asn: u32) -> Self {
+        let ibgp = sp.ibgp(dut_asn);
         let mut as_path = Vec::new();
-        if !sp.ibgp() {
+        if !ibgp {
             as_path.extend(std::iter::repeat_n(sp.asn, 1 + usize::from(attrs.prepend)));
         }
         as_path.extend_from_slice(&attrs.as_path);
-        let local_pref = if sp.ibgp() { attrs.local_pref.unwrap_or(100) } else { 100 };
+        let local_pref = if ibgp { attrs.local_pref.unwrap_or(100) } else { 100 };
         Self {
             from,
-            ibgp: sp.ibgp(),
+            ibgp,
             router_id: Ipv4Addr::new(10, 0, (from + 1) as u8, 2),
             as_path,
             local_pref,
@@ -92,10 +93,10 @@ impl Path {
         self.as_path.is_empty() && !self.attrs.as_set.is_empty()
     }
 
-    /// The neighbour AS that MED comparison groups by: the first AS of the path, the DUT's
-    /// own for an empty (iBGP-originated) path.
-    fn neighbor_as(&self) -> u32 {
-        self.as_path.first().copied().unwrap_or(DUT_ASN)
+    /// The neighbour AS that MED comparison groups by: the first AS of the path, `None` (the
+    /// DUT's own) for an empty (iBGP-originated) path.
+    fn neighbor_as(&self) -> Option<u32> {
+        self.as_path.first().copied()
     }
 }
 
@@ -266,14 +267,14 @@ pub fn checkpoints_in(case: &Case, profile: Profile) -> Result<Vec<Checkpoint>, 
         if let Event::LinkFlap(x) = e {
             let mut up = vec![true; case.speakers.len()];
             up[*x] = false;
-            let ribs = predict(&case.speakers, &announced, &up, profile)?;
-            let dut = dut_prefixes(&case.speakers, &announced, &up);
+            let ribs = predict(case.dut_asn, &case.speakers, &announced, &up, profile)?;
+            let dut = dut_prefixes(case.dut_asn, &case.speakers, &announced, &up);
             out.push(Checkpoint { after: i, link_down: Some(*x), ribs, dut });
         }
         case.apply(&mut announced, e);
         let up = vec![true; case.speakers.len()];
-        let ribs = predict(&case.speakers, &announced, &up, profile)?;
-        let dut = dut_prefixes(&case.speakers, &announced, &up);
+        let ribs = predict(case.dut_asn, &case.speakers, &announced, &up, profile)?;
+        let dut = dut_prefixes(case.dut_asn, &case.speakers, &announced, &up);
         out.push(Checkpoint { after: i, link_down: None, ribs, dut });
     }
     Ok(out)
@@ -284,16 +285,22 @@ pub fn decidable(case: &Case) -> bool {
     checkpoints(case).is_ok()
 }
 
-/// The prefixes the DUT holds when the speakers whose session is `up` have announced
-/// `announced`: those with a path that does not hold the DUT's AS (RFC 4271 §9.1.2), sorted.
-pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]) -> Vec<IpNet> {
+/// The prefixes the DUT (of AS `dut_asn`) holds when the speakers whose session is `up` have
+/// announced `announced`: those with a path that does not hold the DUT's AS (RFC 4271
+/// §9.1.2), sorted.
+pub fn dut_prefixes(
+    dut_asn: u32,
+    speakers: &[SpeakerSpec],
+    announced: &Announced,
+    up: &[bool],
+) -> Vec<IpNet> {
     let mut out: Vec<IpNet> = announced
         .iter()
         .enumerate()
         .filter(|(s, _)| up[*s])
         .flat_map(|(s, m)| {
             m.iter()
-                .filter(move |(_, a)| !Path::new(s, &speakers[s], a).holds(DUT_ASN))
+                .filter(move |(_, a)| !Path::new(s, &speakers[s], a, dut_asn).holds(dut_asn))
                 .map(|(p, _)| *p)
         })
         .collect();
@@ -303,8 +310,9 @@ pub fn dut_prefixes(speakers: &[SpeakerSpec], announced: &Announced, up: &[bool]
 }
 
 /// The RIB of each speaker when the speakers whose session is `up` have announced
-/// `announced`, for a daemon of `profile`.
+/// `announced`, for a daemon of `profile` and AS `dut_asn`.
 pub fn predict(
+    dut_asn: u32,
     speakers: &[SpeakerSpec],
     announced: &Announced,
     up: &[bool],
@@ -319,9 +327,9 @@ pub fn predict(
             .iter()
             .enumerate()
             .filter(|(s, _)| up[*s])
-            .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &speakers[s], a)))
+            .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &speakers[s], a, dut_asn)))
             // RFC 4271 §9.1.2: a path with the DUT's own AS is a loop.
-            .filter(|path| !path.holds(DUT_ASN))
+            .filter(|path| !path.holds(dut_asn))
             .collect();
         if paths.is_empty() {
             continue;
@@ -329,7 +337,7 @@ pub fn predict(
         let (b, _) = best_in(&paths, profile)?;
         for (r, rib) in ribs.iter_mut().enumerate() {
             if let Some(rib) = rib
-                && let Some(line) = export(b, &p, r, &speakers[r])
+                && let Some(line) = export(b, &p, r, &speakers[r], dut_asn)
             {
                 rib.push(line);
             }
@@ -341,20 +349,25 @@ pub fn predict(
     Ok(ribs)
 }
 
-/// The line of `best` for prefix `p` at receiver `r`, or `None` when `r` does not hold it.
-pub fn export(best: &Path, p: &IpNet, r: usize, to: &SpeakerSpec) -> Option<String> {
+/// The line of `best` for prefix `p` at receiver `r`, or `None` when `r` does not hold it,
+/// from a DUT of AS `dut_asn`.
+pub fn export(best: &Path, p: &IpNet, r: usize, to: &SpeakerSpec, dut_asn: u32) -> Option<String> {
     let c = &best.attrs.communities;
+    let to_ibgp = to.ibgp(dut_asn);
     if !to.carries(p)
         // RFC 4271 §9.2: iBGP-learned routes are not sent to iBGP peers (no reflection).
-        || (best.ibgp && to.ibgp())
+        || (best.ibgp && to_ibgp)
         || c.contains(&NO_ADVERTISE)
-        || (c.contains(&NO_EXPORT) && !to.ibgp())
+        || (c.contains(&NO_EXPORT) && !to_ibgp)
     {
         return None;
     }
     let mut path = best.as_path.clone();
-    if !to.ibgp() {
-        path.insert(0, DUT_ASN);
+    if !to_ibgp {
+        // A receiver without the 4-octet AS capability gets AS_TRANS for a 4-octet AS in
+        // AS_PATH and the real path in AS4_PATH; it merges them (RFC 6793 §4.2.3), and so
+        // holds this path too.
+        path.insert(0, dut_asn);
         // RFC 4271 §9.1.2: the receiver discards a path with its own AS (its own route
         // echoed back among them).
         if path.contains(&to.asn) || best.attrs.as_set.contains(&to.asn) {

@@ -213,7 +213,12 @@ mod tests {
             prefixes: vec!["100.64.0.0/24".parse().unwrap()],
             attrs: crate::explore::case::Attrs::plain(vec![]),
         };
-        let plain = Case { seed: 0, speakers: vec![sp.clone(), sp], events: vec![announce] };
+        let plain = Case {
+            seed: 0,
+            dut_asn: crate::explore::case::DUT_ASN,
+            speakers: vec![sp.clone(), sp],
+            events: vec![announce],
+        };
         let mut restart = plain.clone();
         restart.events.push(Event::RestartDut);
         let fsm = |established| SeenNotification {

@@ -8,8 +8,7 @@ use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
 use super::case::{
-    Announced, Attrs, Case, DUT_ASN, Event, SpeakerSpec, malformed_update, raw_update,
-    speaker_name, third_party,
+    Announced, Attrs, Case, Event, malformed_update, raw_update, speaker_name, third_party,
 };
 use super::model::{Checkpoint, Tie, checkpoints};
 use crate::scenario::model::{
@@ -78,7 +77,7 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
             }
             Event::RawAnnounce { from, prefix, as_set, unknown } => {
                 let a = Attrs::raw(as_set.clone(), *unknown);
-                steps.push(send_raw(*from, &case.speakers[*from], prefix, &a));
+                steps.push(send_raw(case, *from, prefix, &a));
             }
             Event::WithdrawAll(x) => {
                 steps.extend(step(e));
@@ -108,10 +107,11 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
                 }
             }
             Event::Malformed { from, prefix, error } => {
-                let hex: String = malformed_update(*from, &case.speakers[*from], prefix, *error)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let hex: String =
+                    malformed_update(*from, &case.speakers[*from], case.dut_asn, prefix, *error)
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
                 steps.push(raw::Step {
                     name: Some(format!(
                         "{} sends {prefix} with {} (RFC 7606: treat-as-withdraw)",
@@ -253,7 +253,7 @@ pub fn scenario(case: &Case, kind: DutKind) -> Result<raw::Scenario, Tie> {
         ),
         dut: Dut {
             kind,
-            asn: Some(DUT_ASN),
+            asn: Some(case.dut_asn),
             router_id: None,
             config: BTreeMap::new(),
             applies_to: None,
@@ -346,8 +346,11 @@ fn expects(c: &Checkpoint, steps: &mut Vec<raw::Step>) {
 }
 
 /// The `send_raw` step of a raw announcement ([`raw_update`]).
-fn send_raw(from: usize, sp: &SpeakerSpec, prefix: &IpNet, a: &Attrs) -> raw::Step {
-    let hex: String = raw_update(from, sp, prefix, a).iter().map(|b| format!("{b:02x}")).collect();
+fn send_raw(case: &Case, from: usize, prefix: &IpNet, a: &Attrs) -> raw::Step {
+    let hex: String = raw_update(from, &case.speakers[from], case.dut_asn, prefix, a)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut what = Vec::new();
     if !a.as_set.is_empty() {
         let set: Vec<String> = a.as_set.iter().map(u32::to_string).collect();
@@ -405,11 +408,10 @@ fn no_withdrawals(c: &Checkpoint, x: usize, mark: &str, steps: &mut Vec<raw::Ste
 /// old one). A speaker with the Graceful Restart capability ends them with End-of-RIB (RFC
 /// 4724 §2), which a DUT that keeps stale routes waits for.
 fn reannounce(case: &Case, x: usize, announced: &Announced, steps: &mut Vec<raw::Step>) {
-    let sp = &case.speakers[x];
     let mut groups: Vec<(&Attrs, Vec<IpNet>)> = Vec::new();
     for (p, a) in &announced[x] {
         if a.needs_raw() {
-            steps.push(send_raw(x, sp, p, a));
+            steps.push(send_raw(case, x, p, a));
             continue;
         }
         match groups.iter_mut().find(|(g, _)| *g == a) {

@@ -3,7 +3,7 @@
 //!
 //! [`shrink`] tries reductions from the largest to the smallest (halves of the event list
 //! down to single events, then whole speakers, single prefixes, single attributes and plain
-//! resets for graceful restarts, speaker options) and restarts after each one that the
+//! resets for graceful restarts, the 2-octet DUT AS for a 4-octet one, speaker options) and restarts after each one that the
 //! caller's test keeps. It stops at a case no single reduction shrinks further (1-minimal for these reductions), or when the run
 //! budget is spent. Every candidate is first made valid ([`normalize`]) and must have one
 //! answer in the reference model; a candidate already tried is not run again.
@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use bgpstorm_wire::model::Origin;
 
-use super::case::{Attrs, Case, Event};
+use super::case::{Attrs, Case, DUT_ASN, Event};
 use super::model;
 
 /// What shrinking did.
@@ -67,7 +67,7 @@ pub fn size(c: &Case) -> usize {
         .sum();
     let speakers: usize =
         c.speakers.iter().map(|s| 1 + usize::from(s.ipv6) + usize::from(!s.four_octet)).sum();
-    events + speakers
+    events + speakers + usize::from(c.dut_asn != DUT_ASN)
 }
 
 /// Shrinks `case`, which diverges, while `diverges` says a candidate still does (the same
@@ -212,6 +212,12 @@ pub fn candidates(c: &Case) -> Vec<Case> {
             }
             _ => {}
         }
+    }
+    // The DUT's AS: the 2-octet one.
+    if c.dut_asn != DUT_ASN {
+        let mut d = c.clone();
+        d.renumber_dut(DUT_ASN);
+        out.push(d);
     }
     // Speaker options: IPv4 only, 4-octet AS numbers.
     for (s, sp) in c.speakers.iter().enumerate() {

@@ -110,6 +110,7 @@ fn a_raw_announcement_shrinks_to_one_member_or_to_a_plain_announcement() {
     let sp = |asn| SpeakerSpec { asn, four_octet: true, ipv6: false };
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![sp(65001), sp(65002), sp(DUT_ASN)],
         events: vec![Event::RawAnnounce {
             from: 0,
@@ -154,4 +155,19 @@ fn a_graceful_restart_becomes_a_plain_reset_when_that_still_diverges() {
     let s = shrink(&c, 500, None, graceful);
     assert_eq!(s.case.events.len(), 1, "{:#?}", s.case);
     assert!(matches!(s.case.events[0], Event::GracefulRestart(_)), "{:#?}", s.case);
+}
+
+#[test]
+fn a_4_octet_dut_as_shrinks_to_the_2_octet_one_unless_the_divergence_needs_it() {
+    use super::case::{DUT_ASN, FOUR_OCTET_DUT_ASN};
+    let c = first_seed(|c| c.dut_asn == FOUR_OCTET_DUT_ASN && c.events.len() >= 3);
+    let s = shrink(&c, 500, None, |_| true);
+    assert_eq!(s.case.dut_asn, DUT_ASN, "{:#?}", s.case);
+    // A divergence seen only with a 2-octet speaker behind the 4-octet DUT keeps both.
+    let needs =
+        |c: &Case| c.dut_asn == FOUR_OCTET_DUT_ASN && c.speakers.iter().any(|s| !s.four_octet);
+    let c = first_seed(|c| needs(c) && c.events.len() >= 3);
+    let s = shrink(&c, 500, None, needs);
+    assert!(needs(&s.case), "{:#?}", s.case);
+    assert!(size(&s.case) < size(&c));
 }

@@ -7,7 +7,9 @@ use std::path::Path as FsPath;
 use bgpstorm_wire::model::Origin;
 use ipnet::IpNet;
 
-use super::case::{Attrs, Case, DUT_ASN, Event, NO_ADVERTISE, NO_EXPORT, SpeakerSpec};
+use super::case::{
+    Attrs, Case, DUT_ASN, Event, FOUR_OCTET_DUT_ASN, NO_ADVERTISE, NO_EXPORT, SpeakerSpec,
+};
 use super::generator::generate;
 use super::model::{Path, Profile, Rule, Tie, best, best_in, checkpoints, community, predict};
 use super::render::yaml;
@@ -35,7 +37,7 @@ fn ribs(speakers: &[SpeakerSpec], routes: &[(usize, &str, Attrs)]) -> Vec<Vec<St
     for (s, p, a) in routes {
         announced[*s].insert(net(p), a.clone());
     }
-    predict(speakers, &announced, &vec![true; speakers.len()], Profile::RFC)
+    predict(DUT_ASN, speakers, &announced, &vec![true; speakers.len()], Profile::RFC)
         .unwrap()
         .into_iter()
         .map(Option::unwrap)
@@ -81,8 +83,16 @@ fn different_seeds_give_different_cases() {
 fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
     let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
     let speakers = || cases.iter().flat_map(|c| &c.speakers);
-    assert!(speakers().any(|s| s.ibgp()));
-    assert!(cases.iter().all(|c| c.speakers.iter().any(|s| !s.ibgp())));
+    assert!(cases.iter().any(|c| c.speakers.iter().any(|s| s.ibgp(c.dut_asn))));
+    assert!(cases.iter().all(|c| c.speakers.iter().any(|s| !s.ibgp(c.dut_asn))));
+    // A 4-octet DUT AS, with iBGP speakers of that AS and with speakers that see it as
+    // AS_TRANS; no case mixes the two DUT ASes.
+    let four = || cases.iter().filter(|c| c.dut_asn == FOUR_OCTET_DUT_ASN);
+    assert!(four().count() > 200 && four().count() < 400, "{}", four().count());
+    assert!(four().any(|c| c.speakers.iter().any(|s| s.ibgp(c.dut_asn))));
+    assert!(four().any(|c| c.speakers.iter().any(|s| !s.four_octet)));
+    assert!(cases.iter().all(|c| c.dut_asn == DUT_ASN || c.dut_asn == FOUR_OCTET_DUT_ASN));
+    assert!(four().all(|c| c.speakers.iter().all(|s| s.asn != DUT_ASN)));
     assert!(speakers().any(|s| s.asn > 0xffff));
     assert!(speakers().any(|s| !s.four_octet));
     assert!(speakers().any(|s| s.ipv6));
@@ -94,6 +104,13 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
     assert!(announced().any(|a| a.communities.contains(&NO_EXPORT)));
     assert!(announced().any(|a| a.communities.contains(&NO_ADVERTISE)));
     assert!(announced().any(|a| a.as_path.contains(&DUT_ASN)));
+    assert!(announced().any(|a| a.as_path.contains(&FOUR_OCTET_DUT_ASN)));
+    assert!(four().all(|c| c.events.iter().all(|e| match e {
+        Event::Announce { attrs, .. } => !attrs.as_path.contains(&DUT_ASN),
+        Event::Flap { as_path, .. } => !as_path.contains(&DUT_ASN),
+        Event::RawAnnounce { as_set, .. } => !as_set.contains(&DUT_ASN),
+        _ => true,
+    })));
     for c in &cases {
         for e in &c.events {
             let (from, path) = match e {
@@ -101,7 +118,7 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
                 Event::Flap { from, as_path, .. } => (from, as_path),
                 _ => continue,
             };
-            let ibgp_loop = c.speakers[*from].ibgp() && path.contains(&DUT_ASN);
+            let ibgp_loop = c.speakers[*from].ibgp(c.dut_asn) && path.contains(&c.dut_asn);
             assert!(!ibgp_loop, "seed {}: the DUT's AS in an iBGP path", c.seed);
         }
     }
@@ -136,8 +153,10 @@ fn generated_cases_cover_every_kind_of_speaker_attribute_and_event() {
                 let paths: Vec<Path> = announced
                     .iter()
                     .enumerate()
-                    .filter_map(|(s, m)| m.get(&p).map(|a| Path::new(s, &c.speakers[s], a)))
-                    .filter(|path| !path.holds(DUT_ASN))
+                    .filter_map(|(s, m)| {
+                        m.get(&p).map(|a| Path::new(s, &c.speakers[s], a, c.dut_asn))
+                    })
+                    .filter(|path| !path.holds(c.dut_asn))
                     .collect();
                 if !paths.is_empty() {
                     rules.insert(format!("{:?}", best(&paths).unwrap().1));
@@ -153,12 +172,13 @@ fn local_pref_beats_a_shorter_path() {
     let sp = [ebgp(65001), SpeakerSpec { ..ibgp() }];
     let mut long = attrs(&[174, 3356, 1299]);
     long.local_pref = Some(200);
-    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &long)];
+    let paths = [Path::new(0, &sp[0], &attrs(&[]), DUT_ASN), Path::new(1, &sp[1], &long, DUT_ASN)];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (1, Rule::LocalPref));
     // Below the default 100 it loses instead.
     long.local_pref = Some(50);
-    let paths = [Path::new(0, &sp[0], &attrs(&[174, 3356])), Path::new(1, &sp[1], &long)];
+    let paths =
+        [Path::new(0, &sp[0], &attrs(&[174, 3356]), DUT_ASN), Path::new(1, &sp[1], &long, DUT_ASN)];
     assert_eq!(best(&paths).unwrap().0.from, 0);
 }
 
@@ -167,7 +187,8 @@ fn the_shorter_as_path_wins_prepends_included() {
     let sp = [ebgp(65001), ebgp(65002)];
     let mut prepended = attrs(&[]);
     prepended.prepend = 2;
-    let paths = [Path::new(0, &sp[0], &prepended), Path::new(1, &sp[1], &attrs(&[174]))];
+    let paths =
+        [Path::new(0, &sp[0], &prepended, DUT_ASN), Path::new(1, &sp[1], &attrs(&[174]), DUT_ASN)];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (1, Rule::AsPathLength));
 }
@@ -179,7 +200,7 @@ fn the_lower_origin_wins() {
     egp.origin = Origin::Egp;
     let mut incomplete = attrs(&[174]);
     incomplete.origin = Origin::Incomplete;
-    let paths = [Path::new(0, &sp[0], &incomplete), Path::new(1, &sp[1], &egp)];
+    let paths = [Path::new(0, &sp[0], &incomplete, DUT_ASN), Path::new(1, &sp[1], &egp, DUT_ASN)];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (1, Rule::Origin));
 }
@@ -189,7 +210,8 @@ fn med_decides_within_one_neighbour_as_missing_counting_as_zero() {
     let sp = [ebgp(65001), ebgp(65001)];
     let mut high = attrs(&[174]);
     high.med = Some(10);
-    let paths = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &attrs(&[174]))];
+    let paths =
+        [Path::new(0, &sp[0], &high, DUT_ASN), Path::new(1, &sp[1], &attrs(&[174]), DUT_ASN)];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (1, Rule::Med));
 }
@@ -202,10 +224,10 @@ fn med_between_neighbour_ases_is_not_compared_and_a_mixed_decision_is_a_tie() {
     low.med = Some(0);
     let mut high = attrs(&[174]);
     high.med = Some(50);
-    let two = [Path::new(0, &sp[0], &high), Path::new(1, &sp[1], &low)];
+    let two = [Path::new(0, &sp[0], &high, DUT_ASN), Path::new(1, &sp[1], &low, DUT_ASN)];
     assert_eq!(best(&two), Err(Tie::External(vec![0, 1])));
     // A third path in 65001 with a lower MED: MED decides inside 65001 with 65002 in play.
-    let three = [two[0].clone(), two[1].clone(), Path::new(2, &sp[2], &low)];
+    let three = [two[0].clone(), two[1].clone(), Path::new(2, &sp[2], &low, DUT_ASN)];
     assert_eq!(best(&three), Err(Tie::Med(vec![0, 1, 2])));
 }
 
@@ -213,10 +235,16 @@ fn med_between_neighbour_ases_is_not_compared_and_a_mixed_decision_is_a_tie() {
 fn ebgp_beats_ibgp_and_ibgp_ties_go_to_the_lowest_router_id() {
     let sp = [ibgp(), ebgp(65001), ibgp()];
     // iBGP with the speaker's AS written in the path: same length as the eBGP path.
-    let paths = [Path::new(0, &sp[0], &attrs(&[65009])), Path::new(1, &sp[1], &attrs(&[]))];
+    let paths = [
+        Path::new(0, &sp[0], &attrs(&[65009]), DUT_ASN),
+        Path::new(1, &sp[1], &attrs(&[]), DUT_ASN),
+    ];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (1, Rule::External));
-    let paths = [Path::new(2, &sp[2], &attrs(&[65009])), Path::new(0, &sp[0], &attrs(&[65009]))];
+    let paths = [
+        Path::new(2, &sp[2], &attrs(&[65009]), DUT_ASN),
+        Path::new(0, &sp[0], &attrs(&[65009]), DUT_ASN),
+    ];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (0, Rule::RouterId));
 }
@@ -284,6 +312,7 @@ fn next_hop_is_the_dut_and_ipv6_goes_to_ipv6_speakers_only() {
 fn a_speaker_whose_link_is_down_is_not_checked_and_its_routes_are_gone() {
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), ebgp(65002)],
         events: vec![
             Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[]) },
@@ -305,6 +334,7 @@ fn a_speaker_whose_link_is_down_is_not_checked_and_its_routes_are_gone() {
 fn a_replaced_route_and_a_withdrawal_leave_the_last_state() {
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), ebgp(65002)],
         events: vec![
             Event::Announce {
@@ -384,13 +414,17 @@ fn a_rib_check_needs_a_speaker_and_is_sorted() {
 #[test]
 fn bird_prefers_any_ebgp_path_to_an_unresolvable_ibgp_one_and_such_cases_are_not_drawn() {
     let sp = [ibgp(), ebgp(65003)];
-    let paths = [Path::new(0, &sp[0], &attrs(&[])), Path::new(1, &sp[1], &attrs(&[4_200_000_001]))];
+    let paths = [
+        Path::new(0, &sp[0], &attrs(&[]), DUT_ASN),
+        Path::new(1, &sp[1], &attrs(&[4_200_000_001]), DUT_ASN),
+    ];
     assert_eq!(best(&paths).unwrap().0.from, 0, "RFC: the shorter iBGP path");
     assert_eq!(best_in(&paths, Profile::BIRD).unwrap().0.from, 1, "BIRD: the resolvable one");
     // Alone, the iBGP path is used by both.
     assert_eq!(best_in(&paths[..1], Profile::BIRD).unwrap().0.from, 0);
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: sp.to_vec(),
         events: vec![
             Event::Announce { from: 0, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[]) },
@@ -429,25 +463,26 @@ fn a_malformed_update_is_the_bytes_of_the_malformed_attribute_scenario_and_withd
     let sp = ebgp(65001);
     let hex = |b: Vec<u8>| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert_eq!(
-        hex(malformed_update(1, &sp, &net("100.64.1.0/24"), Malformation::Origin)),
+        hex(malformed_update(1, &sp, DUT_ASN, &net("100.64.1.0/24"), Malformation::Origin)),
         "0000001440010107400206020100 00fde94003040a00020218644001".replace(' ', "")
     );
     assert_eq!(
-        hex(malformed_update(1, &sp, &net("100.64.2.0/24"), Malformation::MedLength)),
+        hex(malformed_update(1, &sp, DUT_ASN, &net("100.64.2.0/24"), Malformation::MedLength)),
         "0000001a4001010040020602010000fde94003040a0002028004030000001864400 2".replace(' ', "")
     );
     // 2-octet session: a 2-octet AS_PATH; iBGP: an empty path and LOCAL_PREF.
     let old = SpeakerSpec { four_octet: false, ..ebgp(65001) };
     assert_eq!(
-        hex(malformed_update(0, &old, &net("100.64.0.0/24"), Malformation::Origin)),
+        hex(malformed_update(0, &old, DUT_ASN, &net("100.64.0.0/24"), Malformation::Origin)),
         "000000124001010740020402 01fde94003040a00010218644000".replace(' ', "")
     );
     assert_eq!(
-        hex(malformed_update(0, &ibgp(), &net("100.64.0.0/24"), Malformation::Origin)),
+        hex(malformed_update(0, &ibgp(), DUT_ASN, &net("100.64.0.0/24"), Malformation::Origin)),
         "00000015400101074002004003040a0001024005040000006418644000"
     );
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), ebgp(65002)],
         events: vec![
             Event::Announce {
@@ -473,19 +508,25 @@ fn a_raw_announcement_is_these_bytes() {
     // a set of two, 4-octet), NEXT_HOP 10.0.2.2, attribute 244 (optional transitive, 4
     // octets "bgps"), 100.64.1.0/24.
     assert_eq!(
-        hex(raw_update(1, &ebgp(65001), &net("100.64.1.0/24"), &Attrs::raw(vec![174, 1299], true))),
+        hex(raw_update(1, &ebgp(65001), DUT_ASN, &net("100.64.1.0/24"), &Attrs::raw(vec![174, 1299], true))),
         "00000025 40010100 400210 02010000fde9 0102000000ae00000513 4003040a000202 c0f40462677073 1864400 1"
             .replace(' ', "")
     );
     // iBGP on link 1: just the set, then LOCAL_PREF 100; no unknown attribute.
     assert_eq!(
-        hex(raw_update(0, &ibgp(), &net("100.64.0.0/24"), &Attrs::raw(vec![174], false))),
+        hex(raw_update(0, &ibgp(), DUT_ASN, &net("100.64.0.0/24"), &Attrs::raw(vec![174], false))),
         "0000001b 40010100 400206 0101000000ae 4003040a000102 40050400000064 18644000"
             .replace(' ', "")
     );
     // No set: the speaker's AS alone.
     assert_eq!(
-        hex(raw_update(0, &ebgp(4_200_000_001), &net("100.64.2.0/24"), &Attrs::raw(vec![], true))),
+        hex(raw_update(
+            0,
+            &ebgp(4_200_000_001),
+            DUT_ASN,
+            &net("100.64.2.0/24"),
+            &Attrs::raw(vec![], true)
+        )),
         "0000001b 40010100 400206 0201fa56ea01 4003040a000102 c0f40462677073 18644002"
             .replace(' ', "")
     );
@@ -497,14 +538,17 @@ fn an_as_set_counts_as_one_as_and_prints_in_braces() {
     let sp = [ebgp(65001), ebgp(65002), ebgp(65100)];
     // [65001 {174,1299,3356}] is 2 long, [65002 174 3356] is 3.
     let paths = [
-        Path::new(0, &sp[0], &raw(&[174, 1299, 3356])),
-        Path::new(1, &sp[1], &attrs(&[174, 3356])),
+        Path::new(0, &sp[0], &raw(&[174, 1299, 3356]), DUT_ASN),
+        Path::new(1, &sp[1], &attrs(&[174, 3356]), DUT_ASN),
     ];
     let (b, rule) = best(&paths).unwrap();
     assert_eq!((b.from, rule), (0, Rule::AsPathLength));
     // [65001 {174,1299}] against [65002 174]: as long; ORIGIN, MED equal: a tie between eBGP
     // paths, not drawn.
-    let paths = [Path::new(0, &sp[0], &raw(&[174, 1299])), Path::new(1, &sp[1], &attrs(&[174]))];
+    let paths = [
+        Path::new(0, &sp[0], &raw(&[174, 1299]), DUT_ASN),
+        Path::new(1, &sp[1], &attrs(&[174]), DUT_ASN),
+    ];
     assert!(matches!(best(&paths), Err(Tie::External(_))));
     let r = ribs(&sp, &[(0, "100.64.0.0/24", raw(&[174, 1299]))]);
     assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65001 {174,1299}] igp via 10.0.3.1"]);
@@ -533,6 +577,7 @@ fn as_set_members_count_for_loops_at_the_dut_and_at_receivers() {
     assert_eq!(r[2], vec!["100.64.0.0/24 [65000 65002 174 3356] igp via 10.0.3.1"]);
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: sp.to_vec(),
         events: vec![Event::RawAnnounce {
             from: 0,
@@ -560,14 +605,14 @@ fn med_next_to_a_path_that_starts_with_an_as_set_is_a_tie() {
     // iBGP: {174} and an empty path are as long; MED 0 against 10 between paths of which one
     // has no neighbour AS the daemons agree on.
     let paths = [
-        Path::new(0, &sp[0], &Attrs::raw(vec![174], false)),
-        Path::new(1, &sp[1], &Attrs { as_path: vec![3356], ..med }),
+        Path::new(0, &sp[0], &Attrs::raw(vec![174], false), DUT_ASN),
+        Path::new(1, &sp[1], &Attrs { as_path: vec![3356], ..med }, DUT_ASN),
     ];
     assert!(matches!(best(&paths), Err(Tie::Med(_))));
     // Equal MEDs: on to the router id.
     let paths = [
-        Path::new(0, &sp[0], &Attrs::raw(vec![174], false)),
-        Path::new(1, &sp[1], &attrs(&[3356])),
+        Path::new(0, &sp[0], &Attrs::raw(vec![174], false), DUT_ASN),
+        Path::new(1, &sp[1], &attrs(&[3356]), DUT_ASN),
     ];
     assert_eq!(best(&paths).unwrap().1, Rule::RouterId);
 }
@@ -586,16 +631,17 @@ fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_rese
             assert!(prefix.addr().is_ipv4(), "seed {}", c.seed);
             assert!(!as_set.is_empty() || *unknown, "seed {}", c.seed);
             assert!(as_set.windows(2).all(|w| w[0] < w[1]), "seed {}: sorted, no repeats", c.seed);
-            assert!(!(sp.ibgp() && as_set.contains(&DUT_ASN)), "seed {}", c.seed);
+            assert!(!(sp.ibgp(c.dut_asn) && as_set.contains(&c.dut_asn)), "seed {}", c.seed);
             sets += usize::from(!as_set.is_empty());
             unknowns += usize::from(*unknown);
-            ibgp += usize::from(sp.ibgp());
+            ibgp += usize::from(sp.ibgp(c.dut_asn));
         }
     }
     assert!(raws > 50 && sets > 20 && unknowns > 20 && ibgp > 5, "{raws} {sets} {unknowns} {ibgp}");
     // A reset sends the same raw UPDATE again; a withdraw-all names the raw route.
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), ebgp(65002)],
         events: vec![
             Event::RawAnnounce {
@@ -651,6 +697,7 @@ fn graceful_restarts_are_drawn_where_links_stay_up_and_checked_for_withdrawals()
     // snapshot taken before, after the RIB checks; only the others count as steady.
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), ebgp(65002), ibgp()],
         events: vec![
             Event::Announce { from: 0, prefixes: vec![net("100.64.1.0/24")], attrs: attrs(&[]) },
@@ -699,6 +746,7 @@ fn third_party_next_hops_are_drawn_and_sent_for_ipv4_routes_only() {
     a.third_party = true;
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: vec![ebgp(65001), SpeakerSpec { ipv6: true, ..ebgp(65002) }],
         events: vec![
             Event::Announce { from: 1, prefixes: vec![net("100.64.1.0/24")], attrs: a.clone() },
@@ -727,10 +775,11 @@ fn an_as_set_path_counts_as_one_as_and_such_cases_are_drawn() {
     announced[0].insert(net("100.64.0.0/24"), Attrs::raw(vec![174], false));
     announced[1].insert(net("100.64.0.0/24"), attrs(&[174, 3356]));
     let up = [true; 3];
-    let rfc = predict(&sp, &announced, &up, Profile::RFC).unwrap();
+    let rfc = predict(DUT_ASN, &sp, &announced, &up, Profile::RFC).unwrap();
     assert_eq!(rfc[2], Some(vec!["100.64.0.0/24 [65000 65001 {174}] igp via 10.0.3.1".into()]));
     let c = Case {
         seed: 0,
+        dut_asn: DUT_ASN,
         speakers: sp.to_vec(),
         events: vec![Event::RawAnnounce {
             from: 0,
@@ -740,4 +789,59 @@ fn an_as_set_path_counts_as_one_as_and_such_cases_are_drawn() {
         }],
     };
     assert!(checkpoints(&c).is_ok());
+}
+
+#[test]
+fn a_4_octet_dut_as_is_renumbered_everywhere_and_seen_as_as_trans_by_2_octet_speakers() {
+    let old = SpeakerSpec { asn: 65001, four_octet: false, ipv6: false };
+    let mut c = Case {
+        seed: 0,
+        dut_asn: DUT_ASN,
+        speakers: vec![ebgp(4_200_000_001), old, ibgp()],
+        events: vec![
+            Event::Announce { from: 0, prefixes: vec![net("100.64.0.0/24")], attrs: attrs(&[174]) },
+            // A loop through the DUT's AS, from the 2-octet speaker.
+            Event::Announce {
+                from: 1,
+                prefixes: vec![net("100.64.1.0/24")],
+                attrs: attrs(&[174, DUT_ASN]),
+            },
+            Event::RawAnnounce {
+                from: 0,
+                prefix: net("100.64.2.0/24"),
+                as_set: vec![DUT_ASN, 65002],
+                unknown: false,
+            },
+        ],
+    };
+    let two_octet = c.clone();
+    c.renumber_dut(FOUR_OCTET_DUT_ASN);
+    assert_eq!(c.speakers[2].asn, FOUR_OCTET_DUT_ASN, "the iBGP speaker follows the DUT");
+    assert_eq!(c.speakers[1].asn, 65001);
+    assert!(matches!(&c.events[1], Event::Announce { attrs, .. }
+        if attrs.as_path == [174, FOUR_OCTET_DUT_ASN]));
+    assert!(
+        matches!(&c.events[2], Event::RawAnnounce { as_set, .. }
+        if *as_set == [65002, FOUR_OCTET_DUT_ASN]),
+        "sorted again: {:?}",
+        c.events[2]
+    );
+    let mut back = c.clone();
+    back.renumber_dut(DUT_ASN);
+    assert_eq!(back, two_octet);
+    // The DUT drops the loop; the 2-octet speaker gets the whole path (it merges AS4_PATH)
+    // and the iBGP speaker of the 4-octet AS gets the eBGP route.
+    let text = yaml(&c, DutKind::Frr).unwrap();
+    let s = crate::scenario::parse(FsPath::new("gen.yaml"), &text).unwrap();
+    assert_eq!(s.dut.asn, Some(FOUR_OCTET_DUT_ASN), "{text}");
+    assert!(text.contains("100.64.0.0/24 [4200000000 4200000001 174] igp via 10.0.2.1"), "{text}");
+    assert!(text.contains("100.64.0.0/24 [4200000001 174] igp via 10.0.3.1"), "{text}");
+    assert!(!text.contains("100.64.1.0/24 ["), "the loop is dropped: {text}");
+    assert!(!text.contains("65000"), "{text}");
+    let (_, old_speaker) = s.speakers.iter().find(|(_, sp)| sp.asn == 65001).unwrap();
+    assert!(!old_speaker.capabilities.four_octet_as);
+    // The model drops the same loop with the 2-octet DUT AS.
+    let text = yaml(&two_octet, DutKind::Frr).unwrap();
+    assert!(text.contains("100.64.0.0/24 [65000 4200000001 174] igp via 10.0.2.1"), "{text}");
+    assert!(!text.contains("100.64.1.0/24 ["), "{text}");
 }
