@@ -347,3 +347,20 @@ fn unsupported_names_a_daemon_or_versions_of_it_and_the_longest_version_wins() {
         assert!(e.contains(needle) && e.contains("line"), "{e}");
     }
 }
+
+#[test]
+fn a_speaker_of_as_0_or_a_2_octet_speaker_of_a_4_octet_as_is_refused() {
+    let text = |speaker: &str| {
+        format!(
+            "version: 1\nname: x\ndut: {{kind: bird, asn: 4200000000}}\nspeakers:\n  s: {speaker}\nsteps:\n  - wait: established\n"
+        )
+    };
+    assert_problems(&text("{asn: 0}"), &["speakers.s.asn: AS 0 is reserved"]);
+    assert_problems(
+        &text("{asn: 4200000001, capabilities: {four_octet_as: false}}"),
+        &["speakers.s.asn: 4200000001 is a 4-octet AS"],
+    );
+    // A 2-octet speaker of a 2-octet AS may peer with a 4-octet DUT AS (it sees AS_TRANS).
+    parse(Path::new("s.yaml"), &text("{asn: 65001, capabilities: {four_octet_as: false}}"))
+        .expect("valid");
+}

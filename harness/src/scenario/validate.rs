@@ -112,6 +112,14 @@ fn header(s: &raw::Scenario) -> Vec<String> {
         if sp.families.is_empty() {
             p.push(format!("{at}.families: at least one family"));
         }
+        if sp.asn == 0 {
+            p.push(format!("{at}.asn: AS 0 is reserved (RFC 7607)"));
+        } else if sp.asn > 0xffff && !sp.capabilities.four_octet_as {
+            p.push(format!(
+                "{at}.asn: {} is a 4-octet AS, which a speaker without the 4-octet AS capability (four_octet_as: false) cannot have (RFC 6793)",
+                sp.asn
+            ));
+        }
         if let Some(h) = sp.hold_time
             && (h == 1 || h == 2)
         {
