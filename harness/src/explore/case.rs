@@ -189,9 +189,10 @@ pub enum Event {
         /// The error.
         error: Malformation,
     },
-    /// The speaker (one with the 4-octet AS capability) announces an IPv4 prefix in an UPDATE
-    /// written by hand ([`raw_update`]): its path ends in an AS_SET segment, and it may carry
-    /// an optional transitive attribute of an unassigned type ([`UNKNOWN_ATTR`]).
+    /// The speaker announces an IPv4 prefix in an UPDATE written by hand ([`raw_update`]):
+    /// its path ends in an AS_SET segment (on a 2-octet AS session with AS4_PATH for 4-octet
+    /// members), and it may carry an optional transitive attribute of an unassigned type
+    /// ([`UNKNOWN_ATTR`]).
     RawAnnounce {
         /// The speaker.
         from: usize,
@@ -284,34 +285,64 @@ pub const UNKNOWN_ATTR: u8 = 0xF4;
 /// The value of the unknown attribute.
 pub const UNKNOWN_VALUE: [u8; 4] = [0x62, 0x67, 0x70, 0x73];
 
-/// The body of the UPDATE that speaker `i` (with the 4-octet AS capability) sends for an
-/// [`Event::RawAnnounce`] of `prefix` (IPv4) or announces again after a reconnection: ORIGIN
-/// IGP, AS_PATH (on eBGP an AS_SEQUENCE of its own AS, then an AS_SET of `a.as_set` when it
-/// has members), NEXT_HOP its link address 10.0.k.2, LOCAL_PREF 100 on iBGP, the unknown
-/// attribute (flags 0xC0: optional transitive) when `a.unknown`, and the prefix.
+/// The body of the UPDATE that speaker `i` sends for an [`Event::RawAnnounce`] of `prefix`
+/// (IPv4) or announces again after a reconnection: ORIGIN IGP, AS_PATH (on eBGP an
+/// AS_SEQUENCE of its own AS, then an AS_SET of `a.as_set` when it has members), NEXT_HOP its
+/// link address 10.0.k.2, LOCAL_PREF 100 on iBGP, the unknown attribute (flags 0xC0:
+/// optional transitive) when `a.unknown`, and the prefix.
+///
+/// On a session with 2-octet AS numbers (RFC 6793 §4.2.2) the AS_SET carries AS_TRANS for
+/// each 4-octet member, and AS4_PATH the set as the 4-octet speaker upstream built it: a
+/// 2-octet speaker passes AS4_PATH on and puts its own AS in AS_PATH only. The DUT merges
+/// the two (§4.2.3: AS_PATH counts 2, AS4_PATH 1, so the leading AS comes from AS_PATH)
+/// into the path the model holds.
 pub fn raw_update(i: usize, sp: &SpeakerSpec, dut_asn: u32, prefix: &IpNet, a: &Attrs) -> Vec<u8> {
-    let mut path = Vec::new();
+    let mut segments: Vec<(u8, Vec<u32>)> = Vec::new();
     if !sp.ibgp(dut_asn) {
-        path.extend_from_slice(&[2, 1]);
-        path.extend_from_slice(&sp.asn.to_be_bytes());
+        segments.push((2, vec![sp.asn]));
     }
     if !a.as_set.is_empty() {
-        path.extend_from_slice(&[1, a.as_set.len() as u8]);
-        for asn in &a.as_set {
-            path.extend_from_slice(&asn.to_be_bytes());
-        }
+        segments.push((1, a.as_set.clone()));
     }
+    let two_octet = !sp.four_octet;
+    let path = path_bytes(&segments, two_octet);
     let mut attrs = vec![0x40, 1, 1, 0, 0x40, 2, path.len() as u8];
     attrs.extend_from_slice(&path);
     attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
     if sp.ibgp(dut_asn) {
         attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
     }
+    if two_octet && a.as_set.iter().any(|&asn| asn > 0xffff) {
+        let as4_path = path_bytes(&[(1, a.as_set.clone())], false);
+        attrs.extend_from_slice(&[0xC0, AS4_PATH, as4_path.len() as u8]);
+        attrs.extend_from_slice(&as4_path);
+    }
     if a.unknown {
         attrs.extend_from_slice(&[0xC0, UNKNOWN_ATTR, UNKNOWN_VALUE.len() as u8]);
         attrs.extend_from_slice(&UNKNOWN_VALUE);
     }
     update_body(&attrs, prefix)
+}
+
+/// The AS4_PATH attribute's type code (RFC 6793 §3).
+const AS4_PATH: u8 = 17;
+
+/// AS_PATH segments (type 1 AS_SET, 2 AS_SEQUENCE) in 4-octet numbers, or in 2-octet ones
+/// with AS_TRANS for each 4-octet AS (RFC 6793 §4.2.2).
+fn path_bytes(segments: &[(u8, Vec<u32>)], two_octet: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (kind, asns) in segments {
+        out.extend_from_slice(&[*kind, asns.len() as u8]);
+        for &asn in asns {
+            if two_octet {
+                let asn = if asn > 0xffff { bgpstorm_wire::attributes::AS_TRANS } else { asn };
+                out.extend_from_slice(&(asn as u16).to_be_bytes());
+            } else {
+                out.extend_from_slice(&asn.to_be_bytes());
+            }
+        }
+    }
+    out
 }
 
 /// An UPDATE body with no withdrawn routes, `attrs` and one IPv4 prefix.

@@ -5,7 +5,7 @@
 //!
 //! Raw announcements ([`Event::RawAnnounce`]: an AS_SET, an unknown optional transitive
 //! attribute) come from a second RNG stream of the same seed, which turns some announcements
-//! from 4-octet AS speakers into raw ones ([`raw_plan`]); the first stream draws what it drew
+//! into raw ones ([`raw_plan`]); the first stream draws what it drew
 //! before they existed, so the other cases of a seed stay as they were. Graceful restarts
 //! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
 //! session resets into graceful ones ([`graceful_plan`]), a fourth gives some
@@ -94,7 +94,7 @@ fn stream(seed: u64, n: u8) -> TestRunner {
     TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &key))
 }
 
-/// Per event: whether an announcement from a 4-octet AS speaker becomes a raw one, and the
+/// Per event: whether an announcement becomes a raw one, and the
 /// raw one's AS_SET members and unknown attribute.
 type RawPlan = Vec<(bool, Vec<u32>, bool)>;
 
@@ -111,14 +111,14 @@ fn raw_plan() -> impl Strategy<Value = RawPlan> {
 }
 
 /// Turns the announcements `plan` picks into raw ones: of the first IPv4 prefix (the pool's
-/// first when none), only from speakers with the 4-octet AS capability (a 2-octet session would
-/// need AS4_PATH), with the AS_SET sorted and without repeats (FRR stores it so), the DUT's AS
+/// first when none), from any speaker (on a 2-octet AS session, 4-octet members of the set
+/// go in AS4_PATH), with the AS_SET sorted and without repeats (FRR stores it so), the DUT's AS
 /// not in it on iBGP (see [`resolve`]), and an AS_SET or the unknown attribute at least.
 fn make_raw(c: &mut Case, plan: &RawPlan) {
     for (e, (convert, set, unknown)) in c.events.iter_mut().zip(plan) {
         let Event::Announce { from, prefixes, .. } = e else { continue };
         let sp = &c.speakers[*from];
-        if !*convert || !sp.four_octet {
+        if !*convert {
             continue;
         }
         let mut as_set = set.clone();

@@ -201,8 +201,8 @@ fn json_error(e: serde_json::Error) -> String {
 }
 
 /// What a case must be for its scenario to be written and run: speakers that its events
-/// name, a malformed or raw UPDATE for an IPv4 prefix, a raw one from a 4-octet AS session
-/// only, an AS_SET or unknown attribute in raw announcements only, and bounded sizes.
+/// name, a malformed or raw UPDATE for an IPv4 prefix, an AS_SET or unknown attribute in raw
+/// announcements only, and bounded sizes.
 pub fn check_case(c: &Case) -> Result<(), String> {
     let n = c.speakers.len();
     if n == 0 || n > MAX_SPEAKERS {
@@ -224,13 +224,6 @@ pub fn check_case(c: &Case) -> Result<(), String> {
             }
             Event::RawAnnounce { prefix, .. } if !prefix.addr().is_ipv4() => {
                 return Err(format!("event {}: a raw UPDATE for {prefix}, not IPv4", i + 1));
-            }
-            Event::RawAnnounce { from, .. } if !c.speakers[*from].four_octet => {
-                return Err(format!(
-                    "event {}: a raw UPDATE from {}, whose session has 2-octet AS numbers",
-                    i + 1,
-                    super::case::speaker_name(*from)
-                ));
             }
             Event::RawAnnounce { as_set, .. } if as_set.len() > MAX_AS_SET => {
                 return Err(format!(

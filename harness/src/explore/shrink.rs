@@ -325,8 +325,6 @@ pub fn normalize(c: &mut Case) {
                 prefixes.retain(|p| announced[*from].contains_key(p));
                 !prefixes.is_empty()
             }
-            // Raw UPDATEs are written for 4-octet AS sessions only.
-            Event::RawAnnounce { from, .. } => c.speakers[*from].four_octet,
             _ => true,
         };
         if keep {

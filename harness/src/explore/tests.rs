@@ -518,6 +518,34 @@ fn a_raw_announcement_is_these_bytes() {
         "0000001b 40010100 400206 0101000000ae 4003040a000102 40050400000064 18644000"
             .replace(' ', "")
     );
+    // A 2-octet session on link 3: AS_PATH [65001 {174,23456}] in 2 octets, AS_TRANS for
+    // 4200000100; AS4_PATH (17, optional transitive) the set alone in 4 octets.
+    let old = SpeakerSpec { four_octet: false, ..ebgp(65001) };
+    let set = Attrs::raw(vec![174, 4_200_000_100], false);
+    assert_eq!(
+        hex(raw_update(2, &old, DUT_ASN, &net("100.64.2.0/24"), &set)),
+        "00000025 40010100 40020a 0201fde9 010200ae5ba0 4003040a000302 c0110a 0102000000aefa56ea64 18644002"
+            .replace(' ', "")
+    );
+    // No 4-octet member: no AS4_PATH.
+    assert_eq!(
+        hex(raw_update(2, &old, DUT_ASN, &net("100.64.2.0/24"), &Attrs::raw(vec![174], false))),
+        "00000016 40010100 400208 0201fde9 010100ae 4003040a000302 18644002".replace(' ', "")
+    );
+    // Our own decoder merges the two into the path the model holds (RFC 6793 §4.2.3).
+    let bytes = raw_update(2, &old, DUT_ASN, &net("100.64.2.0/24"), &set);
+    let mut msg = vec![0xff; 16];
+    msg.extend_from_slice(&((19 + bytes.len()) as u16).to_be_bytes());
+    msg.push(2);
+    msg.extend_from_slice(&bytes);
+    let ctx = bgpstorm_wire::SessionContext { asn4: false, ..Default::default() };
+    let Ok(bgpstorm_wire::Message::Update(u)) =
+        bgpstorm_wire::MessageDecoder::new(ctx).decode(&msg)
+    else {
+        panic!("does not decode")
+    };
+    let path = u.attributes.as_path.expect("a path");
+    assert_eq!(format!("{path}"), "65001 {174,4200000100}");
     // No set: the speaker's AS alone.
     assert_eq!(
         hex(raw_update(
@@ -618,16 +646,16 @@ fn med_next_to_a_path_that_starts_with_an_as_set_is_a_tie() {
 }
 
 #[test]
-fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_reset() {
+fn raw_announcements_are_drawn_from_every_speaker_and_sent_again_after_a_reset() {
     let cases: Vec<Case> = (0..1000).map(|s| generate(s).unwrap()).collect();
-    let mut raws = 0;
+    let (mut raws, mut two_octet) = (0, 0);
     let (mut sets, mut unknowns, mut ibgp) = (0, 0, 0);
     for c in &cases {
         for e in &c.events {
             let Event::RawAnnounce { from, prefix, as_set, unknown } = e else { continue };
             raws += 1;
             let sp = &c.speakers[*from];
-            assert!(sp.four_octet, "seed {}: a raw UPDATE on a 2-octet session", c.seed);
+            two_octet += usize::from(!sp.four_octet);
             assert!(prefix.addr().is_ipv4(), "seed {}", c.seed);
             assert!(!as_set.is_empty() || *unknown, "seed {}", c.seed);
             assert!(as_set.windows(2).all(|w| w[0] < w[1]), "seed {}: sorted, no repeats", c.seed);
@@ -638,6 +666,7 @@ fn raw_announcements_are_drawn_from_4_octet_speakers_and_sent_again_after_a_rese
         }
     }
     assert!(raws > 50 && sets > 20 && unknowns > 20 && ibgp > 5, "{raws} {sets} {unknowns} {ibgp}");
+    assert!(two_octet > 10, "raw UPDATEs on 2-octet sessions: {two_octet}");
     // A reset sends the same raw UPDATE again; a withdraw-all names the raw route.
     let c = Case {
         seed: 0,
