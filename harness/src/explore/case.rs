@@ -232,6 +232,13 @@ pub enum Malformation {
     Origin,
     /// MULTI_EXIT_DISC of 3 octets instead of 4 (§7.4), the last attribute.
     MedLength,
+    /// NEXT_HOP of 3 octets instead of 4 (§7.3).
+    NextHopLength,
+    /// COMMUNITIES of 3 octets, not a multiple of 4 (§7.8), the last attribute.
+    CommunitiesLength,
+    /// An AS_PATH segment that says it holds one AS more than the attribute has room for
+    /// (§7.2: a segment that overruns the attribute).
+    AsPathOverrun,
 }
 
 impl Malformation {
@@ -240,6 +247,9 @@ impl Malformation {
         match self {
             Self::Origin => "ORIGIN 7",
             Self::MedLength => "a 3-octet MED",
+            Self::NextHopLength => "a 3-octet NEXT_HOP",
+            Self::CommunitiesLength => "a 3-octet COMMUNITIES",
+            Self::AsPathOverrun => "an AS_PATH segment that overruns the attribute",
         }
     }
 }
@@ -247,7 +257,8 @@ impl Malformation {
 /// The body of the UPDATE (after the 19-octet header, RFC 4271 §4.3) that speaker `i`
 /// sends for a [`Event::Malformed`]: no withdrawn routes, ORIGIN, AS_PATH (its own AS on
 /// eBGP, in 2 or 4 octets as its session has them; empty on iBGP), NEXT_HOP its link
-/// address, LOCAL_PREF 100 on iBGP, the error, and the prefix.
+/// address, LOCAL_PREF 100 on iBGP, and the prefix, with the error in one of them or in an
+/// attribute after them.
 pub fn malformed_update(
     i: usize,
     sp: &SpeakerSpec,
@@ -258,21 +269,35 @@ pub fn malformed_update(
     let mut attrs = Vec::new();
     let origin = if error == Malformation::Origin { 7 } else { 0 };
     attrs.extend_from_slice(&[0x40, 1, 1, origin]);
+    // The segment's AS count: one more than it holds for the overrun.
+    let extra = u8::from(error == Malformation::AsPathOverrun);
     if sp.ibgp(dut_asn) {
-        attrs.extend_from_slice(&[0x40, 2, 0]);
+        if extra == 1 {
+            attrs.extend_from_slice(&[0x40, 2, 2, 2, 1]);
+        } else {
+            attrs.extend_from_slice(&[0x40, 2, 0]);
+        }
     } else if sp.four_octet {
-        attrs.extend_from_slice(&[0x40, 2, 6, 2, 1]);
+        attrs.extend_from_slice(&[0x40, 2, 6, 2, 1 + extra]);
         attrs.extend_from_slice(&sp.asn.to_be_bytes());
     } else {
-        attrs.extend_from_slice(&[0x40, 2, 4, 2, 1]);
+        attrs.extend_from_slice(&[0x40, 2, 4, 2, 1 + extra]);
         attrs.extend_from_slice(&(sp.asn as u16).to_be_bytes());
     }
-    attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
+    if error == Malformation::NextHopLength {
+        attrs.extend_from_slice(&[0x40, 3, 3, 10, 0, (i + 1) as u8]);
+    } else {
+        attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
+    }
     if sp.ibgp(dut_asn) {
         attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
     }
-    if error == Malformation::MedLength {
-        attrs.extend_from_slice(&[0x80, 4, 3, 0, 0, 0]);
+    match error {
+        Malformation::MedLength => attrs.extend_from_slice(&[0x80, 4, 3, 0, 0, 0]),
+        Malformation::CommunitiesLength => {
+            attrs.extend_from_slice(&[0xC0, 8, 3, 0xfd, 0xe9, 0]);
+        }
+        Malformation::Origin | Malformation::NextHopLength | Malformation::AsPathOverrun => {}
     }
     update_body(&attrs, prefix)
 }

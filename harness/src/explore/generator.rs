@@ -9,8 +9,9 @@
 //! before they existed, so the other cases of a seed stay as they were. Graceful restarts
 //! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
 //! session resets into graceful ones ([`graceful_plan`]), a fourth gives some
-//! announcements a third-party next hop ([`next_hop_plan`]), and a fifth gives some cases a
-//! 4-octet DUT AS ([`Case::renumber_dut`]).
+//! announcements a third-party next hop ([`next_hop_plan`]), a fifth gives some cases a
+//! 4-octet DUT AS ([`Case::renumber_dut`]), and a sixth says which attribute has the wrong
+//! length in an UPDATE the first drew with a length error ([`length_error_plan`]).
 
 use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
 use ipnet::IpNet;
@@ -57,6 +58,8 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     let mut graceful_runner = stream(seed, 2);
     let mut next_hop_runner = stream(seed, 3);
     let mut dut_runner = stream(seed, 4);
+    let mut length_runner = stream(seed, 5);
+    let length_strategy = length_error_plan();
     let strategy = case();
     let raw_strategy = raw_plan();
     let graceful_strategy = graceful_plan();
@@ -72,6 +75,14 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
         for (e, third) in c.events.iter_mut().zip(plan) {
             if let Event::Announce { attrs, .. } = e {
                 attrs.third_party = third;
+            }
+        }
+        let plan = length_strategy.new_tree(&mut length_runner).map_err(draw)?.current();
+        for (e, kind) in c.events.iter_mut().zip(plan) {
+            if let Event::Malformed { error, .. } = e
+                && *error == Malformation::MedLength
+            {
+                *error = kind;
             }
         }
         if prop::bool::weighted(FOUR_OCTET_DUT).new_tree(&mut dut_runner).map_err(draw)?.current() {
@@ -135,6 +146,21 @@ fn make_raw(c: &mut Case, plan: &RawPlan) {
         *e = Event::RawAnnounce { from: *from, prefix, as_set, unknown };
     }
     withdraw_only_announced(c);
+}
+
+/// Per event: the attribute of wrong length in an UPDATE drawn with a length error (the
+/// first stream draws ORIGIN 7 or a length error, which it wrote as a 3-octet MED before the
+/// other lengths existed).
+fn length_error_plan() -> impl Strategy<Value = Vec<Malformation>> {
+    prop::collection::vec(
+        prop_oneof![
+            Just(Malformation::MedLength),
+            Just(Malformation::NextHopLength),
+            Just(Malformation::CommunitiesLength),
+            Just(Malformation::AsPathOverrun),
+        ],
+        MAX_CASE_EVENTS,
+    )
 }
 
 /// Per event: whether a session reset becomes a graceful restart.

@@ -480,6 +480,49 @@ fn a_malformed_update_is_the_bytes_of_the_malformed_attribute_scenario_and_withd
         hex(malformed_update(0, &ibgp(), DUT_ASN, &net("100.64.0.0/24"), Malformation::Origin)),
         "00000015400101074002004003040a0001024005040000006418644000"
     );
+    // The other lengths (RFC 7606 §7.3, §7.8, §7.2), each framed so the UPDATE still parses:
+    // NEXT_HOP of 3 octets; COMMUNITIES of 3 octets (optional transitive, last); a segment
+    // of 2 ASes with room for 1 (4-octet, 2-octet, and iBGP's 1 with room for none).
+    let p = net("100.64.1.0/24");
+    let lengths = [
+        (
+            Malformation::NextHopLength,
+            &sp,
+            "00000013 40010100 400206020100 00fde9 4003030a0002 18644001",
+        ),
+        (
+            Malformation::CommunitiesLength,
+            &sp,
+            "0000001a 40010100 400206020100 00fde9 4003040a000202 c00803fde900 18644001",
+        ),
+        (
+            Malformation::AsPathOverrun,
+            &sp,
+            "00000014 40010100 400206020200 00fde9 4003040a000202 18644001",
+        ),
+        (
+            Malformation::AsPathOverrun,
+            &old,
+            "00000012 40010100 40020402 02fde9 4003040a000202 18644001",
+        ),
+    ];
+    for (error, speaker, bytes) in lengths {
+        assert_eq!(hex(malformed_update(1, speaker, DUT_ASN, &p, error)), bytes.replace(' ', ""));
+    }
+    assert_eq!(
+        hex(malformed_update(1, &ibgp(), DUT_ASN, &p, Malformation::AsPathOverrun)),
+        "00000017 40010100 4002020201 4003040a000202 40050400000064 18644001".replace(' ', "")
+    );
+    // Every kind is drawn, and the length errors only where the first stream drew one.
+    let mut kinds = BTreeSet::new();
+    for c in (0..1000).map(|s| generate(s).unwrap()) {
+        for e in &c.events {
+            if let Event::Malformed { error, .. } = e {
+                kinds.insert(format!("{error:?}"));
+            }
+        }
+    }
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
     let c = Case {
         seed: 0,
         dut_asn: DUT_ASN,
