@@ -125,6 +125,43 @@ async fn two_octet_peer_sees_as_trans_and_the_four_octet_path_survives() {
     assert_eq!(r.attributes.as_path, Some(path));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_octet_speaker_configured_with_the_real_4_octet_peer_as_comes_up() {
+    // A scenario names the DUT's real AS; the 2-octet speaker sees AS_TRANS in its OPEN.
+    let mut b = SessionConfig::new(65002, 4_200_000_001, Ipv4Addr::new(10, 255, 0, 2));
+    b.mode = Mode::Passive;
+    b.local_addr = Some(LOOPBACK);
+    b.port = 0;
+    b.four_octet_as = false;
+    let old = Session::start(b).expect("2-octet speaker");
+    let mut a = SessionConfig::new(4_200_000_001, 65002, Ipv4Addr::new(10, 255, 0, 1));
+    a.peer_addr = Some(LOOPBACK);
+    a.port = old.listen_addr().expect("port").port();
+    let new = Session::start(a).expect("4-octet speaker");
+    new.established(deadline(10)).await.expect("established");
+    old.established(deadline(10)).await.expect("established");
+    assert!(old.notifications().is_empty() && new.notifications().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_does_not_come_up_names_its_last_notification() {
+    let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));
+    b.mode = Mode::Passive;
+    b.local_addr = Some(LOOPBACK);
+    b.port = 0;
+    let peer = Session::start(b).expect("peer");
+    // Configured with the wrong peer AS: it answers every OPEN with Bad Peer AS, and the
+    // retries' errors come after it.
+    let mut a = SessionConfig::new(65001, 65009, Ipv4Addr::new(10, 255, 0, 1));
+    a.peer_addr = Some(LOOPBACK);
+    a.port = peer.listen_addr().expect("port").port();
+    a.connect_retry = Duration::from_millis(200);
+    a.restart = true;
+    let wrong = Session::start(a).expect("session");
+    let e = wrong.established(deadline(2)).await.expect_err("never established").to_string();
+    assert!(e.contains("last NOTIFICATION sent 2/2"), "{e}");
+}
+
 /// A raw TCP "peer" that sends one OPEN and reads what comes back.
 async fn raw_open_exchange(open: Vec<u8>, expect_code: (u8, u8)) {
     let mut b = SessionConfig::new(65002, 65001, Ipv4Addr::new(10, 255, 0, 2));

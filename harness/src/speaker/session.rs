@@ -43,8 +43,9 @@ pub enum SessionError {
         source: std::io::Error,
     },
     /// A wait ran out.
-    #[error("session {name}: not established within {waited:?} (state {state}{})",
-        last.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default())]
+    #[error("session {name}: not established within {waited:?} (state {state}{}{})",
+        last.as_ref().map(|e| format!("; last error: {e}")).unwrap_or_default(),
+        notification.as_ref().map(|n| format!("; last {n}")).unwrap_or_default())]
     Timeout {
         /// The session.
         name: String,
@@ -54,6 +55,9 @@ pub enum SessionError {
         state: State,
         /// The last error seen.
         last: Option<String>,
+        /// The last NOTIFICATION sent or received: a retry's error (the peer closing the
+        /// next connection) can hide why the session did not come up.
+        notification: Option<String>,
     },
     /// The session task ended.
     #[error("session {name} ended{}", last.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
@@ -179,6 +183,7 @@ impl Session {
             waited: started.elapsed(),
             state: s.state,
             last: s.last_error,
+            notification: self.notifications().last().map(ToString::to_string),
         }
     }
 
