@@ -115,7 +115,8 @@ pub fn install(announce: &'static str, again: &'static str) -> std::io::Result<(
             let _ = ready_tx.send(Ok(()));
             loop {
                 // SIGINT first when both are pending (the kernel delivers the lower number
-                // first too), so the one sent first is the one recorded.
+                // first too). Two signals sent within microseconds of each other may still be
+                // handled on two threads in either order: either is then "the first".
                 let sig = tokio::select! {
                     biased;
                     Some(()) = int.recv() => Signal::Interrupt,
