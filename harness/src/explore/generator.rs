@@ -5,8 +5,8 @@
 //!
 //! Raw announcements ([`Event::RawAnnounce`]: an AS_SET, an unknown optional transitive
 //! attribute) come from a second RNG stream of the same seed, which turns some announcements
-//! into raw ones ([`raw_plan`]); the first stream draws what it drew
-//! before they existed, so the other cases of a seed stay as they were. Graceful restarts
+//! into raw ones ([`raw_plan`]); the first stream draws what it drew before they existed, so
+//! the other cases of a seed stay as they were. Graceful restarts
 //! ([`Event::GracefulRestart`]) come the same way from a third stream, which turns some
 //! session resets into graceful ones ([`graceful_plan`]), a fourth gives some
 //! announcements a third-party next hop ([`next_hop_plan`]), a fifth gives some cases a
@@ -59,11 +59,12 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
     let mut next_hop_runner = stream(seed, 3);
     let mut dut_runner = stream(seed, 4);
     let mut length_runner = stream(seed, 5);
-    let length_strategy = length_error_plan();
     let strategy = case();
     let raw_strategy = raw_plan();
     let graceful_strategy = graceful_plan();
     let next_hop_strategy = next_hop_plan();
+    let dut_strategy = prop::bool::weighted(FOUR_OCTET_DUT);
+    let length_strategy = length_error_plan();
     let draw = |r: proptest::test_runner::Reason| GenError::Draw { seed, reason: r.to_string() };
     for _ in 0..MAX_DRAWS {
         let mut c = strategy.new_tree(&mut runner).map_err(draw)?.current();
@@ -85,7 +86,7 @@ pub fn generate(seed: u64) -> Result<Case, GenError> {
                 *error = kind;
             }
         }
-        if prop::bool::weighted(FOUR_OCTET_DUT).new_tree(&mut dut_runner).map_err(draw)?.current() {
+        if dut_strategy.new_tree(&mut dut_runner).map_err(draw)?.current() {
             c.renumber_dut(FOUR_OCTET_DUT_ASN);
         }
         c.seed = seed;
@@ -105,8 +106,8 @@ fn stream(seed: u64, n: u8) -> TestRunner {
     TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &key))
 }
 
-/// Per event: whether an announcement becomes a raw one, and the
-/// raw one's AS_SET members and unknown attribute.
+/// Per event: whether an announcement becomes a raw one, and the raw one's AS_SET members and
+/// unknown attribute.
 type RawPlan = Vec<(bool, Vec<u32>, bool)>;
 
 /// A [`RawPlan`] for as many events as a case has at most.
