@@ -5,7 +5,11 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use bgpstorm_wire::model::{Community, ExtendedCommunity, LargeCommunity, Origin};
+use bgpstorm_wire::encode::as_path_bytes;
+use bgpstorm_wire::model::{
+    AsPath, AsSegment, Community, ExtendedCommunity, LargeCommunity, Origin, SegmentKind,
+};
+use bgpstorm_wire::rfc7606::code;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
@@ -269,21 +273,20 @@ pub fn malformed_update(
     let mut attrs = Vec::new();
     let origin = if error == Malformation::Origin { 7 } else { 0 };
     attrs.extend_from_slice(&[0x40, 1, 1, origin]);
-    // The segment's AS count: one more than it holds for the overrun.
-    let extra = u8::from(error == Malformation::AsPathOverrun);
-    if sp.ibgp(dut_asn) {
-        if extra == 1 {
-            attrs.extend_from_slice(&[0x40, 2, 2, 2, 1]);
-        } else {
-            attrs.extend_from_slice(&[0x40, 2, 0]);
-        }
-    } else if sp.four_octet {
-        attrs.extend_from_slice(&[0x40, 2, 6, 2, 1 + extra]);
-        attrs.extend_from_slice(&sp.asn.to_be_bytes());
+    let mut path = if sp.ibgp(dut_asn) {
+        Vec::new()
     } else {
-        attrs.extend_from_slice(&[0x40, 2, 4, 2, 1 + extra]);
-        attrs.extend_from_slice(&(sp.asn as u16).to_be_bytes());
+        as_path_bytes(&AsPath::sequence([sp.asn]), sp.four_octet)
+    };
+    if error == Malformation::AsPathOverrun {
+        // The segment says it holds one AS more than it does (iBGP: one, and none there).
+        if path.is_empty() {
+            path = vec![2, 0];
+        }
+        path[1] += 1;
     }
+    attrs.extend_from_slice(&[0x40, 2, path.len() as u8]);
+    attrs.extend_from_slice(&path);
     if error == Malformation::NextHopLength {
         attrs.extend_from_slice(&[0x40, 3, 3, 10, 0, (i + 1) as u8]);
     } else {
@@ -322,15 +325,16 @@ pub const UNKNOWN_VALUE: [u8; 4] = [0x62, 0x67, 0x70, 0x73];
 /// the two (§4.2.3: AS_PATH counts 2, AS4_PATH 1, so the leading AS comes from AS_PATH)
 /// into the path the model holds.
 pub fn raw_update(i: usize, sp: &SpeakerSpec, dut_asn: u32, prefix: &IpNet, a: &Attrs) -> Vec<u8> {
-    let mut segments: Vec<(u8, Vec<u32>)> = Vec::new();
+    let mut path = AsPath::default();
     if !sp.ibgp(dut_asn) {
-        segments.push((2, vec![sp.asn]));
+        path.segments.push(AsSegment { kind: SegmentKind::Sequence, asns: vec![sp.asn] });
     }
+    let set = AsSegment { kind: SegmentKind::Set, asns: a.as_set.clone() };
     if !a.as_set.is_empty() {
-        segments.push((1, a.as_set.clone()));
+        path.segments.push(set.clone());
     }
     let two_octet = !sp.four_octet;
-    let path = path_bytes(&segments, two_octet);
+    let path = as_path_bytes(&path, sp.four_octet);
     let mut attrs = vec![0x40, 1, 1, 0, 0x40, 2, path.len() as u8];
     attrs.extend_from_slice(&path);
     attrs.extend_from_slice(&[0x40, 3, 4, 10, 0, (i + 1) as u8, 2]);
@@ -338,8 +342,8 @@ pub fn raw_update(i: usize, sp: &SpeakerSpec, dut_asn: u32, prefix: &IpNet, a: &
         attrs.extend_from_slice(&[0x40, 5, 4, 0, 0, 0, 100]);
     }
     if two_octet && a.as_set.iter().any(|&asn| asn > 0xffff) {
-        let as4_path = path_bytes(&[(1, a.as_set.clone())], false);
-        attrs.extend_from_slice(&[0xC0, AS4_PATH, as4_path.len() as u8]);
+        let as4_path = as_path_bytes(&AsPath { segments: vec![set] }, true);
+        attrs.extend_from_slice(&[0xC0, code::AS4_PATH, as4_path.len() as u8]);
         attrs.extend_from_slice(&as4_path);
     }
     if a.unknown {
@@ -347,27 +351,6 @@ pub fn raw_update(i: usize, sp: &SpeakerSpec, dut_asn: u32, prefix: &IpNet, a: &
         attrs.extend_from_slice(&UNKNOWN_VALUE);
     }
     update_body(&attrs, prefix)
-}
-
-/// The AS4_PATH attribute's type code (RFC 6793 §3).
-const AS4_PATH: u8 = 17;
-
-/// AS_PATH segments (type 1 AS_SET, 2 AS_SEQUENCE) in 4-octet numbers, or in 2-octet ones
-/// with AS_TRANS for each 4-octet AS (RFC 6793 §4.2.2).
-fn path_bytes(segments: &[(u8, Vec<u32>)], two_octet: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (kind, asns) in segments {
-        out.extend_from_slice(&[*kind, asns.len() as u8]);
-        for &asn in asns {
-            if two_octet {
-                let asn = if asn > 0xffff { bgpstorm_wire::attributes::AS_TRANS } else { asn };
-                out.extend_from_slice(&(asn as u16).to_be_bytes());
-            } else {
-                out.extend_from_slice(&asn.to_be_bytes());
-            }
-        }
-    }
-    out
 }
 
 /// An UPDATE body with no withdrawn routes, `attrs` and one IPv4 prefix.
